@@ -1,0 +1,2 @@
+/* Placeholder until libclinic lands. */
+#include "clinic_client.h"

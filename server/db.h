@@ -1,0 +1,57 @@
+/* The statement interface: a SQLite connection with its cache of prepared statements, opened
+ * with clinicd's settings, migrated from server/schema/, and SQLite's result codes mapped to
+ * statuses at this one boundary. Domain code reaches the database only through cl_db_stmt(). */
+#ifndef CL_DB_H
+#define CL_DB_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+typedef struct cl_db_s cl_db_t;
+
+enum {
+    CL_DB_READONLY = 1 << 0, /* open read-only (a reader, `audit verify`) */
+    CL_DB_CREATE = 1 << 1,   /* create the file if missing (`clinicd init`) */
+    CL_DB_NO_MIGRATE = 1 << 2,
+};
+
+/* Opens `path` (":memory:" for tests) in WAL mode with synchronous=FULL, foreign_keys=ON and a
+ * 5 s busy timeout, then applies every migration newer than its user_version, each in its own
+ * transaction (unless CL_DB_NO_MIGRATE or CL_DB_READONLY). Returns 0 and sets *out, or a
+ * negative status (logged) and sets *out to NULL. */
+int cl_db_open(const char *path, int flags, cl_db_t **out);
+
+/* Finalizes every cached statement and closes the connection. NULL is fine. */
+void cl_db_close(cl_db_t *db);
+
+/* The raw handle, for sqlite3_bind_* and sqlite3_column_* on statements from cl_db_stmt(). */
+sqlite3 *cl_db_handle(cl_db_t *db);
+
+/* The cached statement for `sql`, prepared on first use with SQLITE_PREPARE_PERSISTENT, handed
+ * out reset with its bindings cleared. The cache is keyed by the pointer `sql`, so pass an entry
+ * of a static table (fts5_storage.c's pattern), never a built string. Returns NULL only if the
+ * SQL does not compile (a bug: logged). The statement stays owned by `db`. */
+sqlite3_stmt *cl_db_stmt(cl_db_t *db, const char *sql);
+
+/* Steps `st`: 1 for a row, 0 when done (the statement is then reset), or a negative status
+ * mapped from SQLite's extended code (CL_EEXIST for a UNIQUE or PRIMARY KEY constraint,
+ * CL_EINVAL for other constraints, CL_EFULL, CL_EREADONLY, CL_EBUSY, CL_EIO, CL_ECORRUPT,
+ * else CL_EINTERNAL), with sqlite3_errmsg logged. */
+int cl_db_step(cl_db_t *db, sqlite3_stmt *st);
+
+/* Runs one or more statements with no parameters and no rows (BEGIN, COMMIT, pragmas).
+ * Returns 0 or a mapped status (logged). */
+int cl_db_exec(cl_db_t *db, const char *sql);
+
+/* Maps a SQLite result code to a status (as cl_db_step does). */
+int cl_db_status(int sqlite_rc);
+
+/* The schema version (PRAGMA user_version) and the number of migrations built in. */
+int cl_db_version(cl_db_t *db);
+int cl_db_migrations_count(void);
+
+/* The text of column `col` as a NUL-terminated string; never NULL (NULL reads as ""). The
+ * pointer dies at the next step: copy it (cl_arena_strdup) if it must live longer. */
+const char *cl_db_text(sqlite3_stmt *st, int col);
+
+#endif

@@ -1,0 +1,131 @@
+/* The store thread: it owns the one read-write SQLite connection, drains the job queue, runs each
+ * job's handler inside its own SAVEPOINT and commits the whole batch once (group commit). Jobs go
+ * back to the loop thread, through a uv_async, only after their batch's COMMIT returned; if the
+ * COMMIT fails every job of the batch gets an error and none of its changes are reported. */
+#ifndef CL_STORE_H
+#define CL_STORE_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "clinic.pb-c.h"
+#include "db.h"
+#include "identity.h"
+#include "auth.h"
+#include "mem.h"
+
+typedef struct cl_store_s cl_store_t;
+typedef struct cl_job_s cl_job_t;
+typedef struct cl_tx_s cl_tx_t;
+
+/* A handler's special return: "hash or verify the passwords in job->pw on the thread pool, then
+ * run me again with job->stage + 1". Used by login, password change and user add. */
+#define CL_STEP_PASSWORD 1
+
+/* A handler: runs on the store thread inside the job's SAVEPOINT. Reads job->req (borrowed),
+ * fills job->resp's result (allocations from job->arena), appends audit rows (cl_audit_append)
+ * and changes (cl_tx_change). Returns 0, CL_STEP_PASSWORD, or a negative status: then every
+ * write of this job is rolled back and the client gets that status with job->resp's status
+ * message and field errors (set with cl_job_fail). */
+typedef int (*cl_handler_fn)(cl_tx_t *tx, cl_job_t *job);
+
+/* The password work a handler may ask for (CL_STEP_PASSWORD); done by the loop on the pool. */
+typedef struct {
+    const char *verify;                      /* borrowed; a password to check against `stored` */
+    char stored[CL_PASSWORD_HASH_MAX];  /* the hash it is checked against ("" for none) */
+    const char *hash;                        /* borrowed; a new password to hash */
+    int verified;                            /* out: 1 when `verify` matched `stored` */
+    char hashed[CL_PASSWORD_HASH_MAX];  /* out: the hash of `hash` */
+} cl_password_work_t;
+
+/* One change committed with a job, in the order made. */
+typedef struct cl_change_s {
+    uint64_t seq;
+    const char *topic;   /* static storage (a topic table entry) */
+    const char *entity;  /* static storage */
+    uint64_t entity_id;
+    Clinic__ChangeOp op;
+    int64_t time;
+    int64_t scope_user;  /* 0: everyone subscribed to the topic; else only that user */
+    struct cl_change_s *next;
+} cl_change_t;
+
+struct cl_job_s {
+    /* Set by the loop before cl_store_submit. */
+    cl_handler_fn handler;
+    Clinic__Request *req;      /* borrowed from the dispatcher, which frees it */
+    cl_identity_t who;         /* a copy */
+    int write;                 /* the handler may write (the batch begins IMMEDIATE) */
+    int needs_session;         /* check that who.session_id is still a live session first */
+    int touch_session;         /* also record the session's activity */
+    int stage;                 /* 0 first; +1 after each CL_STEP_PASSWORD */
+    void *owner;               /* the loop's (the connection, or NULL) */
+    uint64_t envelope_id;
+    cl_job_t *next;            /* queue link: the store's, then the loop's */
+
+    /* Set by the store thread. */
+    int status;                /* the handler's result, or the batch's commit failure */
+    Clinic__Response resp;     /* status and result; result parts live in `arena` */
+    cl_arena_t arena;          /* freed by cl_job_reset / cl_job_free */
+    cl_change_t *changes;      /* in arena; NULL unless the batch committed */
+    cl_password_work_t pw;
+    cl_identity_t new_who;     /* login and resume: who the connection now is */
+    char token[65];            /* login: the new session token, given once to the client */
+    void *scratch;             /* a handler's state between stages, in `arena` */
+};
+
+/* A new zeroed job. */
+cl_job_t *cl_job_new(void);
+/* Releases the arena and the job. */
+void cl_job_free(cl_job_t *job);
+
+/* Sets the job's failure: status code from `status`, `message` (copied; NULL: the status
+ * table's), and when `field` is given, one FieldError naming it. Returns `status`. */
+int cl_job_fail(cl_job_t *job, int status, const char *field, const char *message);
+
+typedef struct {
+    const char *db_path;
+    uint32_t max_batch;        /* jobs per commit at most; 0: 512 */
+    uint32_t feed_keep;        /* change rows kept for replay; 0: 100000 */
+} cl_store_config_t;
+
+/* Called on the loop thread with each finished job, in completion order. The callee owns it. */
+typedef void (*cl_store_done_fn)(cl_job_t *job, void *arg);
+
+/* Opens the database (migrating it) and starts the store thread, which reports finished jobs on
+ * `loop` through `done`. Returns 0 and sets *out, or a negative status. */
+int cl_store_start(const cl_store_config_t *cfg, uv_loop_t *loop, cl_store_done_fn done, void *arg,
+                   cl_store_t **out);
+
+/* Queues a job (loop thread). Never calls `done` synchronously. */
+void cl_store_submit(cl_store_t *s, cl_job_t *job);
+
+/* Finishes every queued job (their `done` callbacks run during this call's loop iterations or
+ * before it returns), checkpoints the WAL, closes the database, joins the thread and frees `s`.
+ * Call on the loop thread with the loop not running; runs the loop itself until drained. */
+void cl_store_stop(cl_store_t *s);
+
+/* Counters for ServerStatus (read on the loop thread; approximate while running). */
+typedef struct {
+    uint64_t commits;
+    uint64_t committed_jobs;
+    uint64_t failed_commits;
+    uint64_t change_seq;      /* the newest committed change */
+    uint64_t max_batch_seen;
+} cl_store_stats_t;
+void cl_store_stats(cl_store_t *s, cl_store_stats_t *out);
+
+/* What a handler sees: the database and the batch's transaction. */
+struct cl_tx_s {
+    cl_db_t *db;
+    cl_store_t *store;
+    int64_t now;               /* one clock reading per job */
+    cl_job_t *job;
+};
+
+/* Appends a row to the change feed in this transaction and to job->changes. `topic` and
+ * `entity` must be static strings. Returns 0 or a negative status. */
+int cl_tx_change(cl_tx_t *tx, const char *topic, const char *entity, uint64_t entity_id,
+                 Clinic__ChangeOp op, int64_t scope_user);
+
+#endif
