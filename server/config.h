@@ -8,20 +8,20 @@
 
 typedef struct {
     char clinic_name[128];
-    char listen[128];              /* "127.0.0.1:7470" */
-    uint32_t max_connections;      /* 10000 */
-    uint32_t max_frame;            /* bytes; 1048576 */
-    uint32_t max_in_flight;        /* requests per connection before reading stops; 64 */
-    uint32_t max_output_kib;       /* queued reply bytes per connection before it is closed; 8192 */
-    uint32_t idle_logoff_minutes;  /* 15 */
-    uint32_t handshake_timeout_s;  /* 10 */
-    uint32_t connection_idle_s;    /* a connection with no session and no traffic is closed; 300 */
-    uint32_t lockout_failures;     /* 5 failed logins in a row lock the account */
-    uint32_t lockout_minutes;      /* 15 */
+    char listen[128];             /* "127.0.0.1:7470" */
+    uint32_t max_connections;     /* 10000 */
+    uint32_t max_frame;           /* bytes; 1048576 */
+    uint32_t max_in_flight;       /* requests per connection before reading stops; 64 */
+    uint32_t max_output_kib;      /* queued reply bytes per connection before it is closed; 8192 */
+    uint32_t idle_logoff_minutes; /* 15 */
+    uint32_t handshake_timeout_s; /* 10 */
+    uint32_t connection_idle_s;   /* a connection with no session and no traffic is closed; 300 */
+    uint32_t lockout_failures;    /* 5 failed logins in a row lock the account */
+    uint32_t lockout_minutes;     /* 15 */
     uint32_t login_attempts_per_minute; /* per client address; 30 */
-    int scrypt_log2_n;             /* 15 */
-    char time_zone[64];            /* IANA name; "UTC" */
-    int require_client_cert;       /* 1 */
+    int scrypt_log2_n;                  /* 15 */
+    char time_zone[64];                 /* IANA name; "UTC" */
+    int require_client_cert;            /* 1 */
 } cl_config_t;
 
 /* Fills `cfg` with the defaults above. */
@@ -34,7 +34,8 @@ int cl_config_parse(cl_config_t *cfg, const char *text, char *err, size_t errlen
 /* Reads and parses a file; a missing file leaves the defaults and returns 0. */
 int cl_config_load(cl_config_t *cfg, const char *path, char *err, size_t errlen);
 
-/* Writes `cfg` as a commented clinicd.conf to `path` (mode 0640). Returns 0 or CL_EIO. */
+/* Writes `cfg` as a commented clinicd.conf to `path` (mode 0640; written to path.tmp, synced and
+ * renamed). Returns 0, CL_EIO, or CL_EINVAL when a string holds a line break. */
 int cl_config_write(const cl_config_t *cfg, const char *path);
 
 #endif

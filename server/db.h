@@ -54,4 +54,9 @@ int cl_db_migrations_count(void);
  * pointer dies at the next step: copy it (cl_arena_strdup) if it must live longer. */
 const char *cl_db_text(sqlite3_stmt *st, int col);
 
+/* Resets every statement of `db` that is still in progress (a query a handler did not step to
+ * its end), so that none holds the transaction open or keeps a write statement unfinished. The
+ * store calls it after each job. */
+void cl_db_reset_busy(cl_db_t *db);
+
 #endif

@@ -28,6 +28,10 @@ typedef struct cl_tx_s cl_tx_t;
  * write of this job is rolled back and the client gets that status with job->resp's status
  * message and field errors (set with cl_job_fail). */
 typedef int (*cl_handler_fn)(cl_tx_t *tx, cl_job_t *job);
+/* A handler may run more than once for one stage: when SQLite gives up a whole transaction
+ * under a later job of the batch (it may on disk full or an I/O error), the batch's other jobs
+ * run again in a new transaction. So a handler sets job->resp, job->scratch and the like afresh
+ * on each run, and never adds to what an earlier run left there. */
 
 /* The password work a handler may ask for (CL_STEP_PASSWORD); done by the loop on the pool. */
 typedef struct {
@@ -60,14 +64,18 @@ struct cl_job_s {
     int touch_session;         /* also record the session's activity */
     int stage;                 /* 0 first; +1 after each CL_STEP_PASSWORD */
     void *owner;               /* the loop's (the connection, or NULL) */
+    void *envelope;            /* the loop's: the unpacked envelope that owns req */
+    const void *route;         /* the loop's: the dispatch table row */
     uint64_t envelope_id;
     cl_job_t *next;            /* queue link: the store's, then the loop's */
 
     /* Set by the store thread. */
     int status;                /* the handler's result, or the batch's commit failure */
+    int refused;               /* cl_job_refuse's status: writes kept, request refused */
     Clinic__Response resp;     /* status and result; result parts live in `arena` */
     cl_arena_t arena;          /* freed by cl_job_reset / cl_job_free */
-    cl_change_t *changes;      /* in arena; NULL unless the batch committed */
+    cl_change_t *changes;      /* in arena; NULL unless the batch committed; the changes of
+                                  this run only (a run per stage: each stage commits its own) */
     cl_password_work_t pw;
     cl_identity_t new_who;     /* login and resume: who the connection now is */
     char token[65];            /* login: the new session token, given once to the client */
@@ -78,6 +86,12 @@ struct cl_job_s {
 cl_job_t *cl_job_new(void);
 /* Releases the arena and the job. */
 void cl_job_free(cl_job_t *job);
+
+/* Refuses the request while keeping its writes: a failed login's count and its audit row must
+ * commit although the client is told no. Fills job->resp's status as cl_job_fail does and sets
+ * job->refused; the handler then returns 0, and the store reports `status` after the commit.
+ * Returns 0. */
+int cl_job_refuse(cl_job_t *job, int status, const char *field, const char *message);
 
 /* Sets the job's failure: status code from `status`, `message` (copied; NULL: the status
  * table's), and when `field` is given, one FieldError naming it. Returns `status`. */
@@ -100,9 +114,12 @@ int cl_store_start(const cl_store_config_t *cfg, uv_loop_t *loop, cl_store_done_
 /* Queues a job (loop thread). Never calls `done` synchronously. */
 void cl_store_submit(cl_store_t *s, cl_job_t *job);
 
-/* Finishes every queued job (their `done` callbacks run during this call's loop iterations or
- * before it returns), checkpoints the WAL, closes the database, joins the thread and frees `s`.
- * Call on the loop thread with the loop not running; runs the loop itself until drained. */
+/* Finishes every queued job and calls `done` for each before it returns (also for jobs that a
+ * `done` callback submits meanwhile), then lets the thread checkpoint the WAL and close the
+ * database, joins it, and closes the uv_async. Call on the loop thread (from a callback of the
+ * running loop or with the loop stopped), but not from a `done` callback. `s` is freed in the
+ * handle's close callback: the loop must run once more (as it must anyway to close its other
+ * handles before uv_loop_close) for that. Submitting after this call is not allowed. */
 void cl_store_stop(cl_store_t *s);
 
 /* Counters for ServerStatus (read on the loop thread; approximate while running). */
@@ -121,6 +138,7 @@ struct cl_tx_s {
     cl_store_t *store;
     int64_t now;               /* one clock reading per job */
     cl_job_t *job;
+    cl_change_t *last_change;  /* the store's: the tail of job->changes, for appending */
 };
 
 /* Appends a row to the change feed in this transaction and to job->changes. `topic` and

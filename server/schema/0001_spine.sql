@@ -52,6 +52,7 @@ CREATE TABLE changes (
   op INTEGER NOT NULL,
   scope_user INTEGER NOT NULL DEFAULT 0        -- 0: the whole topic; else only this user
 );
+CREATE INDEX changes_topic ON changes(topic, seq);
 
 -- The audit log: append-only, hash-chained (server/audit.c).
 CREATE TABLE audit (
@@ -67,6 +68,7 @@ CREATE TABLE audit (
 CREATE INDEX audit_user ON audit(username, seq);
 CREATE INDEX audit_entity ON audit(entity, entity_id, seq);
 CREATE INDEX audit_time ON audit(time, seq);
+CREATE INDEX audit_entity_seq ON audit(entity, seq);
 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
@@ -86,3 +88,4 @@ CREATE TABLE message_recipients (
   PRIMARY KEY (message_id, user_id)
 );
 CREATE INDEX message_recipients_user ON message_recipients(user_id, message_id);
+CREATE INDEX message_recipients_unread ON message_recipients(user_id, read_at, message_id);

@@ -1,0 +1,124 @@
+/* The `clinic` command line's shared pieces: the run context, the option parser, connecting and
+ * resuming the stored session, error reporting with exit statuses, password input and output
+ * helpers. Each area's commands live in their own file (session.c, users.c, messages.c,
+ * admin.c, watch.c); main.c holds the command table. */
+#ifndef CLINIC_CLI_INT_H
+#define CLINIC_CLI_INT_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "clinic_cli.h"
+#include "clinic_client.h"
+#include "clinic_json.h"
+#include "clinic_settings.h"
+#include "mem.h"
+
+typedef struct cli_s cli_t;
+typedef struct cli_command_s cli_command_t;
+
+struct cli_command_s {
+    const char *section; /* the heading it is listed under in --help */
+    const char *group;   /* "user", "msg", or NULL for a one-word command */
+    const char *name;
+    int (*run)(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+    const char *usage;   /* after "clinic " */
+    const char *summary; /* one line for --help */
+};
+
+struct cli_s {
+    cl_settings_t settings;          /* resolved: flags > environment > file */
+    char config_dir[CL_SETTING_MAX]; /* empty when it cannot be found */
+    int json;                        /* --json: one JSON object per result line */
+    uint32_t timeout_ms;             /* connect and each call */
+    cl_sync_t *sync;                 /* owned; the connection, once made */
+    char username[128];              /* who the resumed session belongs to */
+    cl_json_t j;                     /* owned; the object being written */
+};
+
+/* Set by the SIGINT handler that `watch` installs. */
+extern volatile sig_atomic_t cli_interrupted;
+
+/* One option of a command: a flag (`flag` set to 1) or an option with a value (`value` set). */
+typedef struct {
+    const char *name; /* "--user" */
+    const char **value;
+    int *flag;
+} cli_opt_t;
+
+/* Parses `argv` (after the command words): options from `opts` as `--name value` or
+ * `--name=value`; everything else (and all after `--`) is moved, in order, to argv[0..*npos).
+ * Returns 0, or CL_EXIT_USAGE after printing why and the command's usage. */
+int cli_parse(const cli_command_t *cmd, int argc, char **argv, const cli_opt_t *opts, size_t nopts,
+              int *npos);
+
+/* Prints "clinic: <message>" and the command's usage to stderr; returns CL_EXIT_USAGE. */
+int cli_usage_error(const cli_command_t *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Prints "clinic: <message>" to stderr and returns CL_EXIT_USAGE: for bad local input (a
+ * missing file, an unreadable configuration, no password given). */
+int cli_input_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints "clinic: <message>" to stderr (control characters made harmless) and returns the exit
+ * status of `status`'s class. */
+int cli_error(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Connects and says Hello. Returns 0 or an exit status (the error printed). */
+int cli_connect(cli_t *cli);
+/* Connects and resumes the stored session; without one, or when it has expired, tells the user to
+ * run `clinic login` and returns CL_EXIT_UNAUTH. Returns 0 or an exit status (printed). */
+int cli_resume(cli_t *cli);
+/* Sends `req` and waits for a reply whose result is `want`. Returns 0 with *resp set (valid until
+ * the next call), or an exit status after printing the error. */
+int cli_call(cli_t *cli, const Clinic__Request *req, Clinic__Response__ResultCase want,
+             const Clinic__Response **resp);
+
+/* Sets `req` to an empty request of kind `body_case`; the caller then points the body at its
+ * message. */
+void cli_request_init(Clinic__Request *req, Clinic__Request__BodyCase body_case);
+
+/* Reads a secret into `out`: the first line of `file` when given, else from the terminal with
+ * echo off after printing `prompt` to stderr, else the next line of stdin. Returns 0 or an exit
+ * status (printed). The caller wipes `out` with OPENSSL_cleanse after use. */
+int cli_read_secret(const char *file, const char *prompt, char *out, size_t outlen);
+/* Reads a line from stdin (after printing `prompt` to stderr when stdin is a terminal). Returns 0
+ * or an exit status (printed). */
+int cli_read_line(const char *prompt, char *out, size_t outlen);
+
+/* Writes `s` to `f` with control characters (and C1 controls) replaced by '?', so that text from
+ * the server cannot drive the terminal. Newlines and tabs survive when `keep_newlines`. */
+void cli_put(FILE *f, const char *s, int keep_newlines);
+/* "2024-05-01T10:30:00Z", or "-" for 0. */
+void cli_time(int64_t t, char *out, size_t outlen);
+
+/* Ends the JSON object in cli->j as one line on stdout and empties the writer. */
+void cli_json_emit(cli_t *cli);
+/* Writes `key`: [roles...]. */
+void cli_json_strings(cl_json_t *j, const char *key, char **items, size_t n);
+/* Prints items joined by ", " (or "-" when there are none). */
+void cli_put_list(FILE *f, char **items, size_t n);
+/* Flushes stdout. Returns 0, or the errno of the first failed write (EPIPE: the reader went
+ * away); once failed it keeps returning that errno. */
+int cli_flush(void);
+
+/* The commands. */
+int cmd_login(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_logout(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_whoami(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_ping(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_passwd(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_user_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_user_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_user_roles(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_user_disable(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_audit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_status(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_msg_send(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_msg_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_msg_read(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_watch(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+
+#endif

@@ -1,0 +1,605 @@
+/* `clinic`, the command line: the command table and --help, global options and the settings
+ * they override, and the helpers every command uses (option parsing, errors and exit statuses,
+ * connecting and resuming the session, password input, output). */
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "log.h"
+#include "status.h"
+
+enum { DEFAULT_TIMEOUT_MS = 10000 };
+
+volatile sig_atomic_t cli_interrupted = 0;
+
+static const cli_command_t commands[] = {
+    {"Session", NULL, "login", cmd_login, "login [--user USER] [--password-file FILE]",
+     "log in; later commands use the stored session"},
+    {"Session", NULL, "logout", cmd_logout, "logout", "end the session"},
+    {"Session", NULL, "whoami", cmd_whoami, "whoami",
+     "who is logged in, with roles and workstation"},
+    {"Session", NULL, "ping", cmd_ping, "ping", "round trip to the server and its time (no login)"},
+    {"Session", NULL, "passwd", cmd_passwd,
+     "passwd [--old-password-file FILE --new-password-file FILE]", "change your password"},
+    {"Users", "user", "add", cmd_user_add,
+     "user add USERNAME --roles ROLE[,ROLE...] [--full-name NAME] [--password-file FILE]",
+     "add a user"},
+    {"Users", "user", "list", cmd_user_list, "user list [--all]",
+     "list users (--all: disabled ones too)"},
+    {"Users", "user", "roles", cmd_user_roles, "user roles USERNAME ROLE[,ROLE...]",
+     "replace a user's roles"},
+    {"Users", "user", "disable", cmd_user_disable, "user disable USERNAME", "disable a user"},
+    {"Messages", "msg", "send", cmd_msg_send, "msg send --to USER|ROLE|all TEXT...",
+     "send a message (TEXT '-' reads it from stdin)"},
+    {"Messages", "msg", "list", cmd_msg_list, "msg list [--unread] [--limit N] [--before ID]",
+     "list your messages, newest first"},
+    {"Messages", "msg", "read", cmd_msg_read, "msg read ID", "show a message and mark it read"},
+    {"Administration", NULL, "audit", cmd_audit,
+     "audit [--user U] [--entity E] [--id N] [--since T] [--until T] [--limit N] [--before SEQ]",
+     "query the audit log (T: Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS, UTC)"},
+    {"Administration", NULL, "status", cmd_status, "status", "the server's health"},
+    {"Live data", NULL, "watch", cmd_watch,
+     "watch [--count N] [--since SEQ] [--timeout S] [--reconnect-limit N] TOPIC...",
+     "print change events (topics: inbox, users) until Ctrl-C"},
+};
+
+static void print_help(FILE *f)
+{
+    fprintf(f, "usage: clinic [--server HOST:PORT] [--ca FILE] [--cert FILE] [--key FILE] "
+               "[--json] COMMAND [ARGS]\n");
+    const char *section = NULL;
+    for (size_t i = 0; i < CL_ARRAY_SIZE(commands); i++) {
+        const cli_command_t *c = &commands[i];
+        if (section == NULL || strcmp(section, c->section) != 0) {
+            section = c->section;
+            fprintf(f, "\n%s:\n", section);
+        }
+        fprintf(f, "  clinic %s\n      %s\n", c->usage, c->summary);
+    }
+    fprintf(f,
+            "\nOptions (anywhere on the line, before a `--`):\n"
+            "  --server HOST:PORT  the server (default %s)\n"
+            "  --ca FILE           the clinic's CA certificate, the only one trusted\n"
+            "  --cert FILE         this workstation's certificate\n"
+            "  --key FILE          its private key\n"
+            "  --json              one JSON object per result on stdout\n"
+            "  --help, --version\n"
+            "\nSettings come from the flags, else the environment (CLINIC_SERVER, CLINIC_CA,\n"
+            "CLINIC_CERT, CLINIC_KEY), else CONFIG/clinic.conf (lines `key = value` with keys\n"
+            "server, ca, cert, key). CONFIG is $CLINIC_CONFIG_DIR, else $XDG_CONFIG_HOME/clinic,\n"
+            "else ~/.config/clinic; `clinic login` keeps the session token in CONFIG/session\n"
+            "(mode 0600).\n"
+            "\nExit status:\n"
+            "  0  ok\n"
+            "  1  usage error (bad command line or configuration)\n"
+            "  2  cannot reach the server, TLS failure, or the server is unavailable\n"
+            "  3  not logged in, session expired, or bad username or password\n"
+            "  4  permission denied\n"
+            "  5  not found\n"
+            "  6  conflict (stale version, already exists) or failed precondition\n"
+            "  7  invalid argument (rejected by the server)\n"
+            "  8  resource exhausted (a limit was reached)\n"
+            "  9  internal error\n",
+            CL_SETTINGS_DEFAULT_SERVER);
+}
+
+/* --- errors and output ------------------------------------------------------------------- */
+
+void cli_put(FILE *f, const char *s, int keep_newlines)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned char c = *p;
+        if ((c == '\n' || c == '\t') && keep_newlines) {
+            fputc(c, f);
+        } else if (c == '\t' || c == '\n') {
+            fputc(' ', f);
+        } else if (c < 0x20 || c == 0x7f) {
+            fputc('?', f);
+        } else if (c == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            /* U+0080..U+009F: C1 controls, which some terminals obey. */
+            fputc('?', f);
+            p++;
+        } else {
+            fputc(c, f);
+        }
+        p++;
+    }
+}
+
+int cli_error(int status, const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    fflush(stdout);
+    fputs("clinic: ", stderr);
+    cli_put(stderr, msg, 0);
+    fputc('\n', stderr);
+    return cl_cli_exit_status(status);
+}
+
+int cli_input_error(const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    fputs("clinic: ", stderr);
+    cli_put(stderr, msg, 0);
+    fputc('\n', stderr);
+    return CL_EXIT_USAGE;
+}
+
+int cli_usage_error(const cli_command_t *cmd, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "clinic: %s\n", msg);
+    if (cmd)
+        fprintf(stderr, "usage: clinic %s\n", cmd->usage);
+    else
+        fprintf(stderr, "Run 'clinic --help' for the commands.\n");
+    return CL_EXIT_USAGE;
+}
+
+void cli_time(int64_t t, char *out, size_t outlen)
+{
+    if (t == 0)
+        snprintf(out, outlen, "-");
+    else
+        cl_cli_format_time(t, out, outlen);
+}
+
+int cli_flush(void)
+{
+    static int failed;
+    if (failed == 0 && (fflush(stdout) != 0 || ferror(stdout)))
+        failed = errno ? errno : EIO;
+    return failed;
+}
+
+void cli_json_emit(cli_t *cli)
+{
+    fwrite(cl_json_text(&cli->j), 1, cl_json_len(&cli->j), stdout);
+    fputc('\n', stdout);
+    cl_json_reset(&cli->j);
+}
+
+void cli_json_strings(cl_json_t *j, const char *key, char **items, size_t n)
+{
+    cl_json_key(j, key);
+    cl_json_array_begin(j);
+    for (size_t i = 0; i < n; i++)
+        cl_json_string(j, items[i]);
+    cl_json_array_end(j);
+}
+
+void cli_put_list(FILE *f, char **items, size_t n)
+{
+    if (n == 0)
+        fputs("-", f);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputs(", ", f);
+        cli_put(f, items[i], 0);
+    }
+}
+
+/* --- options ----------------------------------------------------------------------------- */
+
+int cli_parse(const cli_command_t *cmd, int argc, char **argv, const cli_opt_t *opts, size_t nopts,
+              int *npos)
+{
+    /* Positionals move towards the front, never past the argument being read. */
+    char **pos = argv;
+    *npos = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            while (++i < argc)
+                pos[(*npos)++] = argv[i];
+            break;
+        }
+        if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+            pos[(*npos)++] = argv[i];
+            continue;
+        }
+        const char *eq = strchr(a, '=');
+        size_t len = eq ? (size_t)(eq - a) : strlen(a);
+        const cli_opt_t *o = NULL;
+        for (size_t k = 0; k < nopts; k++) {
+            if (strlen(opts[k].name) == len && strncmp(opts[k].name, a, len) == 0)
+                o = &opts[k];
+        }
+        if (o == NULL)
+            return cli_usage_error(cmd, "unknown option %.*s", (int)len, a);
+        if (o->flag) {
+            if (eq)
+                return cli_usage_error(cmd, "%s takes no value", o->name);
+            *o->flag = 1;
+            continue;
+        }
+        if (eq) {
+            *o->value = eq + 1;
+        } else if (i + 1 < argc) {
+            *o->value = argv[++i];
+        } else {
+            return cli_usage_error(cmd, "%s needs a value", o->name);
+        }
+    }
+    return 0;
+}
+
+/* --- input ------------------------------------------------------------------------------- */
+
+/* Reads one line from `f` into `out` without its line end. Returns 0, CL_ENOTFOUND at end of
+ * input, or CL_EINVAL when the line does not fit. */
+static int read_line(FILE *f, char *out, size_t outlen)
+{
+    if (fgets(out, (int)outlen, f) == NULL)
+        return CL_ENOTFOUND;
+    size_t n = strlen(out);
+    if (n == outlen - 1 && out[n - 1] != '\n' && !feof(f)) {
+        OPENSSL_cleanse(out, outlen);
+        return CL_EINVAL;
+    }
+    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+        out[--n] = '\0';
+    return 0;
+}
+
+static struct termios saved_termios;
+static volatile sig_atomic_t echo_off = 0;
+
+/* A signal while echo is off: put the terminal back, then die of the signal as usual. */
+static void on_signal_restore_tty(int sig)
+{
+    if (echo_off)
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static int read_tty_secret(const char *prompt, char *out, size_t outlen)
+{
+    fprintf(stderr, "%s", prompt);
+    fflush(stderr);
+    if (tcgetattr(STDIN_FILENO, &saved_termios) != 0)
+        return CL_EIO;
+    struct sigaction sa = {.sa_handler = on_signal_restore_tty}, old_int, old_term;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    struct termios quiet = saved_termios;
+    quiet.c_lflag &= ~(tcflag_t)ECHO;
+    quiet.c_lflag |= ECHONL;
+    echo_off = 1;
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    int rc = read_line(stdin, out, outlen);
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_termios);
+    echo_off = 0;
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    return rc;
+}
+
+int cli_read_secret(const char *file, const char *prompt, char *out, size_t outlen)
+{
+    int rc;
+    if (file) {
+        FILE *f = fopen(file, "r");
+        if (f == NULL)
+            return cli_input_error("cannot read %s: %s", file, strerror(errno));
+        rc = read_line(f, out, outlen);
+        fclose(f);
+        if (rc == CL_ENOTFOUND)
+            return cli_input_error("%s is empty", file);
+    } else if (isatty(STDIN_FILENO)) {
+        rc = read_tty_secret(prompt, out, outlen);
+    } else {
+        rc = read_line(stdin, out, outlen);
+    }
+    if (rc == CL_EINVAL)
+        return cli_input_error("password too long");
+    if (rc != 0 || out[0] == '\0')
+        return cli_input_error("no password given");
+    return 0;
+}
+
+int cli_read_line(const char *prompt, char *out, size_t outlen)
+{
+    if (isatty(STDIN_FILENO)) {
+        fprintf(stderr, "%s", prompt);
+        fflush(stderr);
+    }
+    int rc = read_line(stdin, out, outlen);
+    if (rc == CL_EINVAL)
+        return cli_input_error("input line too long");
+    if (rc != 0)
+        return cli_input_error("no input");
+    return 0;
+}
+
+/* --- connecting ------------------------------------------------------------------------- */
+
+static int check_readable(const char *what, const char *path)
+{
+    if (access(path, R_OK) != 0)
+        return cli_input_error("cannot read the %s %s: %s", what, path, strerror(errno));
+    return 0;
+}
+
+int cli_connect(cli_t *cli)
+{
+    const cl_settings_t *s = &cli->settings;
+    int rc;
+    if (s->ca[0] == '\0')
+        return cli_input_error("no CA file: give --ca FILE, set CLINIC_CA, or put `ca = FILE` in "
+                               "%s/%s",
+                               cli->config_dir[0] ? cli->config_dir : "~/.config/clinic",
+                               CL_SETTINGS_FILE);
+    if ((s->cert[0] == '\0') != (s->key[0] == '\0'))
+        return cli_input_error("a workstation certificate needs its key: set both cert and key, "
+                               "or neither");
+    if ((rc = check_readable("CA file", s->ca)) != 0)
+        return rc;
+    if (s->cert[0] && ((rc = check_readable("certificate", s->cert)) != 0 ||
+                       (rc = check_readable("key", s->key)) != 0))
+        return rc;
+
+    cl_client_config_t cfg = {
+        .server = s->server,
+        .ca_file = s->ca,
+        .cert_file = s->cert[0] ? s->cert : NULL,
+        .key_file = s->key[0] ? s->key : NULL,
+        .client_name = "clinic",
+        .timeout_ms = cli->timeout_ms,
+    };
+    char err[512];
+    rc = cl_sync_connect(&cfg, &cli->sync, err, sizeof(err));
+    if (rc == 0)
+        return 0;
+    const char *hint = "";
+    if (strstr(err, "certificate required"))
+        hint = " (the server wants this workstation's certificate: set cert and key)";
+    else if (strstr(err, "hostname mismatch") || strstr(err, "IP address mismatch"))
+        hint = " (the server's certificate is not made out to that name: use one it carries, "
+               "such as the one in `clinicd init --san`)";
+    else if (strstr(err, "certificate verify failed"))
+        hint = " (is the CA file the clinic's own CA?)";
+    return cli_error(rc, "%s%s", err, hint);
+}
+
+int cli_resume(cli_t *cli)
+{
+    char token[CL_TOKEN_MAX];
+    if (cli->config_dir[0] == '\0')
+        return cli_error(CL_EUNAUTH, "not logged in (no configuration directory: set HOME or "
+                                     "CLINIC_CONFIG_DIR), then run 'clinic login'");
+    int rc = cl_settings_load_token(cli->config_dir, cli->settings.server, token, sizeof(token));
+    if (rc == CL_ENOTFOUND)
+        return cli_error(CL_EUNAUTH, "not logged in to %s: run 'clinic login'",
+                         cli->settings.server);
+    if (rc != 0)
+        return cli_error(CL_EUNAUTH, "cannot read %s/%s: run 'clinic login'", cli->config_dir,
+                         CL_SETTINGS_SESSION_FILE);
+    if ((rc = cli_connect(cli)) != 0) {
+        OPENSSL_cleanse(token, sizeof(token));
+        return rc;
+    }
+    const Clinic__LoginReply *reply;
+    char err[512];
+    rc = cl_sync_resume(cli->sync, token, &reply, err, sizeof(err));
+    OPENSSL_cleanse(token, sizeof(token));
+    if (rc != 0 && cl_cli_exit_status(rc) == CL_EXIT_UNAUTH) {
+        /* The server no longer knows the token: it is of no use to keep. */
+        cl_settings_remove_token(cli->config_dir);
+        return cli_error(rc, "%s: run 'clinic login'", err);
+    }
+    if (rc != 0)
+        return cli_error(rc, "%s", err);
+    snprintf(cli->username, sizeof(cli->username), "%s", reply->username);
+    return 0;
+}
+
+void cli_request_init(Clinic__Request *req, Clinic__Request__BodyCase body_case)
+{
+    Clinic__Request blank = CLINIC__REQUEST__INIT;
+    *req = blank;
+    req->body_case = body_case;
+}
+
+int cli_call(cli_t *cli, const Clinic__Request *req, Clinic__Response__ResultCase want,
+             const Clinic__Response **resp)
+{
+    char err[1024];
+    *resp = NULL;
+    int rc = cl_sync_call(cli->sync, req, resp, err, sizeof(err));
+    if (rc != 0 && cl_cli_exit_status(rc) == CL_EXIT_UNAUTH)
+        return cli_error(rc, "%s: run 'clinic login'", err);
+    if (rc != 0)
+        return cli_error(rc, "%s", err);
+    if ((*resp)->result_case != want)
+        return cli_error(CL_EINTERNAL, "the server sent an unexpected reply (%d for %d)",
+                         (int)(*resp)->result_case, (int)want);
+    return 0;
+}
+
+/* --- main -------------------------------------------------------------------------------- */
+
+/* Takes the global options out of argv (up to a `--`), leaving the rest in order in `rest`. */
+static int take_globals(int argc, char **argv, cl_settings_t *flags, int *json, int *help,
+                        char **rest, int *nrest)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } valued[] = {
+        {"--server", offsetof(cl_settings_t, server)},
+        {"--ca", offsetof(cl_settings_t, ca)},
+        {"--cert", offsetof(cl_settings_t, cert)},
+        {"--key", offsetof(cl_settings_t, key)},
+    };
+    *nrest = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            while (i < argc)
+                rest[(*nrest)++] = argv[i++];
+            break;
+        }
+        if (strcmp(a, "--json") == 0) {
+            *json = 1;
+            continue;
+        }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            *help = 1;
+            continue;
+        }
+        if (strcmp(a, "--version") == 0) {
+            printf("clinic %s (protocol %d)\n", CLINIC_VERSION, CL_PROTOCOL_VERSION);
+            exit(0);
+        }
+        size_t k;
+        const char *value = NULL;
+        for (k = 0; k < CL_ARRAY_SIZE(valued); k++) {
+            size_t len = strlen(valued[k].name);
+            if (strncmp(a, valued[k].name, len) != 0)
+                continue;
+            if (a[len] == '=') {
+                value = a + len + 1;
+                break;
+            }
+            if (a[len] == '\0') {
+                if (i + 1 >= argc)
+                    return cli_usage_error(NULL, "%s needs a value", valued[k].name);
+                value = argv[++i];
+                break;
+            }
+        }
+        if (k == CL_ARRAY_SIZE(valued)) {
+            rest[(*nrest)++] = argv[i];
+            continue;
+        }
+        if (value[0] == '\0' || strlen(value) >= CL_SETTING_MAX)
+            return cli_usage_error(NULL, "%s: bad value", valued[k].name);
+        snprintf((char *)flags + valued[k].off, CL_SETTING_MAX, "%s", value);
+    }
+    return 0;
+}
+
+static const cli_command_t *find_command(int nrest, char **rest, int *words)
+{
+    for (size_t i = 0; i < CL_ARRAY_SIZE(commands); i++) {
+        const cli_command_t *c = &commands[i];
+        if (c->group == NULL && nrest >= 1 && strcmp(rest[0], c->name) == 0) {
+            *words = 1;
+            return c;
+        }
+        if (c->group && nrest >= 2 && strcmp(rest[0], c->group) == 0 &&
+            strcmp(rest[1], c->name) == 0) {
+            *words = 2;
+            return c;
+        }
+    }
+    return NULL;
+}
+
+static int unknown_command(int nrest, char **rest)
+{
+    int group = 0;
+    for (size_t i = 0; i < CL_ARRAY_SIZE(commands); i++)
+        group |= commands[i].group && strcmp(commands[i].group, rest[0]) == 0;
+    if (!group)
+        return cli_usage_error(NULL, "unknown command '%s'", rest[0]);
+    if (nrest > 1)
+        fprintf(stderr, "clinic: unknown command '%s %s'\n", rest[0], rest[1]);
+    else
+        fprintf(stderr, "clinic: '%s' needs a subcommand\n", rest[0]);
+    for (size_t i = 0; i < CL_ARRAY_SIZE(commands); i++) {
+        if (commands[i].group && strcmp(commands[i].group, rest[0]) == 0)
+            fprintf(stderr, "usage: clinic %s\n", commands[i].usage);
+    }
+    return CL_EXIT_USAGE;
+}
+
+/* Resolves the settings: flags, then the environment, then the file in the config directory. */
+static int load_settings(cli_t *cli, const cl_settings_t *flags)
+{
+    cl_settings_t env = {0}, file = {0};
+    cl_settings_from_env(&env);
+    if (cl_settings_dir(cli->config_dir, sizeof(cli->config_dir)) == 0) {
+        char path[CL_SETTING_MAX + 32], err[CL_SETTING_MAX + 128];
+        snprintf(path, sizeof(path), "%s/%s", cli->config_dir, CL_SETTINGS_FILE);
+        if (cl_settings_load(&file, path, err, sizeof(err)) != 0)
+            return cli_input_error("%s", err);
+    } else {
+        cli->config_dir[0] = '\0';
+    }
+    cl_settings_merge(&cli->settings, flags, &env, &file);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    cli_t cli = {.timeout_ms = DEFAULT_TIMEOUT_MS};
+    cl_settings_t flags = {0};
+    int help = 0, nrest = 0, words = 0, rc;
+    char **rest = calloc((size_t)argc + 1, sizeof(*rest));
+    if (rest == NULL)
+        return CL_EXIT_INTERNAL;
+
+    cl_log_set_name("clinic");
+    signal(SIGPIPE, SIG_IGN);
+    /* Each result line reaches a pipe at once (tests and scripts read `watch` as it goes). */
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    rc = take_globals(argc, argv, &flags, &cli.json, &help, rest, &nrest);
+    if (rc != 0)
+        goto out;
+    if (nrest > 0 && strcmp(rest[0], "help") == 0) {
+        help = 1;
+        memmove(rest, rest + 1, (size_t)nrest * sizeof(*rest));
+        nrest--;
+    }
+    if (nrest == 0) {
+        print_help(help ? stdout : stderr);
+        rc = help ? CL_EXIT_OK : CL_EXIT_USAGE;
+        goto out;
+    }
+    const cli_command_t *cmd = find_command(nrest, rest, &words);
+    if (cmd == NULL) {
+        rc = help ? (print_help(stdout), CL_EXIT_OK) : unknown_command(nrest, rest);
+        goto out;
+    }
+    if (help) {
+        printf("usage: clinic %s\n  %s\nRun 'clinic --help' for the options and exit statuses.\n",
+               cmd->usage, cmd->summary);
+        rc = CL_EXIT_OK;
+        goto out;
+    }
+    if ((rc = load_settings(&cli, &flags)) != 0)
+        goto out;
+    rc = cmd->run(&cli, cmd, nrest - words, rest + words);
+    /* A reader that went away (`clinic ... | head -1`) has seen what it wanted. */
+    int out_errno = cli_flush();
+    if (rc == 0 && out_errno != 0 && out_errno != EPIPE)
+        rc = cli_error(CL_EIO, "cannot write the output: %s", strerror(out_errno));
+out:
+    cl_sync_close(cli.sync);
+    cl_json_free(&cli.j);
+    free(rest);
+    return rc;
+}

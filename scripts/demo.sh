@@ -1,0 +1,103 @@
+#!/bin/sh
+# The README's run command: installs the Debian 12 packages that are missing, builds, makes a demo
+# clinic in ./demo (a user of every role, this machine enrolled as a workstation, the client's
+# configuration), then runs clinicd in the foreground. Running it again reuses ./demo.
+set -eu
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+# --- packages: only what is missing, apt-get update once ---------------------------------------
+PKGS="build-essential cmake ninja-build pkg-config libuv1-dev libprotobuf-c-dev
+protobuf-c-compiler libsqlite3-dev libssl-dev"
+missing=""
+for p in $PKGS; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "demo: installing:$missing"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO apt-get update
+    # shellcheck disable=SC2086 # the list is meant to split into words
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y $missing
+fi
+
+# --- build --------------------------------------------------------------------------------------
+cmake -S . -B build -G Ninja
+cmake --build build
+CLINICD="$ROOT/build/bin/clinicd"
+
+# --- the demo clinic ------------------------------------------------------------------------------
+DEMO="$ROOT/demo"
+DATA="$DEMO/data"
+PASSWORD_FILE="$DEMO/password"
+WS_DIR="$DEMO/workstation"
+mkdir -p "$DEMO"
+chmod 0700 "$DEMO"
+if [ ! -f "$PASSWORD_FILE" ]; then
+    (umask 077 && echo "demo-password-1" >"$PASSWORD_FILE")
+fi
+chmod 0600 "$PASSWORD_FILE"
+
+if [ ! -f "$DATA/clinic.db" ]; then
+    "$CLINICD" init --data "$DATA" --clinic-name "Maple Street Family Practice" \
+        --admin-password-file "$PASSWORD_FILE"
+fi
+
+# One user per role, all with the demo password; users already there are kept as they are.
+existing=$("$CLINICD" user list --data "$DATA" | awk 'NR > 1 { print $1 }')
+add_user() { # USERNAME ROLES FULL_NAME
+    if ! printf '%s\n' "$existing" | grep -qxF "$1"; then
+        "$CLINICD" user add "$1" --data "$DATA" --roles "$2" --full-name "$3" \
+            --password-file "$PASSWORD_FILE"
+    fi
+}
+add_user manager manager "Morgan Manager"
+add_user frontdesk front_desk "Frankie Front"
+add_user scheduler scheduler "Sam Scheduler"
+add_user biller biller "Billie Biller"
+add_user drlee clinician "Dr. Dana Lee"
+add_user nurse clinician "Nora Nurse"
+add_user staff staff "Stacy Staff"
+
+# This machine as a workstation (names: letters, digits, '.', '_', '-'; at most 64).
+WS=$(hostname | tr -c 'A-Za-z0-9._\n-' '-' | cut -c1-64)
+[ -n "$WS" ] || WS=demo-workstation
+if [ ! -f "$WS_DIR/$WS.crt" ] || [ ! -f "$WS_DIR/$WS.key" ]; then
+    if "$CLINICD" workstation list --data "$DATA" | awk 'NR > 1 { print $1 }' | grep -qxF "$WS"; then
+        echo "demo: workstation $WS is enrolled but its files are gone from $WS_DIR;" \
+            "remove $DEMO to start over" >&2
+        exit 1
+    fi
+    "$CLINICD" workstation add "$WS" --data "$DATA" --out "$WS_DIR"
+fi
+
+# The client's configuration, where `clinic` looks for it.
+CONF_DIR="${CLINIC_CONFIG_DIR:-${XDG_CONFIG_HOME:-$HOME/.config}/clinic}"
+CONF="$CONF_DIR/clinic.conf"
+mkdir -p "$CONF_DIR"
+chmod 0700 "$CONF_DIR"
+NEW_CONF=$(cat <<EOF
+# Written by scripts/demo.sh for the demo clinic in $DEMO.
+server = 127.0.0.1:7470
+ca = $WS_DIR/ca.crt
+cert = $WS_DIR/$WS.crt
+key = $WS_DIR/$WS.key
+EOF
+)
+if [ -f "$CONF" ] && [ "$(cat "$CONF")" != "$NEW_CONF" ] && [ ! -f "$CONF.bak" ]; then
+    cp -p "$CONF" "$CONF.bak"
+    echo "demo: kept your previous $CONF as $CONF.bak"
+fi
+(umask 077 && printf '%s\n' "$NEW_CONF" >"$CONF")
+
+cat <<EOF
+
+Demo clinic ready: $DATA (users admin, manager, frontdesk, scheduler, biller, drlee, nurse,
+staff; password in demo/password). Client configuration: $CONF.
+clinicd now runs in the foreground; stop it with Ctrl-C. In a second terminal, type:
+
+  build/bin/clinic login --user frontdesk --password-file demo/password
+
+EOF
+exec "$CLINICD" serve --data "$DATA"

@@ -1,0 +1,328 @@
+/* The statement interface (db.h): opening a SQLite connection with clinicd's settings, applying
+ * the embedded migrations, a statement cache keyed by the SQL text's address, and the one place
+ * where SQLite result codes become statuses. */
+#include "db.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "mem.h"
+#include "status.h"
+
+/* Generated from server/schema/ by cmake/embed_schema.cmake (build/schema.c). */
+extern const char *const cl_migrations[];
+extern const int cl_migrations_count;
+
+/* One slot of the statement cache: an open-addressing table with linear probing, keyed by the
+ * address of the SQL text. Entries are never removed, so an empty slot ends every probe. */
+typedef struct {
+    const char *sql;  /* borrowed: static storage of the caller */
+    sqlite3_stmt *st; /* owned */
+} stmt_slot_t;
+
+struct cl_db_s {
+    sqlite3 *handle;    /* owned */
+    stmt_slot_t *slots; /* owned; `cap` entries, a power of two */
+    size_t cap;
+    size_t count;
+};
+
+static const char SQL_USER_VERSION[] = "PRAGMA user_version";
+
+int cl_db_status(int sqlite_rc)
+{
+    switch (sqlite_rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_ROW:
+    case SQLITE_DONE:
+        return 0;
+    case SQLITE_CONSTRAINT:
+        if (sqlite_rc == SQLITE_CONSTRAINT_UNIQUE || sqlite_rc == SQLITE_CONSTRAINT_PRIMARYKEY ||
+            sqlite_rc == SQLITE_CONSTRAINT_ROWID)
+            return CL_EEXIST;
+        return CL_EINVAL;
+    case SQLITE_FULL:
+        return CL_EFULL;
+    case SQLITE_READONLY:
+        return CL_EREADONLY;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return CL_EBUSY;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+        return CL_EIO;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return CL_ECORRUPT;
+    default:
+        return CL_EINTERNAL;
+    }
+}
+
+/* Logs a failed SQLite call. A constraint violation is a verdict on the request (a duplicate
+ * username), not a fault of the server, so it is logged one level lower. */
+static void log_failure(cl_db_t *db, int rc, const char *what)
+{
+    cl_log_level_t level = (rc & 0xff) == SQLITE_CONSTRAINT ? CL_LOG_WARN : CL_LOG_ERROR;
+    cl_log(level, "sqlite: %s (code %d) in: %.200s", sqlite3_errmsg(db->handle), rc, what);
+}
+
+static size_t slot_of(const char *sql, size_t cap)
+{
+    /* Fibonacci hashing of the address: the low bits of a pointer are mostly alignment. */
+    uint64_t h = (uint64_t)(uintptr_t)sql * UINT64_C(0x9E3779B97F4A7C15);
+    return (size_t)(h >> 32) & (cap - 1);
+}
+
+static void cache_grow(cl_db_t *db)
+{
+    size_t cap = db->cap ? db->cap * 2 : 64;
+    stmt_slot_t *slots = cl_calloc(cap, sizeof(*slots));
+    for (size_t i = 0; i < db->cap; i++) {
+        if (db->slots[i].sql == NULL)
+            continue;
+        size_t j = slot_of(db->slots[i].sql, cap);
+        while (slots[j].sql != NULL)
+            j = (j + 1) & (cap - 1);
+        slots[j] = db->slots[i];
+    }
+    free(db->slots);
+    db->slots = slots;
+    db->cap = cap;
+}
+
+sqlite3_stmt *cl_db_stmt(cl_db_t *db, const char *sql)
+{
+    /* Keep the table at most half full, so that probes stay short. */
+    if (2 * (db->count + 1) > db->cap)
+        cache_grow(db);
+    size_t i = slot_of(sql, db->cap);
+    while (db->slots[i].sql != NULL && db->slots[i].sql != sql)
+        i = (i + 1) & (db->cap - 1);
+
+    stmt_slot_t *slot = &db->slots[i];
+    if (slot->sql == NULL) {
+        sqlite3_stmt *st = NULL;
+        const char *tail = NULL;
+        int rc = sqlite3_prepare_v3(db->handle, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, &tail);
+        if (rc != SQLITE_OK || st == NULL) {
+            cl_error("sqlite: cannot prepare: %s in: %.200s", sqlite3_errmsg(db->handle), sql);
+            sqlite3_finalize(st);
+            return NULL;
+        }
+        if (tail != NULL && tail[strspn(tail, " \t\r\n;")] != '\0')
+            cl_warn("sqlite: only the first statement is used of: %.200s", sql);
+        slot->sql = sql;
+        slot->st = st;
+        db->count++;
+        return st;
+    }
+    /* sqlite3_reset repeats the last step's error, which was reported when it happened. */
+    sqlite3_reset(slot->st);
+    sqlite3_clear_bindings(slot->st);
+    return slot->st;
+}
+
+int cl_db_step(cl_db_t *db, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(st);
+        return 0;
+    }
+    log_failure(db, rc, sqlite3_sql(st));
+    sqlite3_reset(st);
+    return cl_db_status(rc);
+}
+
+int cl_db_exec(cl_db_t *db, const char *sql)
+{
+    int rc = sqlite3_exec(db->handle, sql, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        return 0;
+    log_failure(db, rc, sql);
+    return cl_db_status(rc);
+}
+
+void cl_db_reset_busy(cl_db_t *db)
+{
+    for (sqlite3_stmt *st = sqlite3_next_stmt(db->handle, NULL); st != NULL;
+         st = sqlite3_next_stmt(db->handle, st)) {
+        if (sqlite3_stmt_busy(st))
+            sqlite3_reset(st);
+    }
+}
+
+sqlite3 *cl_db_handle(cl_db_t *db)
+{
+    return db->handle;
+}
+
+int cl_db_migrations_count(void)
+{
+    return cl_migrations_count;
+}
+
+int cl_db_version(cl_db_t *db)
+{
+    sqlite3_stmt *st = cl_db_stmt(db, SQL_USER_VERSION);
+    if (st == NULL)
+        return CL_EINTERNAL;
+    int rc = cl_db_step(db, st);
+    if (rc != 1)
+        return rc < 0 ? rc : CL_EINTERNAL;
+    int version = sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    return version;
+}
+
+const char *cl_db_text(sqlite3_stmt *st, int col)
+{
+    const unsigned char *text = sqlite3_column_text(st, col);
+    return text ? (const char *)text : "";
+}
+
+/* Applies migration `index` (0-based) in its own write transaction. The version is read again
+ * under the write lock, so two processes opening a fresh file at once apply it only once. */
+static int apply_migration(cl_db_t *db, int index)
+{
+    int rc = cl_db_exec(db, "BEGIN IMMEDIATE");
+    if (rc < 0)
+        return rc;
+    int version = cl_db_version(db);
+    if (version < 0) {
+        rc = version;
+        goto out;
+    }
+    /* A higher version means that another process applied this migration meanwhile. */
+    if (version <= index) {
+        rc = cl_db_exec(db, cl_migrations[index]);
+        if (rc < 0) {
+            cl_error("migration %d failed; the database stays at schema %d", index + 1, index);
+            goto out;
+        }
+        /* PRAGMA takes no bound parameters; the number is our own. */
+        char sql[64];
+        snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", index + 1);
+        rc = cl_db_exec(db, sql);
+        if (rc < 0)
+            goto out;
+    }
+    rc = cl_db_exec(db, "COMMIT");
+    if (rc == 0 && version <= index)
+        cl_info("database migrated to schema %d", index + 1);
+out:
+    if (rc < 0 && !sqlite3_get_autocommit(db->handle))
+        cl_db_exec(db, "ROLLBACK");
+    return rc;
+}
+
+static int migrate(cl_db_t *db, int flags)
+{
+    int version = cl_db_version(db);
+    if (version < 0)
+        return version;
+    if (version > cl_migrations_count) {
+        cl_error("database schema %d is newer than this clinicd (%d)", version,
+                 cl_migrations_count);
+        return CL_EPRECOND;
+    }
+    if (flags & (CL_DB_NO_MIGRATE | CL_DB_READONLY)) {
+        if (version < cl_migrations_count)
+            cl_warn("database schema %d is older than this clinicd (%d) and was not migrated",
+                    version, cl_migrations_count);
+        return 0;
+    }
+    for (int i = version; i < cl_migrations_count; i++) {
+        int rc = apply_migration(db, i);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* WAL only applies to a database in a file; ":memory:" and temporary databases have no name. */
+static int set_wal(cl_db_t *db)
+{
+    const char *file = sqlite3_db_filename(db->handle, "main");
+    if (file == NULL || file[0] == '\0')
+        return 0;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db->handle, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        log_failure(db, rc, "PRAGMA journal_mode = WAL");
+        rc = cl_db_status(rc);
+        goto out;
+    }
+    /* The pragma answers with the mode in effect, which is not WAL if the change was refused. */
+    const char *mode = (const char *)sqlite3_column_text(st, 0);
+    if (mode == NULL || strcmp(mode, "wal") != 0) {
+        cl_error("database %s: cannot switch to WAL (journal mode is %s)", file,
+                 mode ? mode : "unknown");
+        rc = CL_EIO;
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int cl_db_open(const char *path, int flags, cl_db_t **out)
+{
+    *out = NULL;
+    cl_db_t *db = cl_calloc(1, sizeof(*db));
+    int open_flags = SQLITE_OPEN_NOMUTEX;
+    if (flags & CL_DB_READONLY)
+        open_flags |= SQLITE_OPEN_READONLY;
+    else
+        open_flags |= SQLITE_OPEN_READWRITE | ((flags & CL_DB_CREATE) ? SQLITE_OPEN_CREATE : 0);
+
+    int rc = sqlite3_open_v2(path, &db->handle, open_flags, NULL);
+    if (rc != SQLITE_OK) {
+        cl_error("cannot open database %s: %s", path,
+                 db->handle ? sqlite3_errmsg(db->handle) : sqlite3_errstr(rc));
+        rc = cl_db_status(rc);
+        goto out;
+    }
+    sqlite3_extended_result_codes(db->handle, 1);
+    sqlite3_busy_timeout(db->handle, 5000);
+
+    if (!(flags & CL_DB_READONLY)) {
+        rc = set_wal(db);
+        if (rc < 0)
+            goto out;
+    }
+    rc = cl_db_exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON");
+    if (rc < 0)
+        goto out;
+    rc = migrate(db, flags);
+    if (rc < 0)
+        goto out;
+    *out = db;
+out:
+    if (rc < 0) {
+        cl_error("database %s was not opened: %s", path, cl_status_message(rc));
+        cl_db_close(db);
+    }
+    return rc;
+}
+
+void cl_db_close(cl_db_t *db)
+{
+    if (db == NULL)
+        return;
+    for (size_t i = 0; i < db->cap; i++)
+        sqlite3_finalize(db->slots[i].st);
+    free(db->slots);
+    if (db->handle != NULL && sqlite3_close(db->handle) != SQLITE_OK)
+        cl_error("sqlite: close: %s", sqlite3_errmsg(db->handle));
+    free(db);
+}

@@ -1,0 +1,469 @@
+/* The way of a request: decode, check (Hello first, login, permission, idle logoff), answer on
+ * the loop or hand to the store as a job, then reply, fan out its changes, and free everything.
+ * The dispatcher owns each unpacked envelope and frees it on every path; handlers borrow it. */
+#include "dispatch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "handlers.h"
+#include "log.h"
+#include "mem.h"
+#include "server_int.h"
+#include "status.h"
+#include "topics.h"
+
+#define ROUTE(kind, name, perm, handler, write, patient)                                           \
+    {CLINIC__REQUEST__BODY_##kind, name, perm, handler, write, patient}
+
+static const cl_route_t routes[] = {
+    ROUTE(HELLO, "HelloRequest", CL_PERM_NONE, NULL, 0, 0),
+    ROUTE(PING, "PingRequest", CL_PERM_NONE, NULL, 0, 0),
+    ROUTE(LOGIN, "LoginRequest", CL_PERM_NONE, cl_handle_login, 1, 0),
+    ROUTE(RESUME, "ResumeRequest", CL_PERM_NONE, cl_handle_resume, 1, 0),
+    ROUTE(LOGOUT, "LogoutRequest", CL_PERM_LOGGED_IN, cl_handle_logout, 1, 0),
+    ROUTE(WHOAMI, "WhoAmIRequest", CL_PERM_LOGGED_IN, cl_handle_whoami, 0, 0),
+    ROUTE(PASSWORD_CHANGE, "PasswordChangeRequest", CL_PERM_LOGGED_IN, cl_handle_password_change,
+          1, 0),
+    ROUTE(USER_ADD, "UserAddRequest", CL_PERM_USER_ADMIN, cl_handle_user_add, 1, 0),
+    ROUTE(USER_LIST, "UserListRequest", CL_PERM_USER_ADMIN, cl_handle_user_list, 1, 0),
+    ROUTE(USER_ROLES, "UserRolesRequest", CL_PERM_USER_ADMIN, cl_handle_user_roles, 1, 0),
+    ROUTE(USER_DISABLE, "UserDisableRequest", CL_PERM_USER_ADMIN, cl_handle_user_disable, 1, 0),
+    ROUTE(AUDIT_QUERY, "AuditQueryRequest", CL_PERM_AUDIT_READ, cl_handle_audit_query, 1, 0),
+    ROUTE(SERVER_STATUS, "ServerStatusRequest", CL_PERM_SERVER_STATUS, cl_handle_server_status, 0,
+          0),
+    ROUTE(SUBSCRIBE, "SubscribeRequest", CL_PERM_LOGGED_IN, cl_handle_subscribe, 0, 0),
+    ROUTE(UNSUBSCRIBE, "UnsubscribeRequest", CL_PERM_LOGGED_IN, NULL, 0, 0),
+    ROUTE(MESSAGE_SEND, "MessageSendRequest", CL_PERM_LOGGED_IN, cl_handle_message_send, 1, 0),
+    ROUTE(MESSAGE_LIST, "MessageListRequest", CL_PERM_LOGGED_IN, cl_handle_message_list, 1, 0),
+    ROUTE(MESSAGE_READ, "MessageReadRequest", CL_PERM_LOGGED_IN, cl_handle_message_read, 1, 0),
+};
+
+const cl_route_t *cl_dispatch_routes(size_t *n)
+{
+    *n = CL_ARRAY_SIZE(routes);
+    return routes;
+}
+
+const cl_route_t *cl_dispatch_route(Clinic__Request__BodyCase kind)
+{
+    for (size_t i = 0; i < CL_ARRAY_SIZE(routes); i++)
+        if (routes[i].kind == kind)
+            return &routes[i];
+    return NULL;
+}
+
+int cl_dispatch_check(const cl_route_t *route, const cl_identity_t *who)
+{
+    if (route->perm == CL_PERM_NONE)
+        return 0;
+    if (who->user_id == 0)
+        return CL_EUNAUTH;
+    return cl_auth_allowed(who->roles, route->perm) ? 0 : CL_EPERM;
+}
+
+/* Sends a reply with only a status. */
+static void reply_status(cl_sconn_t *sc, uint64_t id, int status, const char *message)
+{
+    Clinic__Status st = CLINIC__STATUS__INIT;
+    st.code = cl_status_code(status);
+    st.message = (char *)(message ? message : cl_status_message(status));
+    Clinic__Response resp = CLINIC__RESPONSE__INIT;
+    resp.status = &st;
+    Clinic__Envelope env = CLINIC__ENVELOPE__INIT;
+    env.id = id;
+    env.body_case = CLINIC__ENVELOPE__BODY_RESPONSE;
+    env.response = &resp;
+    cl_net_send(sc, &env);
+}
+
+static void reply_ok(cl_sconn_t *sc, uint64_t id, Clinic__Response *resp)
+{
+    Clinic__Status st = CLINIC__STATUS__INIT;
+    resp->status = &st;
+    Clinic__Envelope env = CLINIC__ENVELOPE__INIT;
+    env.id = id;
+    env.body_case = CLINIC__ENVELOPE__BODY_RESPONSE;
+    env.response = resp;
+    cl_net_send(sc, &env);
+}
+
+static void answer_hello(cl_sconn_t *sc, uint64_t id, const Clinic__HelloRequest *hello)
+{
+    if (sc->hello) {
+        reply_status(sc, id, CL_EPRECOND, "Hello was already said on this connection");
+        return;
+    }
+    if (hello->protocol_version != 1) {
+        char msg[128];
+        snprintf(msg, sizeof(msg), "protocol version %u is not supported; this server speaks 1",
+                 hello->protocol_version);
+        reply_status(sc, id, CL_EPRECOND, msg);
+        return;
+    }
+    sc->hello = 1;
+    cl_debug("%s: hello from %.64s %.32s", sc->who.address, hello->client_name,
+             hello->client_version);
+    Clinic__HelloReply r = CLINIC__HELLO_REPLY__INIT;
+    r.protocol_version = 1;
+    r.server_version = CLINIC_VERSION;
+    r.clinic_name = sc->srv->cfg.clinic_name;
+    r.server_time = cl_now();
+    Clinic__Response resp = CLINIC__RESPONSE__INIT;
+    resp.result_case = CLINIC__RESPONSE__RESULT_HELLO;
+    resp.hello = &r;
+    reply_ok(sc, id, &resp);
+}
+
+static void answer_ping(cl_sconn_t *sc, uint64_t id)
+{
+    Clinic__PingReply r = CLINIC__PING_REPLY__INIT;
+    r.server_time = cl_now();
+    Clinic__Response resp = CLINIC__RESPONSE__INIT;
+    resp.result_case = CLINIC__RESPONSE__RESULT_PING;
+    resp.ping = &r;
+    reply_ok(sc, id, &resp);
+}
+
+static void answer_unsubscribe(cl_sconn_t *sc, uint64_t id, const Clinic__UnsubscribeRequest *u)
+{
+    uint32_t bits = 0;
+    for (size_t i = 0; i < u->n_topics; i++) {
+        int t = cl_topic_find(u->topics[i]);
+        if (t < 0) {
+            char msg[128];
+            snprintf(msg, sizeof(msg), "topics: no topic named \"%.64s\"", u->topics[i]);
+            reply_status(sc, id, CL_EINVAL, msg);
+            return;
+        }
+        bits |= 1u << t;
+    }
+    sc->subs &= u->n_topics ? ~bits : 0;
+    Clinic__UnsubscribeReply r = CLINIC__UNSUBSCRIBE_REPLY__INIT;
+    Clinic__Response resp = CLINIC__RESPONSE__INIT;
+    resp.result_case = CLINIC__RESPONSE__RESULT_UNSUBSCRIBE;
+    resp.unsubscribe = &r;
+    reply_ok(sc, id, &resp);
+}
+
+static void push_session_end(cl_sconn_t *sc);
+
+static void submit(cl_server_t *srv, cl_job_t *job)
+{
+    cl_sconn_t *sc = job->owner;
+    if (sc)
+        sc->in_flight++;
+    cl_store_submit(srv->store, job);
+}
+
+void cl_dispatch_expire(cl_sconn_t *sc)
+{
+    /* Delete the session row too, so that its token cannot be resumed elsewhere. */
+    cl_job_t *job = cl_job_new();
+    job->handler = cl_handle_logout;
+    job->who = sc->who;
+    job->write = 1;
+    submit(sc->srv, job);
+    push_session_end(sc);
+}
+
+void cl_dispatch_frame(cl_sconn_t *sc, const uint8_t *payload, size_t len)
+{
+    cl_server_t *srv = sc->srv;
+    Clinic__Envelope *env = clinic__envelope__unpack(NULL, len, payload);
+    if (env == NULL) {
+        cl_net_protocol_error(sc, "the frame does not decode as a clinic.Envelope");
+        return;
+    }
+    if (env->body_case != CLINIC__ENVELOPE__BODY_REQUEST || env->request == NULL) {
+        clinic__envelope__free_unpacked(env, NULL);
+        cl_net_protocol_error(sc, "wrong direction: a client sends only requests");
+        return;
+    }
+    srv->requests++;
+    uint64_t id = env->id;
+    Clinic__Request *req = env->request;
+    const cl_route_t *route = cl_dispatch_route(req->body_case);
+    char msg[256];
+    if (route == NULL) {
+        if (req->base.n_unknown_fields > 0)
+            snprintf(msg, sizeof(msg), "unknown request kind (field %u): this server is %s",
+                     req->base.unknown_fields[0].tag, CLINIC_VERSION);
+        else
+            snprintf(msg, sizeof(msg), "the request carries no request kind");
+        reply_status(sc, id, CL_EINVAL, msg);
+        goto out;
+    }
+    if (!sc->hello && route->kind != CLINIC__REQUEST__BODY_HELLO) {
+        snprintf(msg, sizeof(msg), "send HelloRequest first, then %s", route->name);
+        reply_status(sc, id, CL_EPRECOND, msg);
+        goto out;
+    }
+    if (srv->draining) {
+        reply_status(sc, id, CL_EUNAVAIL, "the server is shutting down");
+        goto out;
+    }
+    int rc = cl_dispatch_check(route, &sc->who);
+    if (rc == CL_EUNAUTH) {
+        snprintf(msg, sizeof(msg), "%s needs a login: send LoginRequest or ResumeRequest",
+                 route->name);
+        reply_status(sc, id, rc, msg);
+        goto out;
+    }
+    uint64_t now = cl_net_now_ms(srv);
+    if (route->perm != CL_PERM_NONE) {
+        if (now - sc->last_activity_ms >= (uint64_t)srv->cfg.idle_logoff_minutes * 60000) {
+            snprintf(msg, sizeof(msg), "session expired after %u minutes idle; log in again",
+                     srv->cfg.idle_logoff_minutes);
+            cl_dispatch_expire(sc);
+            reply_status(sc, id, CL_EEXPIRED, msg);
+            goto out;
+        }
+        sc->last_activity_ms = now;
+    }
+    if (rc == CL_EPERM) {
+        char roles[128];
+        cl_roles_format(sc->who.roles, roles, sizeof(roles));
+        snprintf(msg, sizeof(msg), "%s needs the %s permission; your roles: %s", route->name,
+                 cl_perm_name(route->perm), roles);
+        reply_status(sc, id, rc, msg);
+        goto out;
+    }
+    switch (route->kind) {
+    case CLINIC__REQUEST__BODY_HELLO:
+        answer_hello(sc, id, req->hello);
+        goto out;
+    case CLINIC__REQUEST__BODY_PING:
+        answer_ping(sc, id);
+        goto out;
+    case CLINIC__REQUEST__BODY_UNSUBSCRIBE:
+        answer_unsubscribe(sc, id, req->unsubscribe);
+        goto out;
+    case CLINIC__REQUEST__BODY_LOGIN:
+        if (!cl_net_login_allowed(sc)) {
+            reply_status(sc, id, CL_EEXHAUSTED,
+                         "too many login attempts from this address; wait a minute");
+            goto out;
+        }
+        break;
+    default:
+        break;
+    }
+
+    cl_job_t *job = cl_job_new();
+    job->handler = route->handler;
+    job->req = req;
+    job->envelope = env;
+    job->route = route;
+    job->who = sc->who;
+    job->write = route->write;
+    job->owner = sc;
+    job->envelope_id = id;
+    if (route->perm != CL_PERM_NONE && sc->who.session_id) {
+        job->needs_session = 1;
+        if (now - sc->touched_ms >= 60000) {
+            job->touch_session = 1;
+            job->write = 1;
+            sc->touched_ms = now;
+        }
+    }
+    submit(srv, job);
+    if (sc->in_flight >= srv->cfg.max_in_flight)
+        cl_conn_pause(&sc->conn); /* backpressure: read no more until replies go out */
+    return;
+out:
+    clinic__envelope__free_unpacked(env, NULL);
+}
+
+/* Password hashing on the libuv thread pool, never on the loop. */
+typedef struct {
+    uv_work_t req;
+    cl_job_t *job;
+    cl_server_t *srv;
+} password_work_t;
+
+static void do_password_work(uv_work_t *req)
+{
+    password_work_t *w = cl_container_of(req, password_work_t, req);
+    cl_password_work_t *pw = &w->job->pw;
+    if (pw->verify)
+        pw->verified = cl_auth_verify_password(pw->verify, pw->stored);
+    if (pw->hash && cl_auth_hash_password(pw->hash, pw->hashed) != 0)
+        pw->hashed[0] = '\0';
+}
+
+static void after_password_work(uv_work_t *req, int status)
+{
+    (void)status;
+    password_work_t *w = cl_container_of(req, password_work_t, req);
+    cl_job_t *job = w->job;
+    cl_server_t *srv = w->srv;
+    free(w);
+    if (srv->store == NULL) { /* the drain gave up waiting and the store has stopped */
+        cl_job_fail(job, CL_EUNAVAIL, NULL, "the server is shutting down");
+        job->status = CL_EUNAVAIL;
+        cl_dispatch_done(job, srv);
+        return;
+    }
+    job->stage++;
+    cl_store_submit(srv->store, job); /* in_flight still counts it */
+}
+
+static void fill_server_status(cl_server_t *srv, Clinic__ServerStatusReply *r)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    r->connections = srv->nconns;
+    r->requests = srv->requests;
+    r->started_at = srv->started_at;
+    r->uptime_s = cl_now() - srv->started_at;
+    r->cpu_seconds = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+                     (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+    r->peak_rss_bytes = (uint64_t)ru.ru_maxrss * 1024;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        unsigned long size, resident;
+        if (fscanf(f, "%lu %lu", &size, &resident) == 2)
+            r->current_rss_bytes = (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+        fclose(f);
+    }
+    cl_store_stats_t st;
+    cl_store_stats(srv->store, &st);
+    r->commits = st.commits;
+    r->committed_requests = st.committed_jobs;
+    if (st.change_seq > r->change_seq)
+        r->change_seq = st.change_seq;
+}
+
+/* What the loop learns from a finished job about its connection. */
+static void apply_to_connection(cl_sconn_t *sc, cl_job_t *job)
+{
+    const cl_route_t *route = job->route;
+    if (job->status == CL_EUNAUTH && job->needs_session) {
+        cl_net_end_session(sc); /* the session row is gone: disabled user, or logged out elsewhere */
+        return;
+    }
+    if (job->status != 0 || route == NULL)
+        return;
+    switch (route->kind) {
+    case CLINIC__REQUEST__BODY_LOGIN:
+    case CLINIC__REQUEST__BODY_RESUME: {
+        char workstation[sizeof(sc->who.workstation)], address[sizeof(sc->who.address)];
+        memcpy(workstation, sc->who.workstation, sizeof(workstation));
+        memcpy(address, sc->who.address, sizeof(address));
+        sc->who = job->new_who;
+        memcpy(sc->who.workstation, workstation, sizeof(workstation));
+        memcpy(sc->who.address, address, sizeof(address));
+        sc->last_activity_ms = sc->touched_ms = cl_net_now_ms(sc->srv);
+        sc->subs = 0;
+        sc->sub_from_seq = 0;
+        cl_info("%s: %s %s from workstation \"%s\"", sc->who.address,
+                route->kind == CLINIC__REQUEST__BODY_LOGIN ? "login" : "resume", sc->who.username,
+                sc->who.workstation);
+        break;
+    }
+    case CLINIC__REQUEST__BODY_LOGOUT:
+        cl_net_end_session(sc);
+        break;
+    case CLINIC__REQUEST__BODY_SUBSCRIBE: {
+        const Clinic__SubscribeRequest *s = job->req->subscribe;
+        for (size_t i = 0; i < s->n_topics; i++) {
+            int t = cl_topic_find(s->topics[i]);
+            if (t >= 0)
+                sc->subs |= 1u << t;
+        }
+        if (job->resp.subscribe && job->resp.subscribe->current_seq > sc->sub_from_seq)
+            sc->sub_from_seq = job->resp.subscribe->current_seq;
+        break;
+    }
+    case CLINIC__REQUEST__BODY_SERVER_STATUS:
+        if (job->resp.server_status)
+            fill_server_status(sc->srv, job->resp.server_status);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Tells the connection its session is over (seq 0 notice) and forgets it. */
+static void push_session_end(cl_sconn_t *sc)
+{
+    Clinic__Event ev = CLINIC__EVENT__INIT;
+    ev.session_expired = 1;
+    ev.time = cl_now();
+    ev.topic = "session";
+    Clinic__Envelope env = CLINIC__ENVELOPE__INIT;
+    env.body_case = CLINIC__ENVELOPE__BODY_EVENT;
+    env.event = &ev;
+    cl_net_send(sc, &env);
+    cl_net_end_session(sc);
+}
+
+/* A user's roles changed or the user was disabled: every live connection of theirs learns it
+ * now, not at its next request. */
+static void apply_to_user(cl_server_t *srv, const cl_job_t *job)
+{
+    const Clinic__User *u = NULL;
+    const cl_route_t *route = job->route;
+    if (job->status != 0 || route == NULL)
+        return;
+    if (route->kind == CLINIC__REQUEST__BODY_USER_ROLES && job->resp.user_roles)
+        u = job->resp.user_roles->user;
+    else if (route->kind == CLINIC__REQUEST__BODY_USER_DISABLE && job->resp.user_disable)
+        u = job->resp.user_disable->user;
+    if (u == NULL)
+        return;
+    uint32_t roles = 0;
+    for (size_t i = 0; i < u->n_roles; i++)
+        roles |= cl_role_from_name(u->roles[i]);
+    for (cl_sconn_t *sc = srv->conns; sc; sc = sc->next) {
+        if (sc->who.user_id != (int64_t)u->id || sc->conn.closing)
+            continue;
+        if (u->disabled)
+            push_session_end(sc);
+        else
+            sc->who.roles = roles;
+    }
+}
+
+void cl_dispatch_done(cl_job_t *job, void *arg)
+{
+    cl_server_t *srv = arg;
+    cl_sconn_t *sc = job->owner;
+    /* Changes were committed whether or not their requester is still connected, and each
+     * stage of a job reports the changes of its own commit. */
+    for (const cl_change_t *ch = job->changes; ch; ch = ch->next)
+        cl_net_fan_out(srv, ch);
+    if (job->status == CL_STEP_PASSWORD) {
+        password_work_t *w = cl_calloc(1, sizeof(*w));
+        w->job = job;
+        w->srv = srv;
+        uv_queue_work(srv->loop, &w->req, do_password_work, after_password_work);
+        return;
+    }
+    apply_to_user(srv, job);
+    /* The server's own failures are logged; a client's mistakes are only answered. */
+    Clinic__Code code = cl_status_code(job->status);
+    if (job->status != 0 && (code == CLINIC__CODE__UNAVAILABLE || code == CLINIC__CODE__INTERNAL))
+        cl_warn("%s %s: %s: %s", sc ? sc->who.address : "internal",
+                job->route ? ((const cl_route_t *)job->route)->name : "job",
+                cl_status_name(job->status),
+                job->resp.status && job->resp.status->message ? job->resp.status->message : "");
+    if (sc && !sc->closed) {
+        apply_to_connection(sc, job);
+        Clinic__Envelope env = CLINIC__ENVELOPE__INIT;
+        env.id = job->envelope_id;
+        env.body_case = CLINIC__ENVELOPE__BODY_RESPONSE;
+        env.response = &job->resp;
+        cl_net_send(sc, &env);
+    }
+    if (job->envelope)
+        clinic__envelope__free_unpacked(job->envelope, NULL);
+    cl_job_free(job);
+    if (sc)
+        cl_net_job_done(sc);
+}

@@ -1,0 +1,120 @@
+/* `clinicd serve`: configuration, the store thread, the listener and signals; the orderly stop on
+ * SIGTERM or SIGINT (stop accepting, answer what is in flight, commit, checkpoint, exit 0). */
+#include "serve.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "clock.h"
+#include "log.h"
+#include "policy.h"
+#include "server_int.h"
+#include "status.h"
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: clinicd serve --data DIR [--listen ADDR:PORT]\n");
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    cl_server_t *srv = h->data;
+    cl_info("%s received", signum == SIGTERM ? "SIGTERM" : "SIGINT");
+    cl_net_drain(srv);
+}
+
+void cl_serve_stopped(cl_server_t *srv)
+{
+    cl_store_stop(srv->store);
+    srv->store = NULL;
+    uv_close((uv_handle_t *)&srv->sweep_timer, NULL);
+    uv_close((uv_handle_t *)&srv->sigterm, NULL);
+    uv_close((uv_handle_t *)&srv->sigint, NULL);
+}
+
+int cl_serve_main(int argc, char **argv)
+{
+    const char *data = NULL, *listen = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
+            data = argv[++i];
+        } else if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc) {
+            listen = argv[++i];
+        } else if (strcmp(argv[i], "--help") == 0) {
+            usage();
+            return 0;
+        } else {
+            fprintf(stderr, "clinicd: serve: unknown or incomplete argument \"%s\"\n", argv[i]);
+            usage();
+            return 2;
+        }
+    }
+    if (data == NULL) {
+        usage();
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+
+    static cl_server_t srv; /* one per process; large (the login rate table) */
+    memset(&srv, 0, sizeof(srv));
+    snprintf(srv.data_dir, sizeof(srv.data_dir), "%s", data);
+    cl_config_defaults(&srv.cfg);
+    char path[600], err[256];
+    snprintf(path, sizeof(path), "%s/clinicd.conf", data);
+    if (cl_config_load(&srv.cfg, path, err, sizeof(err)) != 0) {
+        fprintf(stderr, "clinicd: %s: %s\n", path, err);
+        return 1;
+    }
+    if (listen)
+        snprintf(srv.cfg.listen, sizeof(srv.cfg.listen), "%s", listen);
+    cl_policy.idle_logoff_s = (int64_t)srv.cfg.idle_logoff_minutes * 60;
+    cl_policy.lockout_failures = srv.cfg.lockout_failures;
+    cl_policy.lockout_s = (int64_t)srv.cfg.lockout_minutes * 60;
+    cl_auth_set_scrypt_cost(srv.cfg.scrypt_log2_n);
+
+    snprintf(path, sizeof(path), "%s/clinic.db", data);
+    FILE *probe = fopen(path, "r");
+    if (probe == NULL) {
+        fprintf(stderr, "clinicd: %s holds no clinic: run `clinicd init --data %s` first\n", data,
+                data);
+        return 1;
+    }
+    fclose(probe);
+
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    srv.loop = &loop;
+    srv.started_at = cl_now();
+    cl_store_config_t scfg = {.db_path = path};
+    if (cl_store_start(&scfg, &loop, cl_dispatch_done, &srv, &srv.store) != 0) {
+        fprintf(stderr, "clinicd: cannot open the database %s (see the log above)\n", path);
+        uv_loop_close(&loop);
+        return 1;
+    }
+    if (cl_net_listen(&srv) != 0) {
+        cl_store_stop(srv.store);
+        uv_run(&loop, UV_RUN_DEFAULT);
+        uv_loop_close(&loop);
+        return 1;
+    }
+    uv_signal_init(&loop, &srv.sigterm);
+    uv_signal_init(&loop, &srv.sigint);
+    srv.sigterm.data = srv.sigint.data = &srv;
+    uv_signal_start(&srv.sigterm, on_signal, SIGTERM);
+    uv_signal_start(&srv.sigint, on_signal, SIGINT);
+    cl_info("clinicd %s serving \"%s\" from %s", CLINIC_VERSION, srv.cfg.clinic_name, data);
+    cl_info("listening on %s (workstation certificates %s)", srv.listen_addr,
+            srv.cfg.require_client_cert ? "required" : "optional");
+
+    uv_run(&loop, UV_RUN_DEFAULT);
+
+    SSL_CTX_free(srv.tls_ctx);
+    int rc = uv_loop_close(&loop);
+    if (rc != 0)
+        cl_warn("the loop closed with handles open: %s", uv_strerror(rc));
+    cl_info("stopped");
+    return 0;
+}

@@ -1,0 +1,231 @@
+/* Live data against a real clinicd: messages reach their recipients as events the moment they
+ * commit, and a subscriber that reconnects catches up from its last seq without losing or
+ * repeating one. */
+#include "harness.h"
+
+static uint64_t send_message(cl_sync_t *s, const char *to, const char *body, uint32_t *recipients)
+{
+    Clinic__MessageSendRequest m = CLINIC__MESSAGE_SEND_REQUEST__INIT;
+    m.to = (char *)to;
+    m.body = (char *)body;
+    Clinic__Request req = CLINIC__REQUEST__INIT;
+    req.body_case = CLINIC__REQUEST__BODY_MESSAGE_SEND;
+    req.message_send = &m;
+    const Clinic__Response *resp;
+    ASSERT_OK(harness_call(s, &req, &resp));
+    if (recipients)
+        *recipients = resp->message_send->recipients;
+    return resp->message_send->message->id;
+}
+
+static const Clinic__SubscribeReply *subscribe(cl_sync_t *s, const char *topic, uint64_t since)
+{
+    char *topics[] = {(char *)topic};
+    Clinic__SubscribeRequest sub = CLINIC__SUBSCRIBE_REQUEST__INIT;
+    sub.n_topics = 1;
+    sub.topics = topics;
+    sub.since_seq = since;
+    Clinic__Request req = CLINIC__REQUEST__INIT;
+    req.body_case = CLINIC__REQUEST__BODY_SUBSCRIBE;
+    req.subscribe = &sub;
+    const Clinic__Response *resp;
+    ASSERT_OK(harness_call(s, &req, &resp));
+    return resp->subscribe;
+}
+
+/* The next event within 2 s. */
+static const Clinic__Event *next_event(cl_sync_t *s)
+{
+    const Clinic__Event *ev = NULL;
+    char err[256];
+    int rc = cl_sync_next_event(s, 2000, &ev, err, sizeof(err));
+    if (rc != 0)
+        CL_FAIL("no event within 2 s: %s", err);
+    return ev;
+}
+
+static void expect_no_event(cl_sync_t *s, int ms)
+{
+    const Clinic__Event *ev = NULL;
+    char err[256];
+    ASSERT_EQ(cl_sync_next_event(s, ms, &ev, err, sizeof(err)), CL_ETIMEOUT);
+}
+
+CL_TEST(message_reaches_subscribed_recipient_live)
+{
+    cl_harness_t h;
+    harness_start(&h, NULL);
+    harness_add_user(&h, "nurse", "clinician");
+    harness_add_user(&h, "drlee", "clinician");
+    cl_sync_t *nurse = harness_login(&h, "nurse");
+    cl_sync_t *drlee = harness_login(&h, "drlee");
+    subscribe(nurse, "inbox", 0);
+
+    double t0 = harness_ms();
+    uint64_t id = send_message(drlee, "nurse", "Room 3 is ready for the next patient.", NULL);
+    const Clinic__Event *ev = next_event(nurse);
+    double latency = harness_ms() - t0;
+    ASSERT_STR_EQ(ev->topic, "inbox");
+    ASSERT_STR_EQ(ev->entity, "message");
+    ASSERT_EQ(ev->entity_id, id);
+    ASSERT_EQ(ev->op, CLINIC__CHANGE_OP__CREATED);
+    ASSERT_GT(ev->seq, 0);
+    ASSERT_LT(latency, 1000);
+
+    Clinic__MessageReadRequest r = CLINIC__MESSAGE_READ_REQUEST__INIT;
+    r.id = id;
+    Clinic__Request req = CLINIC__REQUEST__INIT;
+    req.body_case = CLINIC__REQUEST__BODY_MESSAGE_READ;
+    req.message_read = &r;
+    const Clinic__Response *resp;
+    ASSERT_OK(harness_call(nurse, &req, &resp));
+    ASSERT_STR_EQ(resp->message_read->message->body, "Room 3 is ready for the next patient.");
+    ASSERT_STR_EQ(resp->message_read->message->sender, "drlee");
+    ASSERT_GT(resp->message_read->message->read_at, 0);
+    /* The sender is no recipient: the message is not theirs to read. */
+    ASSERT_EQ(harness_call(drlee, &req, &resp), CL_ENOTFOUND);
+    cl_sync_close(nurse);
+    cl_sync_close(drlee);
+    harness_stop(&h);
+}
+
+CL_TEST(role_and_all_reach_exactly_their_recipients)
+{
+    cl_harness_t h;
+    harness_start(&h, NULL);
+    harness_add_user(&h, "nurse", "clinician");
+    harness_add_user(&h, "drlee", "clinician");
+    harness_add_user(&h, "frontdesk", "front_desk");
+    cl_sync_t *nurse = harness_login(&h, "nurse");
+    cl_sync_t *fd = harness_login(&h, "frontdesk");
+    cl_sync_t *admin = harness_login(&h, "admin");
+    subscribe(nurse, "inbox", 0);
+    subscribe(fd, "inbox", 0);
+
+    uint32_t n = 0;
+    send_message(admin, "clinician", "Flu shots arrive at noon.", &n);
+    ASSERT_EQ(n, 2);
+    ASSERT_STR_EQ(next_event(nurse)->entity, "message");
+    expect_no_event(fd, 300);
+
+    send_message(admin, "all", "Fire drill at 3 pm.", &n);
+    ASSERT_EQ(n, 3); /* everyone but the sender */
+    next_event(nurse);
+    next_event(fd);
+
+    Clinic__MessageSendRequest m = CLINIC__MESSAGE_SEND_REQUEST__INIT;
+    m.to = "nosuchuser";
+    m.body = "hello";
+    Clinic__Request req = CLINIC__REQUEST__INIT;
+    req.body_case = CLINIC__REQUEST__BODY_MESSAGE_SEND;
+    req.message_send = &m;
+    const Clinic__Response *resp;
+    ASSERT_EQ(harness_call(admin, &req, &resp), CL_ENOTFOUND);
+    cl_sync_close(nurse);
+    cl_sync_close(fd);
+    cl_sync_close(admin);
+    harness_stop(&h);
+}
+
+CL_TEST(reconnect_catches_up_without_loss_or_repeat)
+{
+    cl_harness_t h;
+    harness_start(&h, NULL);
+    harness_add_user(&h, "nurse", "clinician");
+    cl_sync_t *admin = harness_login(&h, "admin");
+    cl_sync_t *nurse = harness_login(&h, "nurse");
+    subscribe(nurse, "inbox", 0);
+    uint64_t first = send_message(admin, "nurse", "one", NULL);
+    const Clinic__Event *ev = next_event(nurse);
+    ASSERT_EQ(ev->entity_id, first);
+    uint64_t last_seq = ev->seq;
+    cl_sync_close(nurse); /* the connection is lost */
+
+    uint64_t missed[3];
+    missed[0] = send_message(admin, "nurse", "two", NULL);
+    missed[1] = send_message(admin, "nurse", "three", NULL);
+    missed[2] = send_message(admin, "nurse", "four", NULL);
+
+    nurse = harness_login(&h, "nurse");
+    const Clinic__SubscribeReply *sub = subscribe(nurse, "inbox", last_seq);
+    ASSERT(!sub->resync);
+    ASSERT_EQ(sub->n_missed, 3);
+    uint64_t seq = last_seq;
+    for (size_t i = 0; i < 3; i++) {
+        ASSERT_EQ(sub->missed[i]->entity_id, missed[i]);
+        ASSERT_GT(sub->missed[i]->seq, seq);
+        seq = sub->missed[i]->seq;
+    }
+    ASSERT_EQ(sub->current_seq, seq);
+    /* The next one comes live, once. */
+    uint64_t fifth = send_message(admin, "nurse", "five", NULL);
+    ev = next_event(nurse);
+    ASSERT_EQ(ev->entity_id, fifth);
+    ASSERT_GT(ev->seq, seq);
+    expect_no_event(nurse, 300);
+    cl_sync_close(nurse);
+    cl_sync_close(admin);
+    harness_stop(&h);
+}
+
+CL_TEST(unknown_topic_names_the_field)
+{
+    cl_harness_t h;
+    harness_start(&h, NULL);
+    cl_sync_t *admin = harness_login(&h, "admin");
+    char *topics[] = {"gossip"};
+    Clinic__SubscribeRequest sub = CLINIC__SUBSCRIBE_REQUEST__INIT;
+    sub.n_topics = 1;
+    sub.topics = topics;
+    Clinic__Request req = CLINIC__REQUEST__INIT;
+    req.body_case = CLINIC__REQUEST__BODY_SUBSCRIBE;
+    req.subscribe = &sub;
+    const Clinic__Response *resp;
+    ASSERT_EQ(harness_call(admin, &req, &resp), CL_EINVAL);
+    ASSERT_EQ(resp->status->n_fields, 1);
+    ASSERT_STR_EQ(resp->status->fields[0]->field, "topics");
+    ASSERT_STR_CONTAINS(resp->status->message, "gossip");
+    cl_sync_close(admin);
+    harness_stop(&h);
+}
+
+CL_TEST(user_changes_reach_admins_watching_users)
+{
+    cl_harness_t h;
+    harness_start(&h, NULL);
+    cl_sync_t *watcher = harness_login(&h, "admin");
+    cl_sync_t *admin = harness_login(&h, "admin");
+    subscribe(watcher, "users", 0);
+    char *roles[] = {"scheduler"};
+    Clinic__UserAddRequest add = CLINIC__USER_ADD_REQUEST__INIT;
+    add.username = "sam";
+    add.full_name = "Sam Scheduler";
+    add.n_roles = 1;
+    add.roles = roles;
+    add.password = "a-long-enough-password";
+    Clinic__Request req = CLINIC__REQUEST__INIT;
+    req.body_case = CLINIC__REQUEST__BODY_USER_ADD;
+    req.user_add = &add;
+    const Clinic__Response *resp;
+    ASSERT_OK(harness_call(admin, &req, &resp));
+    uint64_t id = resp->user_add->user->id;
+    const Clinic__Event *ev = next_event(watcher);
+    ASSERT_STR_EQ(ev->topic, "users");
+    ASSERT_EQ(ev->entity_id, id);
+    ASSERT_EQ(ev->op, CLINIC__CHANGE_OP__CREATED);
+    /* The new user can log in with the password the admin set. */
+    cl_sync_t *sam = harness_connect(&h);
+    const Clinic__LoginReply *lr;
+    char err[256];
+    ASSERT_OK(cl_sync_login(sam, "sam", "a-long-enough-password", &lr, err, sizeof(err)));
+    cl_sync_close(sam);
+    cl_sync_close(watcher);
+    cl_sync_close(admin);
+    harness_stop(&h);
+}
+
+CL_TEST_MAIN(CL_TEST_ENTRY(message_reaches_subscribed_recipient_live),
+             CL_TEST_ENTRY(role_and_all_reach_exactly_their_recipients),
+             CL_TEST_ENTRY(reconnect_catches_up_without_loss_or_repeat),
+             CL_TEST_ENTRY(unknown_topic_names_the_field),
+             CL_TEST_ENTRY(user_changes_reach_admins_watching_users))

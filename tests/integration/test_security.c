@@ -1,0 +1,243 @@
+/* Security against a real clinicd: workstation certificates (missing, revoked), lockout after
+ * failed logins, the per-address login limit, permissions by role, and disabled users. */
+#include "harness.h"
+
+#include <unistd.h>
+
+static int login_status(cl_harness_t *h, const char *user, const char *password, char *err,
+                        size_t errlen)
+{
+    cl_sync_t *s = harness_connect(h);
+    const Clinic__LoginReply *reply;
+    int rc = cl_sync_login(s, user, password, &reply, err, errlen);
+    cl_sync_close(s);
+    return rc;
+}
+
+static double ping_ms(cl_sync_t *s)
+{
+    Clinic__PingRequest p = CLINIC__PING_REQUEST__INIT;
+    Clinic__Request req = CLINIC__REQUEST__INIT;
+    req.body_case = CLINIC__REQUEST__BODY_PING;
+    req.ping = &p;
+    const Clinic__Response *resp;
+    double t0 = harness_ms();
+    ASSERT_OK(harness_call(s, &req, &resp));
+    return harness_ms() - t0;
+}
+
+CL_TEST(handshake_without_workstation_certificate_is_refused)
+{
+    cl_harness_t h;
+    harness_start(&h, NULL);
+    cl_client_config_t cfg = harness_config(&h, 0);
+    cl_sync_t *s = NULL;
+    char err[256];
+    ASSERT_NE(cl_sync_connect(&cfg, &s, err, sizeof(err)), 0);
+    ASSERT_NULL(s);
+    /* With the certificate it works. */
+    cl_sync_close(harness_connect(&h));
+    harness_stop(&h);
+}
+
+CL_TEST(development_mode_accepts_no_certificate)
+{
+    cl_harness_t h;
+    harness_start(&h, "require_client_cert = no\n");
+    cl_client_config_t cfg = harness_config(&h, 0);
+    cl_sync_t *s = NULL;
+    char err[256];
+    ASSERT_OK(cl_sync_connect(&cfg, &s, err, sizeof(err)));
+    const Clinic__LoginReply *reply;
+    ASSERT_OK(cl_sync_login(s, "admin", TEST_PASSWORD, &reply, err, sizeof(err)));
+    cl_sync_close(s);
+    harness_stop(&h);
+}
+
+CL_TEST(revoked_workstation_is_refused_at_next_handshake)
+{
+    cl_harness_t h;
+    harness_start(&h, NULL);
+    char out[4096];
+    char ws2dir[200];
+    snprintf(ws2dir, sizeof(ws2dir), "%s/ws2", h.dir);
+    char *add[] = {(char *)harness_clinicd(), "workstation", "add", "ws2", "--data", h.data,
+                   "--out", ws2dir, NULL};
+    ASSERT_OK(harness_run(add, out, sizeof(out)));
+    cl_sync_t *before = harness_login(&h, "admin");
+
+    char *revoke[] = {(char *)harness_clinicd(), "workstation", "revoke", "ws1", "--data", h.data,
+                      NULL};
+    ASSERT_OK(harness_run(revoke, out, sizeof(out)));
+    char *list[] = {(char *)harness_clinicd(), "workstation", "list", "--data", h.data, NULL};
+    ASSERT_OK(harness_run(list, out, sizeof(out)));
+    ASSERT_STR_CONTAINS(out, "ws1");
+
+    cl_client_config_t cfg = harness_config(&h, 1);
+    cl_sync_t *s = NULL;
+    char err[256];
+    ASSERT_NE(cl_sync_connect(&cfg, &s, err, sizeof(err)), 0);
+    ASSERT(harness_wait_log(&h, "revoked", 2000));
+
+    /* ws2 still connects. */
+    char ws2crt[260], ws2key[260];
+    snprintf(ws2crt, sizeof(ws2crt), "%s/ws2.crt", ws2dir);
+    snprintf(ws2key, sizeof(ws2key), "%s/ws2.key", ws2dir);
+    cfg.cert_file = ws2crt;
+    cfg.key_file = ws2key;
+    ASSERT_OK(cl_sync_connect(&cfg, &s, err, sizeof(err)));
+    cl_sync_close(s);
+    cl_sync_close(before);
+    harness_stop(&h);
+}
+
+CL_TEST(login_storm_locks_the_account_and_loop_stays_responsive)
+{
+    cl_harness_t h;
+    harness_start(&h, "login_attempts_per_minute = 1000\nlockout_failures = 5\n");
+    harness_add_user(&h, "nurse", "clinician");
+    cl_sync_t *bystander = harness_login(&h, "admin");
+    char err[256];
+    double worst = 0;
+    for (int i = 0; i < 5; i++) {
+        ASSERT_EQ(login_status(&h, "nurse", "not-the-password", err, sizeof(err)), CL_EUNAUTH);
+        ASSERT_STR_CONTAINS(err, "wrong username or password");
+        double ms = ping_ms(bystander);
+        if (ms > worst)
+            worst = ms;
+    }
+    /* Locked now: even the right password is refused, and says why. */
+    ASSERT_EQ(login_status(&h, "nurse", TEST_PASSWORD, err, sizeof(err)), CL_EPERM);
+    ASSERT_STR_CONTAINS(err, "locked");
+    /* A storm of 40 parallel-ish attempts does not stall anyone else. */
+    for (int i = 0; i < 40; i++) {
+        ASSERT_NE(login_status(&h, "nurse", "still-wrong-password", err, sizeof(err)), 0);
+        double ms = ping_ms(bystander);
+        if (ms > worst)
+            worst = ms;
+    }
+    ASSERT_LT(worst, 250);
+    /* Another user is unaffected. */
+    harness_add_user(&h, "drlee", "clinician");
+    ASSERT_OK(login_status(&h, "drlee", TEST_PASSWORD, err, sizeof(err)));
+    /* The admin's recovery command lifts the lock. */
+    char out[4096];
+    char *passwd[] = {(char *)harness_clinicd(), "user", "passwd", "nurse", "--data", h.data,
+                      "--password-file", h.password_file, NULL};
+    ASSERT_OK(harness_run(passwd, out, sizeof(out)));
+    ASSERT_OK(login_status(&h, "nurse", TEST_PASSWORD, err, sizeof(err)));
+    cl_sync_close(bystander);
+    harness_stop(&h);
+}
+
+CL_TEST(login_attempts_per_address_are_limited)
+{
+    cl_harness_t h;
+    harness_start(&h, "login_attempts_per_minute = 5\n");
+    char err[256];
+    for (int i = 0; i < 5; i++)
+        ASSERT_EQ(login_status(&h, "nobody", "no-such-password", err, sizeof(err)), CL_EUNAUTH);
+    ASSERT_EQ(login_status(&h, "admin", TEST_PASSWORD, err, sizeof(err)), CL_EEXHAUSTED);
+    ASSERT_STR_CONTAINS(err, "too many login attempts");
+    harness_stop(&h);
+}
+
+CL_TEST(permissions_follow_roles)
+{
+    cl_harness_t h;
+    harness_start(&h, NULL);
+    harness_add_user(&h, "frontdesk", "front_desk");
+    harness_add_user(&h, "manager", "manager");
+    cl_sync_t *fd = harness_login(&h, "frontdesk");
+    cl_sync_t *mg = harness_login(&h, "manager");
+    cl_sync_t *ad = harness_login(&h, "admin");
+    const Clinic__Response *resp;
+
+    Clinic__UserListRequest ul = CLINIC__USER_LIST_REQUEST__INIT;
+    Clinic__Request list = CLINIC__REQUEST__INIT;
+    list.body_case = CLINIC__REQUEST__BODY_USER_LIST;
+    list.user_list = &ul;
+    ASSERT_EQ(harness_call(fd, &list, &resp), CL_EPERM);
+    ASSERT_EQ(resp->status->code, CLINIC__CODE__PERMISSION_DENIED);
+    ASSERT_STR_CONTAINS(resp->status->message, "user_admin");
+    ASSERT_OK(harness_call(ad, &list, &resp));
+    ASSERT_EQ(resp->user_list->n_users, 3);
+
+    Clinic__AuditQueryRequest aq = CLINIC__AUDIT_QUERY_REQUEST__INIT;
+    Clinic__Request audit = CLINIC__REQUEST__INIT;
+    audit.body_case = CLINIC__REQUEST__BODY_AUDIT_QUERY;
+    audit.audit_query = &aq;
+    ASSERT_EQ(harness_call(fd, &audit, &resp), CL_EPERM);
+    ASSERT_OK(harness_call(mg, &audit, &resp));
+    ASSERT_GT(resp->audit_query->n_rows, 0);
+
+    Clinic__ServerStatusRequest ss = CLINIC__SERVER_STATUS_REQUEST__INIT;
+    Clinic__Request status = CLINIC__REQUEST__INIT;
+    status.body_case = CLINIC__REQUEST__BODY_SERVER_STATUS;
+    status.server_status = &ss;
+    ASSERT_EQ(harness_call(mg, &status, &resp), CL_EPERM);
+    ASSERT_OK(harness_call(ad, &status, &resp));
+    ASSERT_EQ(resp->server_status->connections, 3);
+    ASSERT_GT(resp->server_status->db_size_bytes, 0);
+    ASSERT_GT(resp->server_status->requests, 0);
+    ASSERT_GT(resp->server_status->peak_rss_bytes, 0);
+    cl_sync_close(fd);
+    cl_sync_close(mg);
+    cl_sync_close(ad);
+    harness_stop(&h);
+}
+
+CL_TEST(disabling_a_user_ends_their_live_session)
+{
+    cl_harness_t h;
+    harness_start(&h, NULL);
+    harness_add_user(&h, "biller", "biller");
+    cl_sync_t *b = harness_login(&h, "biller");
+    cl_sync_t *ad = harness_login(&h, "admin");
+    const Clinic__Response *resp;
+
+    Clinic__UserListRequest ul = CLINIC__USER_LIST_REQUEST__INIT;
+    Clinic__Request list = CLINIC__REQUEST__INIT;
+    list.body_case = CLINIC__REQUEST__BODY_USER_LIST;
+    list.user_list = &ul;
+    ASSERT_OK(harness_call(ad, &list, &resp));
+    uint64_t version = 0;
+    for (size_t i = 0; i < resp->user_list->n_users; i++)
+        if (strcmp(resp->user_list->users[i]->username, "biller") == 0)
+            version = resp->user_list->users[i]->version;
+    ASSERT_GT(version, 0);
+
+    Clinic__UserDisableRequest d = CLINIC__USER_DISABLE_REQUEST__INIT;
+    d.username = "biller";
+    d.version = version + 7; /* stale */
+    Clinic__Request dis = CLINIC__REQUEST__INIT;
+    dis.body_case = CLINIC__REQUEST__BODY_USER_DISABLE;
+    dis.user_disable = &d;
+    ASSERT_EQ(harness_call(ad, &dis, &resp), CL_ECONFLICT);
+    d.version = version;
+    ASSERT_OK(harness_call(ad, &dis, &resp));
+    ASSERT(resp->user_disable->user->disabled);
+
+    Clinic__WhoAmIRequest w = CLINIC__WHO_AM_IREQUEST__INIT;
+    Clinic__Request who = CLINIC__REQUEST__INIT;
+    who.body_case = CLINIC__REQUEST__BODY_WHOAMI;
+    who.whoami = &w;
+    ASSERT_EQ(harness_call(b, &who, &resp), CL_EUNAUTH);
+    char err[256];
+    cl_sync_t *again = harness_connect(&h);
+    const Clinic__LoginReply *lr;
+    ASSERT_EQ(cl_sync_login(again, "biller", TEST_PASSWORD, &lr, err, sizeof(err)), CL_EUNAUTH);
+    ASSERT_STR_CONTAINS(err, "disabled");
+    cl_sync_close(again);
+    cl_sync_close(b);
+    cl_sync_close(ad);
+    harness_stop(&h);
+}
+
+CL_TEST_MAIN(CL_TEST_ENTRY(handshake_without_workstation_certificate_is_refused),
+             CL_TEST_ENTRY(development_mode_accepts_no_certificate),
+             CL_TEST_ENTRY(revoked_workstation_is_refused_at_next_handshake),
+             CL_TEST_ENTRY(login_storm_locks_the_account_and_loop_stays_responsive),
+             CL_TEST_ENTRY(login_attempts_per_address_are_limited),
+             CL_TEST_ENTRY(permissions_follow_roles),
+             CL_TEST_ENTRY(disabling_a_user_ends_their_live_session))

@@ -1,0 +1,108 @@
+/* The dispatch table: every request kind has exactly one row, and each row lets in exactly the
+ * roles this test expects, for every role, logged in or not. The expectations are written out
+ * here by hand, so a change to who may do what has to change this file too. */
+#include "dispatch.h"
+#include "status.h"
+#include "test.h"
+
+typedef struct {
+    Clinic__Request__BodyCase kind;
+    int anonymous;    /* allowed before login */
+    uint32_t roles;   /* roles allowed after login */
+} expect_t;
+
+static const expect_t expected[] = {
+    {CLINIC__REQUEST__BODY_HELLO, 1, CL_ROLE_ALL},
+    {CLINIC__REQUEST__BODY_PING, 1, CL_ROLE_ALL},
+    {CLINIC__REQUEST__BODY_LOGIN, 1, CL_ROLE_ALL},
+    {CLINIC__REQUEST__BODY_RESUME, 1, CL_ROLE_ALL},
+    {CLINIC__REQUEST__BODY_LOGOUT, 0, CL_ROLE_ALL},
+    {CLINIC__REQUEST__BODY_WHOAMI, 0, CL_ROLE_ALL},
+    {CLINIC__REQUEST__BODY_PASSWORD_CHANGE, 0, CL_ROLE_ALL},
+    {CLINIC__REQUEST__BODY_USER_ADD, 0, CL_ROLE_admin},
+    {CLINIC__REQUEST__BODY_USER_LIST, 0, CL_ROLE_admin},
+    {CLINIC__REQUEST__BODY_USER_ROLES, 0, CL_ROLE_admin},
+    {CLINIC__REQUEST__BODY_USER_DISABLE, 0, CL_ROLE_admin},
+    {CLINIC__REQUEST__BODY_AUDIT_QUERY, 0, CL_ROLE_admin | CL_ROLE_manager},
+    {CLINIC__REQUEST__BODY_SERVER_STATUS, 0, CL_ROLE_admin},
+    {CLINIC__REQUEST__BODY_SUBSCRIBE, 0, CL_ROLE_ALL},
+    {CLINIC__REQUEST__BODY_UNSUBSCRIBE, 0, CL_ROLE_ALL},
+    {CLINIC__REQUEST__BODY_MESSAGE_SEND, 0, CL_ROLE_ALL},
+    {CLINIC__REQUEST__BODY_MESSAGE_LIST, 0, CL_ROLE_ALL},
+    {CLINIC__REQUEST__BODY_MESSAGE_READ, 0, CL_ROLE_ALL},
+};
+
+static const expect_t *find_expected(Clinic__Request__BodyCase kind)
+{
+    for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
+        if (expected[i].kind == kind)
+            return &expected[i];
+    return NULL;
+}
+
+CL_TEST(every_request_kind_has_one_row)
+{
+    /* Every field of the Request oneof, as protobuf-c describes it. */
+    const ProtobufCMessageDescriptor *d = &clinic__request__descriptor;
+    size_t n;
+    const cl_route_t *routes = cl_dispatch_routes(&n);
+    ASSERT_EQ(n, d->n_fields);
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        Clinic__Request__BodyCase kind = (Clinic__Request__BodyCase)d->fields[i].id;
+        size_t rows = 0;
+        for (size_t j = 0; j < n; j++)
+            rows += routes[j].kind == kind;
+        if (rows != 1)
+            CL_FAIL("request field %s has %zu dispatch rows", d->fields[i].name, rows);
+        ASSERT_NOT_NULL(cl_dispatch_route(kind));
+        if (find_expected(kind) == NULL)
+            CL_FAIL("request field %s has no expectation in this test", d->fields[i].name);
+    }
+    ASSERT_NULL(cl_dispatch_route(CLINIC__REQUEST__BODY__NOT_SET));
+}
+
+CL_TEST(every_row_for_every_role)
+{
+    size_t n;
+    const cl_route_t *routes = cl_dispatch_routes(&n);
+    for (size_t i = 0; i < n; i++) {
+        const expect_t *e = find_expected(routes[i].kind);
+        ASSERT_NOT_NULL(e);
+        cl_identity_t nobody = {0};
+        int rc = cl_dispatch_check(&routes[i], &nobody);
+        if (e->anonymous)
+            ASSERT_OK(rc);
+        else if (rc != CL_EUNAUTH)
+            CL_FAIL("%s before login: %s, want EUNAUTH", routes[i].name, cl_status_name(rc));
+        for (uint32_t bit = 1; bit <= CL_ROLE_ALL; bit <<= 1) {
+            cl_identity_t who = {.user_id = 1, .session_id = 1, .roles = bit};
+            rc = cl_dispatch_check(&routes[i], &who);
+            int want = (e->roles & bit) ? 0 : CL_EPERM;
+            if (rc != want)
+                CL_FAIL("%s as %s: %s, want %s", routes[i].name, cl_role_name(bit),
+                        cl_status_name(rc), cl_status_name(want));
+        }
+        /* Several roles: allowed when any of them is. */
+        cl_identity_t many = {.user_id = 1, .session_id = 1, .roles = CL_ROLE_ALL};
+        ASSERT_OK(cl_dispatch_check(&routes[i], &many));
+    }
+}
+
+CL_TEST(rows_that_write_are_marked)
+{
+    /* A request that writes (its audit row counts) must be marked, or its batch would begin
+     * DEFERRED and could fail to upgrade; pure reads stay unmarked. */
+    static const Clinic__Request__BodyCase readers[] = {
+        CLINIC__REQUEST__BODY_WHOAMI, CLINIC__REQUEST__BODY_SERVER_STATUS, CLINIC__REQUEST__BODY_SUBSCRIBE};
+    for (size_t i = 0; i < sizeof(readers) / sizeof(readers[0]); i++)
+        ASSERT_EQ(cl_dispatch_route(readers[i])->write, 0);
+    static const Clinic__Request__BodyCase writers[] = {
+        CLINIC__REQUEST__BODY_LOGIN, CLINIC__REQUEST__BODY_USER_ADD,
+        CLINIC__REQUEST__BODY_MESSAGE_SEND, CLINIC__REQUEST__BODY_MESSAGE_READ,
+        CLINIC__REQUEST__BODY_AUDIT_QUERY, CLINIC__REQUEST__BODY_USER_LIST};
+    for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]); i++)
+        ASSERT_EQ(cl_dispatch_route(writers[i])->write, 1);
+}
+
+CL_TEST_MAIN(CL_TEST_ENTRY(every_request_kind_has_one_row), CL_TEST_ENTRY(every_row_for_every_role),
+             CL_TEST_ENTRY(rows_that_write_are_marked))
