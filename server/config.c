@@ -60,6 +60,8 @@ static const config_key_t keys[] = {
     U32_KEY(max_output_kib, 16, 1u << 20,
             "Queued reply bytes per connection (KiB); a client that never reads is closed."),
     U32_KEY(idle_logoff_minutes, 1, 1440, "A session idle this long is logged off."),
+    U32_KEY(idle_logoff_seconds, 0, 86400,
+            "When not 0, the idle logoff in seconds instead of minutes (kiosks, tests)."),
     U32_KEY(handshake_timeout_s, 1, 600, "Seconds for a TLS handshake and Hello."),
     U32_KEY(connection_idle_s, 1, 86400,
             "Seconds before a connection with no session and no traffic is closed."),

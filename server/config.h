@@ -14,6 +14,7 @@ typedef struct {
     uint32_t max_in_flight;       /* requests per connection before reading stops; 64 */
     uint32_t max_output_kib;      /* queued reply bytes per connection before it is closed; 8192 */
     uint32_t idle_logoff_minutes; /* 15 */
+    uint32_t idle_logoff_seconds; /* when not 0, overrides the minutes (kiosks, tests); 0 */
     uint32_t handshake_timeout_s; /* 10 */
     uint32_t connection_idle_s;   /* a connection with no session and no traffic is closed; 300 */
     uint32_t lockout_failures;    /* 5 failed logins in a row lock the account */

@@ -13,6 +13,7 @@
 #include "handlers.h"
 #include "log.h"
 #include "mem.h"
+#include "policy.h"
 #include "server_int.h"
 #include "status.h"
 #include "topics.h"
@@ -171,67 +172,93 @@ void cl_dispatch_expire(cl_sconn_t *sc)
     push_session_end(sc);
 }
 
-void cl_dispatch_frame(cl_sconn_t *sc, const uint8_t *payload, size_t len)
+cl_admit_t cl_dispatch_admit(const uint8_t *payload, size_t len, int hello,
+                             const cl_identity_t *who, Clinic__Envelope **envp,
+                             const cl_route_t **routep, int *status, char *msg, size_t msglen)
 {
-    cl_server_t *srv = sc->srv;
+    *envp = NULL;
+    *routep = NULL;
+    *status = 0;
+    msg[0] = '\0';
     Clinic__Envelope *env = clinic__envelope__unpack(NULL, len, payload);
     if (env == NULL) {
-        cl_net_protocol_error(sc, "the frame does not decode as a clinic.Envelope");
-        return;
+        snprintf(msg, msglen, "the frame does not decode as a clinic.Envelope");
+        return CL_ADMIT_CLOSE;
     }
     if (env->body_case != CLINIC__ENVELOPE__BODY_REQUEST || env->request == NULL) {
         clinic__envelope__free_unpacked(env, NULL);
-        cl_net_protocol_error(sc, "wrong direction: a client sends only requests");
+        snprintf(msg, msglen, "wrong direction: a client sends only requests");
+        return CL_ADMIT_CLOSE;
+    }
+    *envp = env;
+    const Clinic__Request *req = env->request;
+    const cl_route_t *route = cl_dispatch_route(req->body_case);
+    if (route == NULL) {
+        if (req->base.n_unknown_fields > 0)
+            snprintf(msg, msglen, "unknown request kind (field %u): this server is %s",
+                     req->base.unknown_fields[0].tag, CLINIC_VERSION);
+        else
+            snprintf(msg, msglen, "the request carries no request kind");
+        *status = CL_EINVAL;
+        return CL_ADMIT_REPLY;
+    }
+    *routep = route;
+    if (!hello && route->kind != CLINIC__REQUEST__BODY_HELLO) {
+        snprintf(msg, msglen, "send HelloRequest first, then %s", route->name);
+        *status = CL_EPRECOND;
+        return CL_ADMIT_REPLY;
+    }
+    int rc = cl_dispatch_check(route, who);
+    if (rc == CL_EUNAUTH) {
+        snprintf(msg, msglen, "%s needs a login: send LoginRequest or ResumeRequest", route->name);
+        *status = rc;
+        return CL_ADMIT_REPLY;
+    }
+    if (rc == CL_EPERM) {
+        char roles[128];
+        cl_roles_format(who->roles, roles, sizeof(roles));
+        snprintf(msg, msglen, "%s needs the %s permission; your roles: %s", route->name,
+                 cl_perm_name(route->perm), roles);
+        *status = rc;
+        return CL_ADMIT_REPLY;
+    }
+    return CL_ADMIT_OK;
+}
+
+void cl_dispatch_frame(cl_sconn_t *sc, const uint8_t *payload, size_t len)
+{
+    cl_server_t *srv = sc->srv;
+    Clinic__Envelope *env;
+    const cl_route_t *route;
+    int status;
+    char msg[256];
+    cl_admit_t admit =
+        cl_dispatch_admit(payload, len, sc->hello, &sc->who, &env, &route, &status, msg, sizeof(msg));
+    if (admit == CL_ADMIT_CLOSE) {
+        cl_net_protocol_error(sc, msg);
         return;
     }
     srv->requests++;
     uint64_t id = env->id;
     Clinic__Request *req = env->request;
-    const cl_route_t *route = cl_dispatch_route(req->body_case);
-    char msg[256];
-    if (route == NULL) {
-        if (req->base.n_unknown_fields > 0)
-            snprintf(msg, sizeof(msg), "unknown request kind (field %u): this server is %s",
-                     req->base.unknown_fields[0].tag, CLINIC_VERSION);
-        else
-            snprintf(msg, sizeof(msg), "the request carries no request kind");
-        reply_status(sc, id, CL_EINVAL, msg);
-        goto out;
-    }
-    if (!sc->hello && route->kind != CLINIC__REQUEST__BODY_HELLO) {
-        snprintf(msg, sizeof(msg), "send HelloRequest first, then %s", route->name);
-        reply_status(sc, id, CL_EPRECOND, msg);
+    if (admit == CL_ADMIT_REPLY) {
+        reply_status(sc, id, status, msg);
         goto out;
     }
     if (srv->draining) {
         reply_status(sc, id, CL_EUNAVAIL, "the server is shutting down");
         goto out;
     }
-    int rc = cl_dispatch_check(route, &sc->who);
-    if (rc == CL_EUNAUTH) {
-        snprintf(msg, sizeof(msg), "%s needs a login: send LoginRequest or ResumeRequest",
-                 route->name);
-        reply_status(sc, id, rc, msg);
-        goto out;
-    }
     uint64_t now = cl_net_now_ms(srv);
     if (route->perm != CL_PERM_NONE) {
-        if (now - sc->last_activity_ms >= (uint64_t)srv->cfg.idle_logoff_minutes * 60000) {
-            snprintf(msg, sizeof(msg), "session expired after %u minutes idle; log in again",
-                     srv->cfg.idle_logoff_minutes);
+        if (now - sc->last_activity_ms >= (uint64_t)cl_policy.idle_logoff_s * 1000) {
+            snprintf(msg, sizeof(msg), "session expired after %lld seconds idle; log in again",
+                     (long long)cl_policy.idle_logoff_s);
             cl_dispatch_expire(sc);
             reply_status(sc, id, CL_EEXPIRED, msg);
             goto out;
         }
         sc->last_activity_ms = now;
-    }
-    if (rc == CL_EPERM) {
-        char roles[128];
-        cl_roles_format(sc->who.roles, roles, sizeof(roles));
-        snprintf(msg, sizeof(msg), "%s needs the %s permission; your roles: %s", route->name,
-                 cl_perm_name(route->perm), roles);
-        reply_status(sc, id, rc, msg);
-        goto out;
     }
     switch (route->kind) {
     case CLINIC__REQUEST__BODY_HELLO:

@@ -29,4 +29,20 @@ const cl_route_t *cl_dispatch_route(Clinic__Request__BodyCase kind);
  * needs a login) or CL_EPERM (the roles lack the permission). */
 int cl_dispatch_check(const cl_route_t *route, const cl_identity_t *who);
 
+/* What becomes of one frame from a client. */
+typedef enum {
+    CL_ADMIT_OK,    /* a request this connection may make: route it */
+    CL_ADMIT_REPLY, /* answer the envelope's id with *status and the message, keep the connection */
+    CL_ADMIT_CLOSE, /* a protocol error: answer with id 0 and the message, then close */
+} cl_admit_t;
+
+/* Decodes a frame's payload and decides, from the connection's state alone (whether Hello was
+ * said, who is logged in), whether it goes on: the checks every request passes before any
+ * handler, in one pure function that the fuzzer drives. On CL_ADMIT_OK and CL_ADMIT_REPLY,
+ * *env is the unpacked envelope, which the caller frees (clinic__envelope__free_unpacked); on
+ * CL_ADMIT_CLOSE *env is NULL. *route is set when the request kind is known. */
+cl_admit_t cl_dispatch_admit(const uint8_t *payload, size_t len, int hello,
+                             const cl_identity_t *who, Clinic__Envelope **env,
+                             const cl_route_t **route, int *status, char *msg, size_t msglen);
+
 #endif

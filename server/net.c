@@ -12,6 +12,7 @@
 #include "frame.h"
 #include "log.h"
 #include "mem.h"
+#include "policy.h"
 #include "server_int.h"
 #include "status.h"
 #include "topics.h"
@@ -286,7 +287,7 @@ static void on_sweep(uv_timer_t *t)
 {
     cl_server_t *srv = cl_container_of(t, cl_server_t, sweep_timer);
     uint64_t now = cl_net_now_ms(srv);
-    uint64_t idle_ms = (uint64_t)srv->cfg.idle_logoff_minutes * 60000;
+    uint64_t idle_ms = (uint64_t)cl_policy.idle_logoff_s * 1000;
     uint64_t stall_ms = (uint64_t)srv->cfg.handshake_timeout_s * 1000;
     uint64_t conn_idle_ms = (uint64_t)srv->cfg.connection_idle_s * 1000;
     cl_sconn_t *next;
@@ -299,8 +300,8 @@ static void on_sweep(uv_timer_t *t)
             sc->last_input_ms = now;
         }
         if (sc->who.user_id && sc->in_flight == 0 && now - sc->last_activity_ms >= idle_ms) {
-            cl_info("%s: user %s logged off after %u idle minutes", sc->who.address,
-                    sc->who.username, srv->cfg.idle_logoff_minutes);
+            cl_info("%s: user %s logged off after %lld idle seconds", sc->who.address,
+                    sc->who.username, (long long)cl_policy.idle_logoff_s);
             cl_dispatch_expire(sc);
             continue;
         }

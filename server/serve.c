@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "auth.h"
 #include "clock.h"
@@ -57,6 +58,12 @@ int cl_serve_main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* Each connection is a descriptor: allow as many as the hard limit does. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
 
     static cl_server_t srv; /* one per process; large (the login rate table) */
     memset(&srv, 0, sizeof(srv));
@@ -70,7 +77,8 @@ int cl_serve_main(int argc, char **argv)
     }
     if (listen)
         snprintf(srv.cfg.listen, sizeof(srv.cfg.listen), "%s", listen);
-    cl_policy.idle_logoff_s = (int64_t)srv.cfg.idle_logoff_minutes * 60;
+    cl_policy.idle_logoff_s = srv.cfg.idle_logoff_seconds ? (int64_t)srv.cfg.idle_logoff_seconds
+                                                          : (int64_t)srv.cfg.idle_logoff_minutes * 60;
     cl_policy.lockout_failures = srv.cfg.lockout_failures;
     cl_policy.lockout_s = (int64_t)srv.cfg.lockout_minutes * 60;
     cl_auth_set_scrypt_cost(srv.cfg.scrypt_log2_n);

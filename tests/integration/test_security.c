@@ -234,7 +234,47 @@ CL_TEST(disabling_a_user_ends_their_live_session)
     harness_stop(&h);
 }
 
-CL_TEST_MAIN(CL_TEST_ENTRY(handshake_without_workstation_certificate_is_refused),
+CL_TEST(idle_session_is_logged_off)
+{
+    cl_harness_t h;
+    harness_start(&h, "idle_logoff_seconds = 2\n");
+    cl_sync_t *s = harness_connect(&h);
+    const Clinic__LoginReply *lr;
+    char err[256];
+    ASSERT_OK(cl_sync_login(s, "admin", TEST_PASSWORD, &lr, err, sizeof(err)));
+    ASSERT_EQ(lr->idle_timeout_s, 2);
+    char token[65];
+    snprintf(token, sizeof(token), "%s", lr->token);
+    /* Activity keeps the session. */
+    for (int i = 0; i < 3; i++) {
+        usleep(1000 * 1000);
+        ping_ms(s);
+        Clinic__WhoAmIRequest w = CLINIC__WHO_AM_IREQUEST__INIT;
+        Clinic__Request who = CLINIC__REQUEST__INIT;
+        who.body_case = CLINIC__REQUEST__BODY_WHOAMI;
+        who.whoami = &w;
+        const Clinic__Response *resp;
+        ASSERT_OK(harness_call(s, &who, &resp));
+    }
+    /* Idle: the server pushes the end of the session and deletes it. */
+    const Clinic__Event *ev = NULL;
+    ASSERT_OK(cl_sync_next_event(s, 5000, &ev, err, sizeof(err)));
+    ASSERT(ev->session_expired);
+    Clinic__WhoAmIRequest w = CLINIC__WHO_AM_IREQUEST__INIT;
+    Clinic__Request who = CLINIC__REQUEST__INIT;
+    who.body_case = CLINIC__REQUEST__BODY_WHOAMI;
+    who.whoami = &w;
+    const Clinic__Response *resp;
+    ASSERT_EQ(harness_call(s, &who, &resp), CL_EUNAUTH);
+    cl_sync_close(s);
+    s = harness_connect(&h);
+    ASSERT_EQ(cl_sync_resume(s, token, &lr, err, sizeof(err)), CL_EUNAUTH);
+    cl_sync_close(s);
+    harness_stop(&h);
+}
+
+CL_TEST_MAIN(CL_TEST_ENTRY(idle_session_is_logged_off),
+             CL_TEST_ENTRY(handshake_without_workstation_certificate_is_refused),
              CL_TEST_ENTRY(development_mode_accepts_no_certificate),
              CL_TEST_ENTRY(revoked_workstation_is_refused_at_next_handshake),
              CL_TEST_ENTRY(login_storm_locks_the_account_and_loop_stays_responsive),
