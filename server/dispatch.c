@@ -430,14 +430,22 @@ static void push_session_end(cl_sconn_t *sc)
     cl_net_end_session(sc);
 }
 
-/* A user's roles changed or the user was disabled: every live connection of theirs learns it
- * now, not at its next request. */
+/* A user's roles changed, the user was disabled, or a session logged out: every live connection
+ * concerned learns it now, not at its next request. */
 static void apply_to_user(cl_server_t *srv, const cl_job_t *job)
 {
     const Clinic__User *u = NULL;
     const cl_route_t *route = job->route;
     if (job->status != 0 || route == NULL)
         return;
+    if (route->kind == CLINIC__REQUEST__BODY_LOGOUT) {
+        /* The same token may be in use on other connections (a watch beside the CLI). */
+        for (cl_sconn_t *sc = srv->conns; sc; sc = sc->next)
+            if (sc->who.session_id == job->who.session_id && sc != job->owner &&
+                !sc->conn.closing)
+                push_session_end(sc);
+        return;
+    }
     if (route->kind == CLINIC__REQUEST__BODY_USER_ROLES && job->resp.user_roles)
         u = job->resp.user_roles->user;
     else if (route->kind == CLINIC__REQUEST__BODY_USER_DISABLE && job->resp.user_disable)

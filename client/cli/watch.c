@@ -19,6 +19,7 @@ typedef struct {
     char **topics; /* owned */
     size_t n_topics;
     uint64_t last;  /* the seq of the last event printed, or the position to go on from */
+    int positioned; /* `last` is a real position (after a subscription, or --since) */
     uint64_t count; /* --count: stop after this many events; 0: never */
     uint64_t printed;
     uint64_t deadline_ns; /* --timeout as a cl_mono_ns instant; 0: none */
@@ -130,6 +131,7 @@ static run_end_t run_connection(watch_t *w, int first, int *rc)
     sub.topics = w->topics;
     sub.n_topics = w->n_topics;
     sub.since_seq = w->last;
+    sub.replay = w->positioned;
     Clinic__Request req;
     cli_request_init(&req, CLINIC__REQUEST__BODY_SUBSCRIBE);
     req.subscribe = &sub;
@@ -154,6 +156,7 @@ static run_end_t run_connection(watch_t *w, int first, int *rc)
      * now on) current_seq is where the feed stands. */
     if (r->current_seq > w->last)
         w->last = r->current_seq;
+    w->positioned = 1;
     int out_errno = cli_flush();
     if (out_errno != 0) {
         *rc = out_errno == EPIPE
@@ -233,6 +236,7 @@ int cmd_watch(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return cli_usage_error(cmd, "--count: expected a number above 0");
     if (since && cl_cli_parse_uint(since, UINT64_MAX, &w.last) != 0)
         return cli_usage_error(cmd, "--since: expected a seq");
+    w.positioned = since != NULL;
     if (timeout) {
         if (cl_cli_parse_uint(timeout, 365u * 86400, &n) != 0 || n == 0)
             return cli_usage_error(cmd, "--timeout: expected seconds above 0");

@@ -143,7 +143,7 @@ int cl_handle_subscribe(cl_tx_t *tx, cl_job_t *job)
                  req->since_seq, reply->current_seq);
         return cl_job_fail(job, CL_EINVAL, "since_seq", msg);
     }
-    if (req->since_seq != 0 && req->since_seq < reply->current_seq &&
+    if ((req->since_seq != 0 || req->replay) && req->since_seq < reply->current_seq &&
         (rc = replay(tx, topics, n_topics, req->since_seq, reply)) < 0)
         return rc;
     job->resp.result_case = CLINIC__RESPONSE__RESULT_SUBSCRIBE;

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -158,6 +159,8 @@ void harness_serve(cl_harness_t *h)
         dup2(devnull, 0);
         if (h->run_as && (setgid(h->run_as) != 0 || setuid(h->run_as) != 0))
             _exit(126);
+        /* A test that fails aborts; its server must not outlive it. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         /* Keep listening on the port of a previous run when there was one. */
         const char *listen = h->server[0] ? h->server : "127.0.0.1:0";
         execl(harness_clinicd(), harness_clinicd(), "serve", "--data", h->data, "--listen", listen,

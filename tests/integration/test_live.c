@@ -18,19 +18,26 @@ static uint64_t send_message(cl_sync_t *s, const char *to, const char *body, uin
     return resp->message_send->message->id;
 }
 
-static const Clinic__SubscribeReply *subscribe(cl_sync_t *s, const char *topic, uint64_t since)
+static const Clinic__SubscribeReply *subscribe_replay(cl_sync_t *s, const char *topic,
+                                                      uint64_t since, int replay)
 {
     char *topics[] = {(char *)topic};
     Clinic__SubscribeRequest sub = CLINIC__SUBSCRIBE_REQUEST__INIT;
     sub.n_topics = 1;
     sub.topics = topics;
     sub.since_seq = since;
+    sub.replay = replay;
     Clinic__Request req = CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_SUBSCRIBE;
     req.subscribe = &sub;
     const Clinic__Response *resp;
     ASSERT_OK(harness_call(s, &req, &resp));
     return resp->subscribe;
+}
+
+static const Clinic__SubscribeReply *subscribe(cl_sync_t *s, const char *topic, uint64_t since)
+{
+    return subscribe_replay(s, topic, since, 0);
 }
 
 /* The next event within 2 s. */
@@ -224,7 +231,63 @@ CL_TEST(user_changes_reach_admins_watching_users)
     harness_stop(&h);
 }
 
-CL_TEST_MAIN(CL_TEST_ENTRY(message_reaches_subscribed_recipient_live),
+CL_TEST(catch_up_from_an_empty_feed)
+{
+    cl_harness_t h;
+    harness_start(&h, NULL);
+    harness_add_user(&h, "nurse", "clinician");
+    cl_sync_t *admin = harness_login(&h, "admin");
+    cl_sync_t *nurse = harness_login(&h, "nurse");
+    /* Nothing has changed yet: the position is 0, a real one. */
+    const Clinic__SubscribeReply *sub = subscribe(nurse, "inbox", 0);
+    ASSERT_EQ(sub->current_seq, 0);
+    cl_sync_close(nurse);
+    uint64_t a = send_message(admin, "nurse", "first", NULL);
+    uint64_t b = send_message(admin, "nurse", "second", NULL);
+    nurse = harness_login(&h, "nurse");
+    sub = subscribe_replay(nurse, "inbox", 0, 1);
+    ASSERT(!sub->resync);
+    ASSERT_EQ(sub->n_missed, 2);
+    ASSERT_EQ(sub->missed[0]->entity_id, a);
+    ASSERT_EQ(sub->missed[1]->entity_id, b);
+    /* Without replay, 0 means from now on. */
+    cl_sync_t *other = harness_login(&h, "nurse");
+    ASSERT_EQ(subscribe(other, "inbox", 0)->n_missed, 0);
+    cl_sync_close(other);
+    cl_sync_close(nurse);
+    cl_sync_close(admin);
+    harness_stop(&h);
+}
+
+CL_TEST(logout_ends_every_connection_of_the_session)
+{
+    cl_harness_t h;
+    harness_start(&h, NULL);
+    cl_sync_t *cli = harness_connect(&h);
+    const Clinic__LoginReply *lr;
+    char err[256];
+    ASSERT_OK(cl_sync_login(cli, "admin", TEST_PASSWORD, &lr, err, sizeof(err)));
+    char token[65];
+    snprintf(token, sizeof(token), "%s", lr->token);
+    cl_sync_t *watch = harness_connect(&h);
+    ASSERT_OK(cl_sync_resume(watch, token, &lr, err, sizeof(err)));
+    subscribe(watch, "inbox", 0);
+    Clinic__LogoutRequest lo = CLINIC__LOGOUT_REQUEST__INIT;
+    Clinic__Request req = CLINIC__REQUEST__INIT;
+    req.body_case = CLINIC__REQUEST__BODY_LOGOUT;
+    req.logout = &lo;
+    const Clinic__Response *resp;
+    ASSERT_OK(harness_call(cli, &req, &resp));
+    const Clinic__Event *ev = next_event(watch);
+    ASSERT(ev->session_expired);
+    cl_sync_close(watch);
+    cl_sync_close(cli);
+    harness_stop(&h);
+}
+
+CL_TEST_MAIN(CL_TEST_ENTRY(catch_up_from_an_empty_feed),
+             CL_TEST_ENTRY(logout_ends_every_connection_of_the_session),
+             CL_TEST_ENTRY(message_reaches_subscribed_recipient_live),
              CL_TEST_ENTRY(role_and_all_reach_exactly_their_recipients),
              CL_TEST_ENTRY(reconnect_catches_up_without_loss_or_repeat),
              CL_TEST_ENTRY(unknown_topic_names_the_field),
