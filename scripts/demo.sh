@@ -52,13 +52,13 @@ add_user() { # USERNAME ROLES FULL_NAME
             --password-file "$PASSWORD_FILE"
     fi
 }
-add_user manager manager "Morgan Manager"
-add_user frontdesk front_desk "Frankie Front"
-add_user scheduler scheduler "Sam Scheduler"
-add_user biller biller "Billie Biller"
+add_user morgan manager "Morgan Reyes"
+add_user frontdesk front_desk "Frankie Ortiz"
+add_user sam scheduler "Sam Patel"
+add_user billie biller "Billie Chen"
 add_user drlee clinician "Dr. Dana Lee"
 add_user nurse clinician "Nora Nurse"
-add_user staff staff "Stacy Staff"
+add_user stacy staff "Stacy Brooks"
 
 # This machine as a workstation (names: letters, digits, '.', '_', '-'; at most 64).
 WS=$(hostname | tr -c 'A-Za-z0-9._\n-' '-' | cut -c1-64)
@@ -93,8 +93,10 @@ fi
 
 cat <<EOF
 
-Demo clinic ready: $DATA (users admin, manager, frontdesk, scheduler, biller, drlee, nurse,
-staff; password in demo/password). Client configuration: $CONF.
+Demo clinic ready: $DATA
+Users: admin, morgan (manager), frontdesk, sam (scheduler), billie (biller), drlee and nurse
+(clinicians), stacy (staff); every password is in demo/password.
+Client configuration: $CONF.
 clinicd now runs in the foreground; stop it with Ctrl-C. In a second terminal, type:
 
   build/bin/clinic login --user frontdesk --password-file demo/password

@@ -922,6 +922,10 @@ static int cmd_user_add(const args_t *a)
         return failf("'%s' is not a valid username (1-%d of a-z 0-9 . _ -, starting with a "
                      "letter)",
                      username, CL_USERNAME_MAX);
+    /* Messages are addressed to a username, a role or "all": a user may not be named as those. */
+    if (strcmp(username, "all") == 0 || cl_role_from_name(username) != 0)
+        return failf("'%s' is a message address (a role or \"all\"); choose another username",
+                     username);
     if (cl_roles_parse(a->roles, &roles) != 0)
         return failf("'%s' is not a list of roles (admin, manager, front_desk, scheduler, "
                      "biller, clinician, staff)",

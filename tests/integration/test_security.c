@@ -147,9 +147,9 @@ CL_TEST(permissions_follow_roles)
     cl_harness_t h;
     harness_start(&h, NULL);
     harness_add_user(&h, "frontdesk", "front_desk");
-    harness_add_user(&h, "manager", "manager");
+    harness_add_user(&h, "morgan", "manager");
     cl_sync_t *fd = harness_login(&h, "frontdesk");
-    cl_sync_t *mg = harness_login(&h, "manager");
+    cl_sync_t *mg = harness_login(&h, "morgan");
     cl_sync_t *ad = harness_login(&h, "admin");
     const Clinic__Response *resp;
 
@@ -191,8 +191,8 @@ CL_TEST(disabling_a_user_ends_their_live_session)
 {
     cl_harness_t h;
     harness_start(&h, NULL);
-    harness_add_user(&h, "biller", "biller");
-    cl_sync_t *b = harness_login(&h, "biller");
+    harness_add_user(&h, "billie", "biller");
+    cl_sync_t *b = harness_login(&h, "billie");
     cl_sync_t *ad = harness_login(&h, "admin");
     const Clinic__Response *resp;
 
@@ -203,12 +203,12 @@ CL_TEST(disabling_a_user_ends_their_live_session)
     ASSERT_OK(harness_call(ad, &list, &resp));
     uint64_t version = 0;
     for (size_t i = 0; i < resp->user_list->n_users; i++)
-        if (strcmp(resp->user_list->users[i]->username, "biller") == 0)
+        if (strcmp(resp->user_list->users[i]->username, "billie") == 0)
             version = resp->user_list->users[i]->version;
     ASSERT_GT(version, 0);
 
     Clinic__UserDisableRequest d = CLINIC__USER_DISABLE_REQUEST__INIT;
-    d.username = "biller";
+    d.username = "billie";
     d.version = version + 7; /* stale */
     Clinic__Request dis = CLINIC__REQUEST__INIT;
     dis.body_case = CLINIC__REQUEST__BODY_USER_DISABLE;
@@ -226,7 +226,7 @@ CL_TEST(disabling_a_user_ends_their_live_session)
     char err[256];
     cl_sync_t *again = harness_connect(&h);
     const Clinic__LoginReply *lr;
-    ASSERT_EQ(cl_sync_login(again, "biller", TEST_PASSWORD, &lr, err, sizeof(err)), CL_EUNAUTH);
+    ASSERT_EQ(cl_sync_login(again, "billie", TEST_PASSWORD, &lr, err, sizeof(err)), CL_EUNAUTH);
     ASSERT_STR_CONTAINS(err, "disabled");
     cl_sync_close(again);
     cl_sync_close(b);
