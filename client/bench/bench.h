@@ -127,6 +127,7 @@ struct bench_s {
     bench_sent_t *sent; /* owned; in id order */
     size_t nsent, sent_cap;
     uint64_t deliveries, duplicates;
+    uint64_t skipped; /* pace ticks skipped: the previous message was still in flight */
     bench_lat_t send_lat;
     Clinic__MessageSendRequest send;
     Clinic__Request send_req;
