@@ -18,6 +18,19 @@ static const uint32_t perm_roles[CL_PERM__COUNT] = {
     [CL_PERM_USER_ADMIN] = CL_ROLE_admin,
     [CL_PERM_AUDIT_READ] = CL_ROLE_admin | CL_ROLE_manager,
     [CL_PERM_SERVER_STATUS] = CL_ROLE_admin,
+    /* Staff without a clinical, front-desk, scheduling or billing role see no patient data;
+     * admins run the system and see none either (minimum necessary). */
+    [CL_PERM_PATIENT_READ] = CL_ROLE_front_desk | CL_ROLE_scheduler | CL_ROLE_clinician |
+                             CL_ROLE_biller | CL_ROLE_manager,
+    [CL_PERM_PATIENT_WRITE] = CL_ROLE_front_desk | CL_ROLE_scheduler,
+    [CL_PERM_PATIENT_MERGE] = CL_ROLE_manager,
+    [CL_PERM_SCHEDULE_READ] =
+        CL_ROLE_front_desk | CL_ROLE_scheduler | CL_ROLE_clinician | CL_ROLE_manager,
+    [CL_PERM_SCHEDULE_WRITE] = CL_ROLE_front_desk | CL_ROLE_scheduler,
+    [CL_PERM_SCHEDULE_SETUP] = CL_ROLE_scheduler | CL_ROLE_manager,
+    [CL_PERM_OVERBOOK] = CL_ROLE_manager,
+    [CL_PERM_FLOW_FRONT] = CL_ROLE_front_desk,
+    [CL_PERM_FLOW_CLINICAL] = CL_ROLE_clinician,
 };
 
 static const char *const perm_names[CL_PERM__COUNT] = {
@@ -26,6 +39,15 @@ static const char *const perm_names[CL_PERM__COUNT] = {
     [CL_PERM_USER_ADMIN] = "user_admin",
     [CL_PERM_AUDIT_READ] = "audit_read",
     [CL_PERM_SERVER_STATUS] = "server_status",
+    [CL_PERM_PATIENT_READ] = "patient_read",
+    [CL_PERM_PATIENT_WRITE] = "patient_write",
+    [CL_PERM_PATIENT_MERGE] = "patient_merge",
+    [CL_PERM_SCHEDULE_READ] = "schedule_read",
+    [CL_PERM_SCHEDULE_WRITE] = "schedule_write",
+    [CL_PERM_SCHEDULE_SETUP] = "schedule_setup",
+    [CL_PERM_OVERBOOK] = "overbook",
+    [CL_PERM_FLOW_FRONT] = "flow_front",
+    [CL_PERM_FLOW_CLINICAL] = "flow_clinical",
 };
 
 int cl_auth_allowed(uint32_t roles, cl_perm_t perm)

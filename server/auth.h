@@ -32,6 +32,16 @@ typedef enum {
     CL_PERM_USER_ADMIN,    /* add, list, change roles of, disable users */
     CL_PERM_AUDIT_READ,    /* query the audit log */
     CL_PERM_SERVER_STATUS, /* the server's health */
+    /* The front desk (issue 4). */
+    CL_PERM_PATIENT_READ,   /* demographics and insurance: search, show */
+    CL_PERM_PATIENT_WRITE,  /* register and edit patients */
+    CL_PERM_PATIENT_MERGE,  /* merge two records, and undo a merge */
+    CL_PERM_SCHEDULE_READ,  /* the schedule, the board, open slots */
+    CL_PERM_SCHEDULE_WRITE, /* book, move, cancel, no-show, waitlist */
+    CL_PERM_SCHEDULE_SETUP, /* providers, rooms, appointment types, hours, holidays, blocks */
+    CL_PERM_OVERBOOK,       /* book over a conflict on purpose */
+    CL_PERM_FLOW_FRONT,     /* check in, check out */
+    CL_PERM_FLOW_CLINICAL,  /* room, vitals, ready, with provider */
     CL_PERM__COUNT
 } cl_perm_t;
 

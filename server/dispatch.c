@@ -42,6 +42,9 @@ static const cl_route_t routes[] = {
     ROUTE(MESSAGE_SEND, "MessageSendRequest", CL_PERM_LOGGED_IN, cl_handle_message_send, 1, 0),
     ROUTE(MESSAGE_LIST, "MessageListRequest", CL_PERM_LOGGED_IN, cl_handle_message_list, 1, 0),
     ROUTE(MESSAGE_READ, "MessageReadRequest", CL_PERM_LOGGED_IN, cl_handle_message_read, 1, 0),
+    /* Patients (domain/patients.c) */
+    /* Schedule (domain/schedule.c) */
+    /* Patient flow and the board (domain/flow.c) */
 };
 
 const cl_route_t *cl_dispatch_routes(size_t *n)

@@ -12,7 +12,11 @@
 /* XX(id, wire name, permission, per-user) */
 #define CL_TOPIC_MAP(XX)                                                                           \
     XX(INBOX, "inbox", CL_PERM_LOGGED_IN, 1)                                                       \
-    XX(USERS, "users", CL_PERM_USER_ADMIN, 0)
+    XX(USERS, "users", CL_PERM_USER_ADMIN, 0)                                                      \
+    XX(PATIENTS, "patients", CL_PERM_PATIENT_READ, 0)                                              \
+    XX(SCHEDULE, "schedule", CL_PERM_SCHEDULE_READ, 0)                                             \
+    XX(BOARD, "board", CL_PERM_SCHEDULE_READ, 0)                                                   \
+    XX(WAITLIST, "waitlist", CL_PERM_SCHEDULE_WRITE, 0)
 
 typedef enum {
 #define CL_TOPIC_ENUM(id, name, perm, per_user) CL_TOPIC_##id,
@@ -23,6 +27,10 @@ typedef enum {
 
 #define CL_TOPIC_INBOX_NAME "inbox"
 #define CL_TOPIC_USERS_NAME "users"
+#define CL_TOPIC_PATIENTS_NAME "patients"
+#define CL_TOPIC_SCHEDULE_NAME "schedule"
+#define CL_TOPIC_BOARD_NAME "board"
+#define CL_TOPIC_WAITLIST_NAME "waitlist"
 
 /* The topic named `name`, or -1. */
 int cl_topic_find(const char *name);

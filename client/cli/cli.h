@@ -120,5 +120,8 @@ int cmd_msg_send(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_msg_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_msg_read(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_watch(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+/* Patients (patients.c) */
+/* Schedule (schedule.c) */
+/* Patient flow and the board (flow.c) */
 
 #endif

@@ -43,6 +43,9 @@ static const cli_command_t commands[] = {
      "audit [--user U] [--entity E] [--id N] [--since T] [--until T] [--limit N] [--before SEQ]",
      "query the audit log (T: Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS, UTC)"},
     {"Administration", NULL, "status", cmd_status, "status", "the server's health"},
+    /* Patients (patients.c) */
+    /* Schedule (schedule.c) */
+    /* Patient flow and the board (flow.c) */
     {"Live data", NULL, "watch", cmd_watch,
      "watch [--count N] [--since SEQ] [--timeout S] [--reconnect-limit N] TOPIC...",
      "print change events (topics: inbox, users) until Ctrl-C"},

@@ -34,4 +34,10 @@ int cl_handle_server_status(cl_tx_t *tx, cl_job_t *job);
 /* domain/live.c: replay for SubscribeRequest (the loop registers the subscription after). */
 int cl_handle_subscribe(cl_tx_t *tx, cl_job_t *job);
 
+/* domain/patients.c */
+
+/* domain/schedule.c */
+
+/* domain/flow.c */
+
 #endif

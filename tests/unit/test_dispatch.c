@@ -30,6 +30,9 @@ static const expect_t expected[] = {
     {CLINIC__REQUEST__BODY_MESSAGE_SEND, 0, CL_ROLE_ALL},
     {CLINIC__REQUEST__BODY_MESSAGE_LIST, 0, CL_ROLE_ALL},
     {CLINIC__REQUEST__BODY_MESSAGE_READ, 0, CL_ROLE_ALL},
+    /* Patients */
+    /* Schedule */
+    /* Patient flow and the board */
 };
 
 static const expect_t *find_expected(Clinic__Request__BodyCase kind)
