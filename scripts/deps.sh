@@ -3,7 +3,7 @@
 # Runs apt-get as root, or through sudo.
 set -eu
 PKGS="build-essential cmake ninja-build pkg-config libuv1-dev libprotobuf-c-dev protobuf-c-compiler
-libsqlite3-dev libssl-dev sqlite3 openssl clang"
+libsqlite3-dev libssl-dev sqlite3 openssl clang tzdata e2fsprogs"
 missing=""
 for p in $PKGS; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 
 #include "auth.h"
+#include "calendar.h"
 #include "clock.h"
 #include "log.h"
 #include "policy.h"
@@ -82,6 +83,11 @@ int cl_serve_main(int argc, char **argv)
     cl_policy.lockout_failures = srv.cfg.lockout_failures;
     cl_policy.lockout_s = (int64_t)srv.cfg.lockout_minutes * 60;
     cl_auth_set_scrypt_cost(srv.cfg.scrypt_log2_n);
+    if (cl_calendar_set_zone(srv.cfg.time_zone) != 0) {
+        fprintf(stderr, "clinicd: time_zone \"%s\" is not in the zone database\n",
+                srv.cfg.time_zone);
+        return 1;
+    }
 
     snprintf(path, sizeof(path), "%s/clinic.db", data);
     FILE *probe = fopen(path, "r");

@@ -1,0 +1,133 @@
+/* Dates and local times through the C library's time zone support. */
+#include "calendar.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "status.h"
+
+static int leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && leap(y) ? 29 : days[m - 1];
+}
+
+int cl_date_parse(const char *s, cl_date_t *out)
+{
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return CL_EINVAL;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return CL_EINVAL;
+    cl_date_t d = {atoi(s), atoi(s + 5), atoi(s + 8)};
+    if (d.year < 1850 || d.year > 2999 || d.month < 1 || d.month > 12 || d.day < 1 ||
+        d.day > days_in_month(d.year, d.month))
+        return CL_EINVAL;
+    *out = d;
+    return 0;
+}
+
+void cl_date_format(cl_date_t d, char out[11])
+{
+    snprintf(out, 11, "%04u-%02u-%02u", (unsigned)d.year % 10000u, (unsigned)d.month % 100u,
+             (unsigned)d.day % 100u);
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+static int64_t days_from_civil(cl_date_t d)
+{
+    int64_t y = d.year - (d.month <= 2);
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (d.month + (d.month > 2 ? -3 : 9)) + 2) / 5 + d.day - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static cl_date_t civil_from_days(int64_t z)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = yoe + era * 400;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    int m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    return (cl_date_t){(int)(y + (m <= 2)), m, d};
+}
+
+int64_t cl_date_diff(cl_date_t a, cl_date_t b)
+{
+    return days_from_civil(b) - days_from_civil(a);
+}
+
+cl_date_t cl_date_add(cl_date_t d, int days)
+{
+    return civil_from_days(days_from_civil(d) + days);
+}
+
+int cl_date_weekday(cl_date_t d)
+{
+    int64_t z = days_from_civil(d);
+    return (int)(z >= -4 ? (z + 4) % 7 : (z + 5) % 7 + 6);
+}
+
+int cl_date_cmp(cl_date_t a, cl_date_t b)
+{
+    int64_t x = days_from_civil(a), y = days_from_civil(b);
+    return x < y ? -1 : x > y;
+}
+
+cl_date_t cl_date_of(int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    return (cl_date_t){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+}
+
+int64_t cl_local_instant(cl_date_t d, int minute)
+{
+    struct tm tm = {0};
+    tm.tm_year = d.year - 1900;
+    tm.tm_mon = d.month - 1;
+    tm.tm_mday = d.day;
+    tm.tm_hour = minute / 60;
+    tm.tm_min = minute % 60;
+    tm.tm_isdst = -1; /* let the zone decide */
+    return (int64_t)mktime(&tm);
+}
+
+int cl_local_minute(int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    return tm.tm_hour * 60 + tm.tm_min;
+}
+
+int64_t cl_day_seconds(cl_date_t d)
+{
+    return cl_local_instant(cl_date_add(d, 1), 0) - cl_local_instant(d, 0);
+}
+
+int cl_calendar_set_zone(const char *iana_name)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", iana_name);
+    if (strcmp(iana_name, "UTC") != 0 && access(path, R_OK) != 0)
+        return CL_EINVAL;
+    setenv("TZ", iana_name, 1);
+    tzset();
+    return 0;
+}

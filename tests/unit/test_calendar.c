@@ -1,0 +1,65 @@
+/* Calendar dates and local time, including the days the clocks change. */
+#include <stdlib.h>
+
+#include "calendar.h"
+#include "status.h"
+#include "test.h"
+
+CL_TEST(parse_accepts_real_dates_only)
+{
+    cl_date_t d;
+    ASSERT_OK(cl_date_parse("2024-02-29", &d));
+    ASSERT_EQ(d.year, 2024);
+    ASSERT_EQ(d.month, 2);
+    ASSERT_EQ(d.day, 29);
+    ASSERT_EQ(cl_date_parse("2023-02-29", &d), CL_EINVAL);
+    ASSERT_EQ(cl_date_parse("2023-13-01", &d), CL_EINVAL);
+    ASSERT_EQ(cl_date_parse("2023-04-31", &d), CL_EINVAL);
+    ASSERT_EQ(cl_date_parse("2023-4-01", &d), CL_EINVAL);
+    ASSERT_EQ(cl_date_parse("2023-04-01x", &d), CL_EINVAL);
+    ASSERT_EQ(cl_date_parse("", &d), CL_EINVAL);
+    char out[11];
+    cl_date_format(d, out);
+    ASSERT_STR_EQ(out, "2024-02-29");
+}
+
+CL_TEST(arithmetic_and_weekdays)
+{
+    cl_date_t a, b;
+    ASSERT_OK(cl_date_parse("2024-12-30", &a));
+    b = cl_date_add(a, 3);
+    char out[11];
+    cl_date_format(b, out);
+    ASSERT_STR_EQ(out, "2025-01-02");
+    ASSERT_EQ(cl_date_diff(a, b), 3);
+    ASSERT_EQ(cl_date_diff(b, a), -3);
+    ASSERT_EQ(cl_date_weekday(a), 1); /* a Monday */
+    ASSERT_OK(cl_date_parse("1970-01-01", &a));
+    ASSERT_EQ(cl_date_weekday(a), 4); /* a Thursday */
+    ASSERT_OK(cl_date_parse("1969-12-28", &a));
+    ASSERT_EQ(cl_date_weekday(a), 0); /* a Sunday */
+    ASSERT_LT(cl_date_cmp(a, b), 0);
+}
+
+CL_TEST(days_when_the_clocks_change_have_23_and_25_hours)
+{
+    ASSERT_OK(cl_calendar_set_zone("America/Chicago"));
+    cl_date_t spring, fall, plain;
+    ASSERT_OK(cl_date_parse("2026-03-08", &spring));
+    ASSERT_OK(cl_date_parse("2026-11-01", &fall));
+    ASSERT_OK(cl_date_parse("2026-06-01", &plain));
+    ASSERT_EQ(cl_day_seconds(spring), 23 * 3600);
+    ASSERT_EQ(cl_day_seconds(fall), 25 * 3600);
+    ASSERT_EQ(cl_day_seconds(plain), 24 * 3600);
+    /* 09:00 local is 09:00 local on both sides of the change. */
+    int64_t t = cl_local_instant(spring, 9 * 60);
+    ASSERT_EQ(cl_local_minute(t), 9 * 60);
+    char out[11];
+    cl_date_format(cl_date_of(t), out);
+    ASSERT_STR_EQ(out, "2026-03-08");
+    ASSERT_EQ(cl_local_instant(plain, 0) % 3600, 0);
+    ASSERT_EQ(cl_calendar_set_zone("Not/AZone"), CL_EINVAL);
+}
+
+CL_TEST_MAIN(CL_TEST_ENTRY(parse_accepts_real_dates_only), CL_TEST_ENTRY(arithmetic_and_weekdays),
+             CL_TEST_ENTRY(days_when_the_clocks_change_have_23_and_25_hours))
