@@ -1,7 +1,7 @@
-/* The offline administration commands (`clinicd init`, `workstation`, `user`, `backup`, `audit
- * verify`): a table of commands with their options and usage, a small option parser, and one
- * function per command. Every change is made in one transaction with its audit row, through the
- * statement table below. */
+/* The offline administration commands (`clinicd init`, `workstation`, `user`, `backup`,
+ * `restore`, `audit verify`): a table of commands with their options and usage, a small option
+ * parser, and one function per command. Every change is made in one transaction with its audit
+ * row, through the statement table below. */
 #include "admin.h"
 
 #include <errno.h>
@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,6 +50,8 @@ enum {
     SQL_WORKSTATION_REVOKE,
     SQL_WORKSTATION_REVOKED_SERIALS,
     SQL_WORKSTATION_LIST,
+    SQL_INTEGRITY_CHECK,
+    SQL_FOREIGN_KEY_CHECK,
     SQL__COUNT
 };
 
@@ -75,6 +78,9 @@ static const char *const sql[SQL__COUNT] = {
         "SELECT serial FROM workstations WHERE revoked_at <> 0 ORDER BY id",
     [SQL_WORKSTATION_LIST] =
         "SELECT name, serial, created_at, revoked_at FROM workstations ORDER BY name",
+    /* restore: the first problems only; one is enough to refuse. */
+    [SQL_INTEGRITY_CHECK] = "PRAGMA integrity_check(5)",
+    [SQL_FOREIGN_KEY_CHECK] = "PRAGMA foreign_key_check",
 };
 
 /* Who the audit log says made an offline change. */
@@ -99,6 +105,7 @@ typedef struct {
     const char *full_name;
     const char *password_file;
     const char *to;
+    const char *from;
     const char *sans[SANS_MAX];
     size_t nsans;
     const char *pos[1]; /* every command takes at most one name */
@@ -116,6 +123,7 @@ enum {
     OPT_FULL_NAME = 1 << 7,
     OPT_PASSWORD_FILE = 1 << 8,
     OPT_TO = 1 << 9,
+    OPT_FROM = 1 << 10,
 };
 
 typedef struct {
@@ -135,6 +143,7 @@ static const option_t options[] = {
     {"--full-name", OPT_FULL_NAME, offsetof(args_t, full_name)},
     {"--password-file", OPT_PASSWORD_FILE, offsetof(args_t, password_file)},
     {"--to", OPT_TO, offsetof(args_t, to)},
+    {"--from", OPT_FROM, offsetof(args_t, from)},
 };
 
 typedef struct {
@@ -157,6 +166,7 @@ static int cmd_user_list(const args_t *a);
 static int cmd_user_passwd(const args_t *a);
 static int cmd_user_disable(const args_t *a);
 static int cmd_backup(const args_t *a);
+static int cmd_restore(const args_t *a);
 static int cmd_audit_verify(const args_t *a);
 
 static const command_t commands[] = {
@@ -188,6 +198,9 @@ static const command_t commands[] = {
     {NULL, "backup", OPT_DATA | OPT_TO, OPT_DATA | OPT_TO, NULL, cmd_backup,
      "clinicd backup --data DIR --to FILE",
      "copy the database to FILE, consistently, while the daemon runs"},
+    {NULL, "restore", OPT_DATA | OPT_FROM, OPT_DATA | OPT_FROM, NULL, cmd_restore,
+     "clinicd restore --data DIR --from FILE",
+     "check a backup and put it in place of the database (the daemon must be stopped)"},
     {"audit", "verify", OPT_DATA, OPT_DATA, NULL, cmd_audit_verify,
      "clinicd audit verify --data DIR", "check the audit log's hash chain"},
 };
@@ -1264,6 +1277,378 @@ out:
         }
     }
     cl_db_close(db);
+    return status;
+}
+
+/* ---- restore ------------------------------------------------------------------------------ */
+
+/* The daemon holds this file's lock for as long as it runs; restore takes it too. */
+#define LOCK_FILE "clinicd.lock"
+
+enum { RESTORE_BUSY_MS = 2000, COPY_CHUNK = 64 * 1024 };
+
+/* The files SQLite may keep beside a database, by suffix. */
+static const char *const db_sides[] = {"-wal", "-shm", "-journal"};
+
+int cl_admin_lock_data_dir(const char *dir, int *fd)
+{
+    char path[PATH_MAX], holder[32];
+    *fd = -1;
+    join_path(path, sizeof(path), dir, LOCK_FILE);
+    int lock = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    /* A lock file made by another account (root ran a restore) still locks when read-only. */
+    if (lock < 0 && errno == EACCES)
+        lock = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (lock < 0) {
+        cl_error("cannot open %s: %s", path, strerror(errno));
+        return CL_EIO;
+    }
+    if (flock(lock, LOCK_EX | LOCK_NB) != 0) {
+        int err = errno;
+        ssize_t n = pread(lock, holder, sizeof(holder) - 1, 0);
+        holder[n > 0 ? n : 0] = '\0';
+        holder[strcspn(holder, "\r\n")] = '\0';
+        close(lock);
+        if (err == EWOULDBLOCK) {
+            cl_error("%s is in use: process %s holds %s", dir, holder[0] ? holder : "(unknown)",
+                     path);
+            return CL_EBUSY;
+        }
+        cl_error("cannot lock %s: %s", path, strerror(err));
+        return CL_EIO;
+    }
+    /* The holder's process id, so that whoever is refused can say who holds the lock. */
+    snprintf(holder, sizeof(holder), "%ld\n", (long)getpid());
+    if (ftruncate(lock, 0) != 0 || pwrite(lock, holder, strlen(holder), 0) < 0)
+        cl_warn("cannot write the process id into %s: %s", path, strerror(errno));
+    *fd = lock;
+    return 0;
+}
+
+static uint32_t get_be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Checks what the first 100 bytes of a SQLite file say (the file format's database header)
+ * against the file's size, so that a truncated backup is named as such before SQLite reads it. */
+static int check_header(const char *from, int fd, off_t size)
+{
+    unsigned char h[100];
+    if (size == 0)
+        return failf("%s is empty: not a backup", from);
+    if (size < (off_t)sizeof(h) || pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+        memcmp(h, "SQLite format 3", 16) != 0)
+        return failf("%s is not a SQLite database, so not a clinicd backup", from);
+    uint32_t page = (uint32_t)h[16] << 8 | h[17];
+    if (page == 1)
+        page = 65536;
+    if (page < 512 || (page & (page - 1)) != 0)
+        return failf("%s is damaged: its header gives a page size of %u bytes", from, page);
+    /* The page count at offset 28 is valid only while the "version valid for" number at 92
+     * equals the change counter at 24 (a file written by an old SQLite may not keep it). */
+    uint32_t pages = get_be32(h + 28);
+    if (size % page != 0 ||
+        (get_be32(h + 92) == get_be32(h + 24) && pages != 0 && (off_t)pages * page > size))
+        return failf("%s is truncated: its header says %u pages of %u bytes (%lld bytes), the "
+                     "file has %lld bytes",
+                     from, pages, page, (long long)pages * page, (long long)size);
+    return EXIT_OK;
+}
+
+/* Removes `path`'s -wal, -shm and -journal files (not the database itself). */
+static void remove_db_sides(const char *path)
+{
+    char side[PATH_MAX + 16];
+    for (size_t i = 0; i < CL_ARRAY_SIZE(db_sides); i++) {
+        snprintf(side, sizeof(side), "%s%s", path, db_sides[i]);
+        unlink(side);
+    }
+}
+
+/* Copies the open file `in` into a new file `path` (0600) and syncs it. */
+static int copy_file(int in, const char *from, const char *path)
+{
+    static char buf[COPY_CHUNK];
+    int status = EXIT_FAIL;
+    off_t at = 0;
+    int out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (out < 0)
+        return failf("cannot create %s: %s", path, strerror(errno));
+    for (;;) {
+        ssize_t n = pread(in, buf, sizeof(buf), at);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            failf("cannot read %s: %s", from, strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        for (ssize_t done = 0; done < n;) {
+            ssize_t w = write(out, buf + done, (size_t)(n - done));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w < 0) {
+                failf("cannot write %s: %s", path, strerror(errno));
+                goto out;
+            }
+            done += w;
+        }
+        at += n;
+    }
+    if (fsync(out) != 0) {
+        failf("cannot sync %s: %s", path, strerror(errno));
+        goto out;
+    }
+    status = EXIT_OK;
+out:
+    if (close(out) != 0 && status == EXIT_OK)
+        status = failf("cannot write %s: %s", path, strerror(errno));
+    return status;
+}
+
+/* The first row's text of a check pragma (NULL when it returns no row), into `out`. */
+static int first_row(cl_db_t *db, int which, int columns, char *out, size_t outlen)
+{
+    sqlite3_stmt *st = stmt(db, which);
+    if (st == NULL)
+        return CL_EINTERNAL;
+    int rc = cl_db_step(db, st);
+    if (rc < 0)
+        return rc;
+    out[0] = '\0';
+    for (int i = 0; rc == 1 && i < columns; i++) {
+        size_t used = strlen(out);
+        snprintf(out + used, outlen - used, "%s%s", i ? " " : "", cl_db_text(st, i));
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* The first line of PRAGMA integrity_check's findings, which come one per line in its row,
+ * after a line naming the database ("*** in database main ***"). Edits `text` in place. */
+static const char *first_problem(char *text)
+{
+    char *line = text;
+    while (strncmp(line, "***", 3) == 0 && strchr(line, '\n') != NULL)
+        line = strchr(line, '\n') + 1;
+    line[strcspn(line, "\n")] = '\0';
+    return line;
+}
+
+/* Checks the staged copy of a backup as the daemon will need it: it opens as a clinicd
+ * database of a schema this clinicd knows, passes PRAGMA integrity_check and foreign_key_check,
+ * and its audit chain verifies. `from` names the backup in messages. Prints why not and returns
+ * EXIT_FAIL, or returns EXIT_OK with the schema version and the audit row count. */
+static int check_backup(const char *from, const char *path, int *version, uint64_t *audit_rows)
+{
+    cl_db_t *db = NULL;
+    char text[512], why[256] = "";
+    uint64_t bad = 0;
+    int status = EXIT_FAIL;
+
+    /* NO_MIGRATE: an older schema is the daemon's to migrate, after the restore. */
+    int rc = cl_db_open(path, CL_DB_NO_MIGRATE, &db);
+    if (rc == CL_EPRECOND)
+        return failf("%s was written by a newer clinicd (see above); nothing was changed", from);
+    if (rc != 0)
+        return failf("%s is damaged or not a clinicd backup (%s); nothing was changed", from,
+                     cl_status_message(rc));
+    if ((*version = cl_db_version(db)) <= 0) {
+        failf("%s holds no clinicd schema; nothing was changed", from);
+        goto out;
+    }
+    rc = first_row(db, SQL_INTEGRITY_CHECK, 1, text, sizeof(text));
+    if (rc < 0 || strcmp(text, "ok") != 0) {
+        failf("%s fails the integrity check: %s; nothing was changed", from,
+              rc < 0 ? cl_status_message(rc) : first_problem(text));
+        goto out;
+    }
+    rc = first_row(db, SQL_FOREIGN_KEY_CHECK, 4, text, sizeof(text));
+    if (rc != 0) {
+        failf("%s fails the foreign key check: %s; nothing was changed", from,
+              rc < 0 ? cl_status_message(rc) : text);
+        goto out;
+    }
+    rc = cl_audit_verify(db, audit_rows, &bad, why, sizeof(why));
+    if (rc == CL_ECORRUPT) {
+        failf("%s: its audit chain is broken at %s%s; nothing was changed", from,
+              strncmp(why, "row ", 4) == 0 ? "" : "row ", why);
+        goto out;
+    }
+    if (rc != 0) {
+        failf("%s: cannot verify its audit chain: %s; nothing was changed", from,
+              cl_status_message(rc));
+        goto out;
+    }
+    status = EXIT_OK;
+out:
+    cl_db_close(db);
+    return status;
+}
+
+/* Folds the live database's WAL into it, so that the copy kept aside is one complete file, and
+ * proves that no other process has it open: in exclusive locking mode the first read needs a
+ * lock that every other open connection (a daemon, an admin command) holds off. Returns 0,
+ * CL_EBUSY when another process uses it, or another status when it cannot be read (damaged). */
+static int quiesce_live(const char *path)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_extended_result_codes(db, 1);
+        sqlite3_busy_timeout(db, RESTORE_BUSY_MS);
+        rc = sqlite3_exec(db, "PRAGMA locking_mode = EXCLUSIVE; SELECT count(*) FROM sqlite_master",
+                          NULL, NULL, NULL);
+    }
+    if (rc == SQLITE_OK)
+        rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    if (rc != SQLITE_OK)
+        cl_warn("%s: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    sqlite3_close(db);
+    return cl_db_status(rc);
+}
+
+/* Keeps the live database `live` as `kept` (a new name: clinic.db.before-restore-<UTC time>,
+ * with a counter if taken): a hard link to it, and its WAL moved along (there is one only when
+ * the checkpoint failed), so that nothing it held is lost and the WAL cannot be applied to the
+ * restored file. */
+static int keep_live(const char *live, char *kept, size_t keptlen)
+{
+    char when[32], from[PATH_MAX + 16], to[PATH_MAX + 32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", &tm);
+    for (int n = 1;; n++) {
+        if (n == 1)
+            snprintf(kept, keptlen, "%s.before-restore-%s", live, when);
+        else
+            snprintf(kept, keptlen, "%s.before-restore-%s.%d", live, when, n);
+        if (link(live, kept) == 0)
+            break;
+        if (errno != EEXIST || n == 100)
+            return failf("cannot keep the current database as %s: %s; nothing was changed", kept,
+                         strerror(errno));
+    }
+    for (size_t i = 0; i < CL_ARRAY_SIZE(db_sides); i++) {
+        snprintf(from, sizeof(from), "%s%s", live, db_sides[i]);
+        snprintf(to, sizeof(to), "%s%s", kept, db_sides[i]);
+        if (strcmp(db_sides[i], "-shm") == 0 || !file_exists(from)) {
+            unlink(from); /* the shared memory index is rebuilt from the WAL */
+            continue;
+        }
+        if (rename(from, to) != 0)
+            return failf("cannot move %s aside: %s", from, strerror(errno));
+        cl_warn("%s kept as %s", from, to);
+    }
+    sync_parent_dir(live);
+    return EXIT_OK;
+}
+
+/* Appends the restore's audit row to the restored database (which the admin commands' own
+ * connection then checkpoints into the file when it closes). */
+static int record_restore(const char *live)
+{
+    cl_db_t *db = NULL;
+    int rc = cl_db_open(live, CL_DB_NO_MIGRATE, &db);
+    if (rc == 0 && (rc = begin(db)) == 0) {
+        rc = audit(db, cl_now(), "database.restore", "database", 0);
+        rc = end_tx(db, rc);
+    }
+    cl_db_close(db);
+    return rc;
+}
+
+static int cmd_restore(const args_t *a)
+{
+    char live[PATH_MAX], staged[PATH_MAX], kept[PATH_MAX + 64] = "";
+    struct stat from_st, live_st;
+    int status = EXIT_FAIL, lock = -1, in = -1, staged_made = 0, version = 0, rc;
+    uint64_t audit_rows = 0;
+
+    join_path(live, sizeof(live), a->data, "clinic.db");
+    join_path(staged, sizeof(staged), a->data, "clinic.db.restore");
+    rc = cl_admin_lock_data_dir(a->data, &lock);
+    if (rc == CL_EBUSY)
+        return failf("%s is in use by a running clinicd: stop the daemon first (systemctl stop "
+                     "clinicd); nothing was changed",
+                     a->data);
+    if (rc != 0)
+        return failf("cannot lock %s (see above); nothing was changed", a->data);
+
+    in = open(a->from, O_RDONLY | O_CLOEXEC);
+    if (in < 0) {
+        status = failf("cannot read %s: %s", a->from, strerror(errno));
+        goto out;
+    }
+    if (fstat(in, &from_st) != 0 || !S_ISREG(from_st.st_mode)) {
+        status = failf("%s is not a regular file", a->from);
+        goto out;
+    }
+    if (stat(live, &live_st) == 0 && live_st.st_dev == from_st.st_dev &&
+        live_st.st_ino == from_st.st_ino) {
+        status = failf("%s is the live database itself; restore from a backup", a->from);
+        goto out;
+    }
+    if (check_header(a->from, in, from_st.st_size) != EXIT_OK)
+        goto out;
+
+    /* Check a copy, not the backup: what is checked is exactly what goes in place, and the
+     * backup itself is never opened for writing. A staged file left by an interrupted restore
+     * is ours to remove: we hold the lock. */
+    unlink(staged);
+    remove_db_sides(staged);
+    staged_made = 1;
+    if (copy_file(in, a->from, staged) != EXIT_OK)
+        goto out;
+    if (check_backup(a->from, staged, &version, &audit_rows) != EXIT_OK)
+        goto out;
+    remove_db_sides(staged);
+
+    if (file_exists(live)) {
+        rc = quiesce_live(live);
+        if (rc == CL_EBUSY) {
+            status = failf("%s is open in another process: stop the daemon and wait for other "
+                           "clinicd commands to finish; nothing was changed",
+                           live);
+            goto out;
+        }
+        if (rc != 0)
+            cl_warn("the current database could not be checkpointed (%s); it is kept with its "
+                    "WAL file",
+                    cl_status_message(rc));
+        if (keep_live(live, kept, sizeof(kept)) != EXIT_OK)
+            goto out;
+    }
+    /* The one step that switches databases: atomic, then made durable. */
+    if (rename(staged, live) != 0) {
+        status = failf("cannot rename %s to %s: %s", staged, live, strerror(errno));
+        goto out;
+    }
+    staged_made = 0;
+    sync_parent_dir(live);
+
+    printf("restored %s into %s (schema %d, audit chain intact: %" PRIu64 " rows)\n", a->from, live,
+           version, audit_rows);
+    if (kept[0])
+        printf("the replaced database is kept as %s\n", kept);
+    if ((rc = record_restore(live)) != 0) {
+        status = failf("the restore is complete, but recording it in the audit log failed: %s",
+                       cl_status_message(rc));
+        goto out;
+    }
+    printf("next: clinicd audit verify --data %s, then start the daemon\n", a->data);
+    status = EXIT_OK;
+out:
+    if (in >= 0)
+        close(in);
+    if (staged_made) {
+        unlink(staged);
+        remove_db_sides(staged);
+    }
+    close(lock);
     return status;
 }
 

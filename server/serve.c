@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "admin.h"
 #include "auth.h"
 #include "calendar.h"
 #include "clock.h"
@@ -97,6 +98,9 @@ int cl_serve_main(int argc, char **argv)
         return 1;
     }
     fclose(probe);
+    int lock_fd; /* held until exit: `clinicd restore` and a second daemon refuse meanwhile */
+    if (cl_admin_lock_data_dir(data, &lock_fd) != 0)
+        return 1;
 
     uv_loop_t loop;
     uv_loop_init(&loop);

@@ -52,7 +52,7 @@ static void check_string(const char *name, const char *s, size_t size, int nonem
 
 #define CHECK_RANGE(cfg, field, lo, hi)                                                            \
     FUZZ_CHECK((int64_t)(cfg)->field >= (lo) && (int64_t)(cfg)->field <= (hi),                     \
-               #field " = %lld is outside %lld-%lld", (long long)(cfg)->field, (long long)(lo),   \
+               #field " = %lld is outside %lld-%lld", (long long)(cfg)->field, (long long)(lo),    \
                (long long)(hi))
 
 /* The documented ranges (docs/ADMIN.md, "Configuration"). */
@@ -153,8 +153,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int line = 0, n = 0;
         FUZZ_CHECK(sscanf(err, "line %d: %n", &line, &n) == 1 && n > 0,
                    "the error '%s' names no line", err);
-        FUZZ_CHECK(line >= 1 && (size_t)line <= lines, "the error '%s' names a line of %zu",
-                   err, lines);
+        FUZZ_CHECK(line >= 1 && (size_t)line <= lines, "the error '%s' names a line of %zu", err,
+                   lines);
         FUZZ_CHECK(err[n] != '\0', "the error '%s' says nothing after the line", err);
         goto out;
     }

@@ -58,6 +58,39 @@ static uint32_t header_at(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* Whether `m` or a message inside it kept an unknown field numbered 0. protobuf-c 1.4.1 refuses
+ * field number 0 only when its tag is one byte (parse_tag_and_wiretype looks at the first byte),
+ * so an over-long tag such as 0x82 0x00 decodes; packing writes it back as the one-byte 0x02,
+ * which does not decode. clinicd never re-packs what it received, so only this check meets it. */
+static int has_field_zero(const ProtobufCMessage *m)
+{
+    for (unsigned i = 0; i < m->n_unknown_fields; i++)
+        if (m->unknown_fields[i].tag == 0)
+            return 1;
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        const char *base = (const char *)m;
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+            *(const uint32_t *)(base + f->quantifier_offset) != f->id)
+            continue;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(const size_t *)(base + f->quantifier_offset);
+            ProtobufCMessage *const *items = *(ProtobufCMessage *const *const *)(base + f->offset);
+            for (size_t j = 0; j < n; j++)
+                if (has_field_zero(items[j]))
+                    return 1;
+        } else {
+            const ProtobufCMessage *sub = *(const ProtobufCMessage *const *)(base + f->offset);
+            if (sub != NULL && has_field_zero(sub))
+                return 1;
+        }
+    }
+    return 0;
+}
+
 /* Packs `env` as a frame, cuts it again, decodes the payload and packs that: both packings must
  * be the same bytes, and the frame's header must say the payload's size. */
 static void check_repack(const Clinic__Envelope *env)
@@ -78,6 +111,8 @@ static void check_repack(const Clinic__Envelope *env)
     FUZZ_CHECK(rc == 1 && len == n1, "re-packed frame not cut back (%d, %zu of %zu)", rc, len, n1);
 
     Clinic__Envelope *again = clinic__envelope__unpack(NULL, len, payload);
+    if (again == NULL && has_field_zero(&env->base))
+        goto out;
     FUZZ_CHECK(again != NULL, "a re-packed envelope of %zu bytes does not decode", len);
     size_t n2 = cl_frame_pack(&second, again);
     clinic__envelope__free_unpacked(again, NULL);
@@ -114,9 +149,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             int rc = cl_frame_next(cl_buf_head(&in), cl_buf_size(&in), max_frame, &payload, &len);
             uint32_t header = avail >= CL_FRAME_HEADER ? header_at(data + consumed) : 0;
             if (rc == 0) {
-                FUZZ_CHECK(avail < CL_FRAME_HEADER ||
-                               (header >= 1 && header <= max_frame &&
-                                avail - CL_FRAME_HEADER < header),
+                FUZZ_CHECK(avail < CL_FRAME_HEADER || (header >= 1 && header <= max_frame &&
+                                                       avail - CL_FRAME_HEADER < header),
                            "asked for more bytes with %zu buffered and a header of %u", avail,
                            header);
                 break;
