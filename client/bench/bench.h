@@ -53,16 +53,17 @@ typedef struct {
 typedef struct bench_s bench_t;
 typedef struct bench_conn_s bench_conn_t;
 
-/* One connection the benchmark drives. Lives in an array owned by bench_t; `client` is the
- * library's and is NULL once the library reported its end. */
+/* One connection the benchmark drives, inside bench_t (the control connection, the fanout
+ * sender, or one of its `conns`); `client` is the library's and is NULL once the library
+ * reported its end. */
 struct bench_conn_s {
     bench_t *b;
     cl_client_t *client;
-    uint64_t t0;         /* start of the request in flight, or of the setup */
-    uint64_t last_id;    /* fanout: the newest message id delivered here */
+    uint64_t t0;      /* start of the request in flight, or of the setup */
+    uint64_t last_id; /* fanout: the newest message id delivered here */
     unsigned in_setup : 1;
-    unsigned authed : 1; /* resumed (and subscribed when the workload wants it) */
-    unsigned busy : 1;   /* a request in flight */
+    unsigned authed : 1;  /* resumed (and subscribed when the workload wants it) */
+    unsigned busy : 1;    /* a request in flight */
     unsigned counted : 1; /* connect: this iteration's outcome is counted */
     /* What to do when the connection is ready (Hello answered) and when it has ended. */
     void (*on_ready)(bench_conn_t *bc);

@@ -171,7 +171,8 @@ void bench_status(bench_t *b, bench_status_t *st)
     int rc = bench_ctl_call(b, &req);
     if (rc != 0 || b->ctl_resp == NULL || b->ctl_resp->server_status == NULL) {
         if (!b->status_warned)
-            fprintf(stderr, "clinic-bench: no server status (%s): server CPU and RSS not reported\n",
+            fprintf(stderr,
+                    "clinic-bench: no server status (%s): server CPU and RSS not reported\n",
                     reply_reason(rc ? rc : CL_EINTERNAL, b->ctl_resp));
         b->status_warned = 1;
         return;

@@ -99,8 +99,7 @@ void bench_run_closed_loop(bench_t *b)
 
 static void connect_next(bench_conn_t *bc);
 
-static void on_connect_resumed(cl_client_t *c, int status, const Clinic__Response *resp,
-                               void *arg)
+static void on_connect_resumed(cl_client_t *c, int status, const Clinic__Response *resp, void *arg)
 {
     bench_conn_t *bc = arg;
     bench_t *b = bc->b;
