@@ -3,6 +3,8 @@
  * where SQLite result codes become statuses. */
 #include "db.h"
 
+#include <pthread.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,9 +277,20 @@ out:
     return rc;
 }
 
+/* Process-wide SQLite settings, before its first use: no global memory statistics, whose
+ * mutex cost the store thread 7% of its time. */
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
+static void configure_sqlite(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_initialize();
+}
+
 int cl_db_open(const char *path, int flags, cl_db_t **out)
 {
     *out = NULL;
+    pthread_once(&sqlite_once, configure_sqlite);
     cl_db_t *db = cl_calloc(1, sizeof(*db));
     int open_flags = SQLITE_OPEN_NOMUTEX;
     if (flags & CL_DB_READONLY)
@@ -300,7 +313,9 @@ int cl_db_open(const char *path, int flags, cl_db_t **out)
         if (rc < 0)
             goto out;
     }
-    rc = cl_db_exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON");
+    /* temp_store: savepoint journals stay in memory instead of a temporary file per batch. */
+    rc = cl_db_exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
+                        "PRAGMA temp_store = MEMORY");
     if (rc < 0)
         goto out;
     rc = migrate(db, flags);

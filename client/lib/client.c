@@ -2,6 +2,7 @@
  * matches replies to calls by envelope id and hands pushed events to the owner. Every callback
  * runs from the loop, never from inside the call that caused it. */
 #include <stdarg.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,10 +283,40 @@ static void on_deadline(uv_timer_t *t)
                 waiting[c->state]);
 }
 
+/* One TLS context serves every connection made with the same files: loading the CA, the
+ * certificate and the key costs ~2 ms and ~70 KB, too much per connection for clinic-bench's
+ * thousands. Returns a new reference (SSL_CTX_free releases it), or NULL. */
+static SSL_CTX *shared_client_ctx(const cl_client_config_t *cfg)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static SSL_CTX *shared;   /* one reference held here */
+    static char shared_key[3 * 1024];
+    char key[sizeof(shared_key)];
+    snprintf(key, sizeof(key), "%s\n%s\n%s", cfg->ca_file ? cfg->ca_file : "",
+             cfg->cert_file ? cfg->cert_file : "", cfg->key_file ? cfg->key_file : "");
+    pthread_mutex_lock(&lock);
+    SSL_CTX *ctx = NULL;
+    if (shared && strcmp(key, shared_key) == 0) {
+        ctx = shared;
+    } else {
+        ctx = cl_tls_client_ctx(cfg->ca_file, cfg->cert_file, cfg->key_file);
+        if (ctx) {
+            if (shared)
+                SSL_CTX_free(shared);
+            shared = ctx;
+            snprintf(shared_key, sizeof(shared_key), "%s", key);
+        }
+    }
+    if (ctx)
+        SSL_CTX_up_ref(ctx);
+    pthread_mutex_unlock(&lock);
+    return ctx;
+}
+
 cl_client_t *cl_client_connect(uv_loop_t *loop, const cl_client_config_t *cfg,
                                cl_client_state_fn on_state, void *arg)
 {
-    SSL_CTX *ctx = cl_tls_client_ctx(cfg->ca_file, cfg->cert_file, cfg->key_file);
+    SSL_CTX *ctx = shared_client_ctx(cfg);
     if (ctx == NULL)
         return NULL;
     cl_client_t *c = cl_calloc(1, sizeof(*c));
