@@ -1,6 +1,7 @@
 /* Dates and local times through the C library's time zone support. */
 #include "calendar.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,7 +97,7 @@ cl_date_t cl_date_of(int64_t t)
     return (cl_date_t){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
 }
 
-int64_t cl_local_instant(cl_date_t d, int minute)
+static time_t local_mktime(cl_date_t d, int minute, int isdst)
 {
     struct tm tm = {0};
     tm.tm_year = d.year - 1900;
@@ -104,8 +105,31 @@ int64_t cl_local_instant(cl_date_t d, int minute)
     tm.tm_mday = d.day;
     tm.tm_hour = minute / 60;
     tm.tm_min = minute % 60;
-    tm.tm_isdst = -1; /* let the zone decide */
-    return (int64_t)mktime(&tm);
+    tm.tm_isdst = isdst;
+    return mktime(&tm);
+}
+
+int64_t cl_local_instant(cl_date_t d, int minute)
+{
+    /* mktime with tm_isdst -1 picks either pass of a repeated minute depending on its previous
+     * call; try both offsets and keep the earliest that really reads back as this wall clock. */
+    int64_t best = INT64_MAX;
+    cl_date_t day = minute >= 1440 ? cl_date_add(d, 1) : d;
+    int m = minute >= 1440 ? minute - 1440 : minute;
+    for (int isdst = 0; isdst <= 1; isdst++) {
+        time_t t = local_mktime(day, m, isdst);
+        struct tm back;
+        if (t == (time_t)-1 || localtime_r(&t, &back) == NULL)
+            continue;
+        if (back.tm_year + 1900 == day.year && back.tm_mon + 1 == day.month &&
+            back.tm_mday == day.day && back.tm_hour * 60 + back.tm_min == m && t < best)
+            best = (int64_t)t;
+    }
+    if (best != INT64_MAX)
+        return best;
+    /* The minute does not exist (skipped when the clocks sprang forward): as the old offset
+     * would have it, so 02:30 on that day is 03:30 new time. */
+    return (int64_t)local_mktime(day, m, -1);
 }
 
 int cl_local_minute(int64_t t)

@@ -26,8 +26,9 @@ int cl_date_cmp(cl_date_t a, cl_date_t b);
 
 /* The clinic-local date of instant `t`. */
 cl_date_t cl_date_of(int64_t t);
-/* The instant at local `minute` (0-1440) of date `d`. A minute that does not exist (skipped by a
- * spring-forward) maps to the instant the clocks jumped to; a repeated one to its first pass. */
+/* The instant at local `minute` (0-1440; 1440 is the next midnight) of date `d`. A repeated
+ * minute (the clocks fell back) gives its first pass; a minute that does not exist (the clocks
+ * sprang forward) is read with the old offset, so 02:30 gives 03:30 new time. */
 int64_t cl_local_instant(cl_date_t d, int minute);
 /* The local minute of the day (0-1439) of instant `t`. */
 int cl_local_minute(int64_t t);

@@ -58,6 +58,14 @@ CL_TEST(days_when_the_clocks_change_have_23_and_25_hours)
     cl_date_format(cl_date_of(t), out);
     ASSERT_STR_EQ(out, "2026-03-08");
     ASSERT_EQ(cl_local_instant(plain, 0) % 3600, 0);
+    /* 01:00-01:59 happens twice on 2026-11-01 in Chicago: the first pass is CDT (06:00Z), whatever
+     * was converted before. */
+    (void)cl_local_instant(fall, 3 * 60);
+    ASSERT_EQ(cl_local_instant(fall, 60), 1793512800); /* 2026-11-01T06:00:00Z */
+    (void)cl_local_instant(fall, 3 * 60);
+    ASSERT_EQ(cl_local_instant(fall, 90), 1793512800 + 1800);
+    /* 02:30 does not exist on 2026-03-08: read as 03:30 CDT (08:30Z). */
+    ASSERT_EQ(cl_local_instant(spring, 150), 1772958600);
     ASSERT_EQ(cl_calendar_set_zone("Not/AZone"), CL_EINVAL);
 }
 
