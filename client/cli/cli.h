@@ -121,7 +121,50 @@ int cmd_msg_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_msg_read(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_watch(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 /* Patients (patients.c) */
+int cmd_patient_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_patient_find(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_patient_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_patient_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_patient_merge(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_patient_unmerge(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 /* Schedule (schedule.c) */
+int cmd_provider_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_provider_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_provider_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_provider_hours(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_room_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_room_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_apptype_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_apptype_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_hours_set(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_hours_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_holiday_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_holiday_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_holiday_remove(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_block_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_block_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_block_cancel(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_appt_book(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_appt_move(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_appt_cancel(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_appt_noshow(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_appt_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_appt_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_appt_slots(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_appt_series(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_appt_series_cancel(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_waitlist_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_waitlist_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_waitlist_remove(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 /* Patient flow and the board (flow.c) */
+int cmd_flow_checkin(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_flow_room(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_flow_vitals(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_flow_ready(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_flow_start(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_flow_checkout(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_flow_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_flow_figures(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_board(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 
 #endif

@@ -35,9 +35,57 @@ int cl_handle_server_status(cl_tx_t *tx, cl_job_t *job);
 int cl_handle_subscribe(cl_tx_t *tx, cl_job_t *job);
 
 /* domain/patients.c */
+int cl_handle_patient_register(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_patient_search(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_patient_show(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_patient_edit(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_patient_merge(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_patient_unmerge(cl_tx_t *tx, cl_job_t *job);
 
 /* domain/schedule.c */
+/* (providers, rooms, types: schedule.c; clinic hours, holidays, blocks: schedule_hours.c;
+ * appointments and series: schedule_appt.c; open slots: schedule_slots.c; the waitlist:
+ * schedule_waitlist.c; SQL: schedule_db.c) */
+int cl_handle_provider_add(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_provider_edit(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_provider_list(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_provider_hours_set(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_room_add(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_room_edit(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_room_list(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_appointment_type_add(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_appointment_type_edit(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_appointment_type_list(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_clinic_hours_set(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_clinic_hours_list(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_holiday_add(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_holiday_list(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_holiday_remove(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_block_add(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_block_list(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_block_cancel(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_appointment_book(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_appointment_move(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_appointment_cancel(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_appointment_no_show(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_appointment_get(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_appointment_list(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_appointment_series_book(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_appointment_series_cancel(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_slot_find(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_waitlist_add(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_waitlist_list(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_waitlist_remove(cl_tx_t *tx, cl_job_t *job);
 
 /* domain/flow.c */
+int cl_handle_flow_check_in(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_flow_room(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_flow_vitals(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_flow_ready(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_flow_start(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_flow_check_out(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_board_get(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_flow_figures(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_flow_show(cl_tx_t *tx, cl_job_t *job);
 
 #endif

@@ -54,9 +54,11 @@ CREATE TABLE insurance (
   subscriber_name TEXT NOT NULL DEFAULT '',
   subscriber_relation TEXT NOT NULL DEFAULT 'self',
   effective_from TEXT NOT NULL DEFAULT '',
-  effective_to TEXT NOT NULL DEFAULT ''
+  effective_to TEXT NOT NULL DEFAULT '',
+  removed_at INTEGER NOT NULL DEFAULT 0,       -- 0 while current; an edit that changes the list
+  removed_by INTEGER NOT NULL DEFAULT 0        -- keeps the old rows, marked with who and when
 );
-CREATE INDEX insurance_patient ON insurance(patient_id, rank);
+CREATE INDEX insurance_patient ON insurance(patient_id, removed_at, rank);
 
 -- A merge: `merged_id` was folded into `kept_id`; what moved is listed so it can be undone.
 CREATE TABLE patient_merges (
@@ -69,9 +71,10 @@ CREATE TABLE patient_merges (
   undone_at INTEGER NOT NULL DEFAULT 0,
   undone_by INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX patient_merges_merged ON patient_merges(merged_id, undone_at);
 CREATE TABLE patient_merge_moves (
   merge_id INTEGER NOT NULL REFERENCES patient_merges(id),
-  entity TEXT NOT NULL,                        -- "appointment", "waitlist"
+  entity TEXT NOT NULL,                        -- "appointment", "waitlist", "series"
   entity_id INTEGER NOT NULL,
   PRIMARY KEY (merge_id, entity, entity_id)
 ) WITHOUT ROWID;
@@ -84,6 +87,8 @@ CREATE TABLE providers (
   active INTEGER NOT NULL DEFAULT 1,
   version INTEGER NOT NULL DEFAULT 1
 );
+-- A clinician's login is linked to one provider at most.
+CREATE UNIQUE INDEX providers_user ON providers(user_id) WHERE user_id IS NOT NULL;
 
 CREATE TABLE rooms (
   id INTEGER PRIMARY KEY,
@@ -102,11 +107,14 @@ CREATE TABLE appointment_types (
   version INTEGER NOT NULL DEFAULT 1
 );
 
--- When the clinic is open, per weekday (0 Sunday .. 6 Saturday); no row: closed that day.
+-- When the clinic is open, per weekday (0 Sunday .. 6 Saturday); no row, or closed = 1: closed
+-- that day. A row, once set, stays (closing a day sets closed), so its version keeps counting.
 CREATE TABLE clinic_hours (
   weekday INTEGER PRIMARY KEY,
   open_minute INTEGER NOT NULL,
-  close_minute INTEGER NOT NULL
+  close_minute INTEGER NOT NULL,
+  closed INTEGER NOT NULL DEFAULT 0,
+  version INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE holidays (
   date TEXT PRIMARY KEY,
@@ -125,7 +133,8 @@ CREATE TABLE provider_hours (
 CREATE INDEX provider_hours_provider ON provider_hours(provider_id, weekday);
 
 -- Time a provider (or a room) cannot be booked: lunch, meetings, vacation. Instants, so that a
--- block may span days.
+-- block may span days. Indexed by end: "blocks that end after t" are the few still ahead, where
+-- an index by start would walk a provider's whole history.
 CREATE TABLE blocks (
   id INTEGER PRIMARY KEY,
   provider_id INTEGER REFERENCES providers(id),
@@ -137,8 +146,9 @@ CREATE TABLE blocks (
   created_by INTEGER NOT NULL REFERENCES users(id),
   version INTEGER NOT NULL DEFAULT 1
 );
-CREATE INDEX blocks_provider ON blocks(provider_id, starts_at);
-CREATE INDEX blocks_room ON blocks(room_id, starts_at);
+CREATE INDEX blocks_provider ON blocks(provider_id, ends_at);
+CREATE INDEX blocks_room ON blocks(room_id, ends_at);
+CREATE INDEX blocks_ends ON blocks(ends_at);
 
 -- A recurring series: its rule; each occurrence is an ordinary appointment row that points
 -- back here, so an exception (moved, cancelled) is just that row changed.
@@ -147,9 +157,12 @@ CREATE TABLE appointment_series (
   patient_id INTEGER NOT NULL REFERENCES patients(id),
   provider_id INTEGER NOT NULL REFERENCES providers(id),
   type_id INTEGER NOT NULL REFERENCES appointment_types(id),
+  room_id INTEGER REFERENCES rooms(id),
   rule TEXT NOT NULL,                          -- "weekly:1" (every week), "weekly:2", "monthly:1"
   first_date TEXT NOT NULL,
   count INTEGER NOT NULL,
+  start_minute INTEGER NOT NULL,               -- local minute of the day of each occurrence
+  minutes INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
   created_by INTEGER NOT NULL REFERENCES users(id)
 );
@@ -180,6 +193,7 @@ CREATE INDEX appointments_provider ON appointments(provider_id, starts_at);
 CREATE INDEX appointments_room ON appointments(room_id, starts_at);
 CREATE INDEX appointments_patient ON appointments(patient_id, starts_at);
 CREATE INDEX appointments_date ON appointments(date, starts_at);
+CREATE INDEX appointments_series ON appointments(series_id, starts_at) WHERE series_id IS NOT NULL;
 
 -- Every state change of an appointment: who moved it, when, from and to what.
 CREATE TABLE flow_events (
@@ -226,6 +240,17 @@ CREATE TABLE vitals (
 );
 CREATE INDEX vitals_appointment ON vitals(appointment_id);
 
+-- Check-out of an appointment: whether a follow-up was booked, and which appointment it is.
+CREATE TABLE check_outs (
+  id INTEGER PRIMARY KEY,
+  appointment_id INTEGER NOT NULL REFERENCES appointments(id),
+  followup_booked INTEGER NOT NULL DEFAULT 0,
+  followup_appointment_id INTEGER REFERENCES appointments(id), -- NULL: none named
+  at INTEGER NOT NULL,
+  by_user INTEGER NOT NULL REFERENCES users(id)
+);
+CREATE INDEX check_outs_appointment ON check_outs(appointment_id);
+
 -- Patients who want an earlier slot; offered one when a cancellation frees it.
 CREATE TABLE waitlist (
   id INTEGER PRIMARY KEY,
@@ -236,9 +261,13 @@ CREATE TABLE waitlist (
   latest_date TEXT NOT NULL,
   note TEXT NOT NULL DEFAULT '',
   state TEXT NOT NULL DEFAULT 'waiting',       -- waiting, offered, booked, removed
-  offered_appointment_slot INTEGER NOT NULL DEFAULT 0, -- the freed slot's start when offered
+  offered_provider_id INTEGER REFERENCES providers(id), -- when offered: the freed slot
+  offered_starts_at INTEGER NOT NULL DEFAULT 0,
+  offered_at INTEGER NOT NULL DEFAULT 0,
+  appointment_id INTEGER REFERENCES appointments(id), -- when booked
   created_at INTEGER NOT NULL,
   created_by INTEGER NOT NULL REFERENCES users(id),
   version INTEGER NOT NULL DEFAULT 1
 );
-CREATE INDEX waitlist_state ON waitlist(state, type_id);
+CREATE INDEX waitlist_state ON waitlist(state, latest_date);
+CREATE INDEX waitlist_patient ON waitlist(patient_id);

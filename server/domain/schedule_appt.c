@@ -1,0 +1,797 @@
+/* Appointments: booking (with the conflict checks and the permissioned override), moving,
+ * cancelling, marking a no-show, reading one, listing a day's or a provider's or a patient's, and
+ * recurring series. The store thread runs one handler at a time, so a check and the insert that
+ * follows it are atomic: of two requests racing for one slot, the second sees the first's row. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "audit.h"
+#include "domain_int.h"
+#include "handlers.h"
+#include "schedule_int.h"
+#include "status.h"
+#include "topics.h"
+
+enum {
+    LIST_DAYS_MAX = 92,
+    SERIES_MAX = 52,
+    SERIES_EVERY_MAX = 12,
+};
+
+/* ---- shared steps ---------------------------------------------------------------------------- */
+
+/* Fails the job on `field` unless `day` is from today to CL_SCHED_BOOK_AHEAD_DAYS ahead. Today
+ * counts whole: a walk-in may be entered after its start. */
+static int check_bookable(cl_tx_t *tx, const char *field, cl_date_t day)
+{
+    cl_date_t today = cl_sched_today(tx);
+    char msg[128], date[11];
+    cl_date_format(day, date);
+    if (cl_date_cmp(day, today) < 0) {
+        snprintf(msg, sizeof(msg), "%s is in the past: book from today on", date);
+        return cl_job_fail(tx->job, CL_EINVAL, field, msg);
+    }
+    if (cl_date_diff(today, day) > CL_SCHED_BOOK_AHEAD_DAYS) {
+        snprintf(msg, sizeof(msg), "%s is more than %d days ahead", date, CL_SCHED_BOOK_AHEAD_DAYS);
+        return cl_job_fail(tx->job, CL_EINVAL, field, msg);
+    }
+    return 0;
+}
+
+static int check_minutes(cl_job_t *job, uint32_t minutes)
+{
+    if (minutes != 0 && (minutes < CL_SCHED_MINUTES_MIN || minutes > CL_SCHED_MINUTES_MAX))
+        return cl_job_fail(job, CL_EINVAL, "minutes", "minutes must be 5-480 (0: the type's)");
+    return 0;
+}
+
+/* An override needs the overbook permission on top of the request's own. */
+static int check_override(cl_job_t *job, int override)
+{
+    if (override && !cl_auth_allowed(job->who.roles, CL_PERM_OVERBOOK))
+        return cl_job_fail(job, CL_EPERM, "override",
+                           "booking over a conflict needs the overbook permission");
+    return 0;
+}
+
+/* An appointment may not run past the end of its day. */
+static int check_same_day(cl_job_t *job, int64_t ends_at, cl_date_t day)
+{
+    if (ends_at > cl_local_instant(cl_date_add(day, 1), 0))
+        return cl_job_fail(job, CL_EINVAL, "minutes", "the appointment would end after midnight");
+    return 0;
+}
+
+/* Everything one new appointment row holds. */
+typedef struct {
+    const cl_sched_patient_t *patient;
+    const Clinic__Provider *provider;
+    const Clinic__AppointmentType *type;
+    const Clinic__Room *room; /* NULL: none */
+    int64_t series_id;        /* 0: none */
+    int64_t starts_at, ends_at;
+    cl_date_t date;
+    const char *reason;
+    int overbooked;
+} booking_t;
+
+/* Inserts the appointment and its "schedule" change; sets *id. */
+static int insert_appointment(cl_tx_t *tx, const booking_t *b, int64_t *id)
+{
+    char date[11];
+    cl_date_format(b->date, date);
+    sqlite3_stmt *st = cl_sched_stmt(tx, CL_SQ_APPT_INSERT);
+    if (st == NULL)
+        return CL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, b->patient->id);
+    sqlite3_bind_int64(st, 2, (int64_t)b->provider->id);
+    cl_sched_bind_id(st, 3, b->room ? (int64_t)b->room->id : 0);
+    sqlite3_bind_int64(st, 4, (int64_t)b->type->id);
+    cl_sched_bind_id(st, 5, b->series_id);
+    sqlite3_bind_text(st, 6, date, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, b->starts_at);
+    sqlite3_bind_int64(st, 8, b->ends_at);
+    sqlite3_bind_text(st, 9, b->reason, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 10, b->overbooked);
+    sqlite3_bind_int64(st, 11, tx->now);
+    sqlite3_bind_int64(st, 12, tx->job->who.user_id);
+    int rc = cl_db_step(tx->db, st);
+    *id = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return CL_EINTERNAL;
+    return cl_tx_change(tx, CL_TOPIC_SCHEDULE_NAME, "appointment", (uint64_t)*id,
+                        CLINIC__CHANGE_OP__CREATED, 0);
+}
+
+/* The appointment `id` for the reply of a change it just went through. */
+static int reload(cl_tx_t *tx, uint64_t id, Clinic__Appointment **out)
+{
+    int rc = cl_sched_appointment_get(tx, (int64_t)id, out);
+    return rc == CL_ENOTFOUND ? CL_EINTERNAL : rc;
+}
+
+/* Loads the appointment a change names into *out, the reply's field, so that a refusal still
+ * carries the current record; fails the job with NOT_FOUND on "id", with CONFLICT on a stale
+ * version, and with FAILED_PRECONDITION when it is no longer scheduled (`verb`: "moved",
+ * "cancelled", ...). */
+static int load_for_change(cl_tx_t *tx, uint64_t id, uint64_t version, const char *verb,
+                           Clinic__Appointment **out)
+{
+    cl_job_t *job = tx->job;
+    char what[64], msg[192];
+    int rc = cl_sched_appointment_get(tx, (int64_t)id, out);
+    if (rc == CL_ENOTFOUND)
+        return cl_sched_not_found(job, "id", "appointment", id);
+    if (rc < 0)
+        return rc;
+    snprintf(what, sizeof(what), "appointment %" PRIu64, id);
+    if (version != (*out)->version)
+        return cl_sched_stale(job, what, version, (*out)->version);
+    if (strcmp((*out)->state, CL_SCHED_STATE_SCHEDULED) != 0) {
+        snprintf(msg, sizeof(msg),
+                 "appointment %" PRIu64 " is %.32s: only a scheduled appointment can be %s", id,
+                 (*out)->state, verb);
+        return cl_job_fail(job, CL_EPRECOND, "id", msg);
+    }
+    return 0;
+}
+
+/* Moves a scheduled appointment to `to` (cancelled or no_show): the row, its flow event, and
+ * its changes on "schedule" and on "board" (a state change the day's board shows). */
+static int set_state(cl_tx_t *tx, const Clinic__Appointment *cur, const char *to,
+                     const char *reason)
+{
+    sqlite3_stmt *st = cl_sched_stmt(tx, CL_SQ_APPT_SET_STATE);
+    if (st == NULL)
+        return CL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, (int64_t)cur->id);
+    sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, tx->now);
+    sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, (int64_t)cur->version);
+    sqlite3_bind_text(st, 6, cur->state, -1, SQLITE_STATIC);
+    int rc = cl_sched_step_once(tx, st);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return CL_EINTERNAL; /* read at this version and state in this transaction */
+    if ((st = cl_sched_stmt(tx, CL_SQ_FLOW_EVENT_INSERT)) == NULL)
+        return CL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, (int64_t)cur->id);
+    sqlite3_bind_text(st, 2, cur->state, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, tx->now);
+    sqlite3_bind_int64(st, 5, tx->job->who.user_id);
+    sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
+    if ((rc = cl_sched_step_once(tx, st)) < 0)
+        return rc;
+    if ((rc = cl_tx_change(tx, CL_TOPIC_SCHEDULE_NAME, "appointment", cur->id,
+                           CLINIC__CHANGE_OP__UPDATED, 0)) < 0)
+        return rc;
+    return cl_tx_change(tx, CL_TOPIC_BOARD_NAME, "appointment", cur->id, CLINIC__CHANGE_OP__UPDATED,
+                        0);
+}
+
+static int audit_patient(cl_tx_t *tx, const char *action, uint64_t patient_id)
+{
+    return cl_audit_append(tx->db, tx->now, &tx->job->who, action, "patient", patient_id);
+}
+
+/* Cancels `cur` and offers its slot to the waitlist. */
+static int cancel_one(cl_tx_t *tx, const Clinic__Appointment *cur, const char *reason,
+                      cl_sched_offers_t *offers)
+{
+    Clinic__Provider *provider;
+    int rc = set_state(tx, cur, CL_SCHED_STATE_CANCELLED, reason);
+    if (rc < 0)
+        return rc;
+    if ((rc = cl_sched_provider_get(tx, (int64_t)cur->provider_id, &provider)) < 0)
+        return rc == CL_ENOTFOUND ? CL_EINTERNAL : rc;
+    return cl_sched_offer_freed(tx, provider, cur->starts_at, cur->ends_at, offers);
+}
+
+/* ---- book ------------------------------------------------------------------------------------ */
+
+int cl_handle_appointment_book(cl_tx_t *tx, cl_job_t *job)
+{
+    const Clinic__AppointmentBookRequest *req = job->req->appointment_book;
+    Clinic__AppointmentBookReply *reply = CL_ARENA_NEW(&job->arena, Clinic__AppointmentBookReply);
+    clinic__appointment_book_reply__init(reply);
+    job->resp.result_case = CLINIC__RESPONSE__RESULT_APPOINTMENT_BOOK;
+    job->resp.appointment_book = reply;
+    cl_sched_patient_t patient;
+    Clinic__Provider *provider;
+    Clinic__AppointmentType *type;
+    Clinic__Room *room = NULL;
+    Clinic__WaitlistEntry *entry = NULL;
+    cl_date_t day;
+    int64_t start;
+    char msg[160];
+    int rc;
+
+    if ((rc = cl_sched_check_start(job, "date", req->date, req->start_minute, req->starts_at,
+                                   &start, &day)) < 0 ||
+        (rc = check_minutes(job, req->minutes)) < 0 ||
+        (rc = cl_sched_check_text(job, "reason", req->reason, 0, CL_SCHED_REASON_MAX)) < 0 ||
+        (rc = check_override(job, req->override)) < 0 ||
+        (rc = check_bookable(tx, req->starts_at ? "starts_at" : "date", day)) < 0)
+        return rc;
+    if ((rc = cl_sched_patient_for_use(tx, "patient_id", (int64_t)req->patient_id, &patient)) < 0 ||
+        (rc = cl_sched_provider_for_use(tx, "provider_id", (int64_t)req->provider_id, &provider)) <
+            0 ||
+        (rc = cl_sched_type_for_use(tx, "type_id", (int64_t)req->type_id, &type)) < 0)
+        return rc;
+    if (req->room_id &&
+        (rc = cl_sched_room_for_use(tx, "room_id", (int64_t)req->room_id, &room)) < 0)
+        return rc;
+    if (req->waitlist_id) {
+        rc = cl_sched_waitlist_get(tx, (int64_t)req->waitlist_id, &entry);
+        if (rc == CL_ENOTFOUND)
+            return cl_sched_not_found(job, "waitlist_id", "waitlist entry", req->waitlist_id);
+        if (rc < 0)
+            return rc;
+        if (entry->patient_id != (uint64_t)patient.id) {
+            snprintf(msg, sizeof(msg), "waitlist entry %" PRIu64 " is for another patient",
+                     req->waitlist_id);
+            return cl_job_fail(job, CL_EINVAL, "waitlist_id", msg);
+        }
+        if (strcmp(entry->state, "waiting") != 0 && strcmp(entry->state, "offered") != 0) {
+            snprintf(msg, sizeof(msg), "waitlist entry %" PRIu64 " is %.16s", req->waitlist_id,
+                     entry->state);
+            return cl_job_fail(job, CL_EPRECOND, "waitlist_id", msg);
+        }
+    }
+
+    uint32_t minutes = req->minutes ? req->minutes : type->default_minutes;
+    booking_t b = {
+        .patient = &patient,
+        .provider = provider,
+        .type = type,
+        .room = room,
+        .starts_at = start,
+        .ends_at = start + (int64_t)minutes * 60,
+        .date = day,
+        .reason = req->reason,
+    };
+    if ((rc = check_same_day(job, b.ends_at, day)) < 0)
+        return rc;
+    cl_sched_proposal_t p = {
+        .patient_id = patient.id,
+        .provider = provider,
+        .room_id = room ? (int64_t)room->id : 0,
+        .room_name = room ? room->name : "",
+        .starts_at = b.starts_at,
+        .ends_at = b.ends_at,
+        .date = day,
+    };
+    cl_sched_conflicts_t c = {0};
+    if ((rc = cl_sched_conflicts(tx, &p, &c)) < 0)
+        return rc;
+    reply->conflicts = c.items;
+    reply->n_conflicts = c.n;
+    if (c.n > 0 && !req->override)
+        return cl_sched_conflict_fail(job, "cannot book", &p, &c);
+    b.overbooked = c.n > 0;
+
+    int64_t id;
+    if ((rc = insert_appointment(tx, &b, &id)) < 0)
+        return rc;
+    if ((rc = audit_patient(tx, b.overbooked ? "appointment.overbook" : "appointment.book",
+                            (uint64_t)patient.id)) < 0)
+        return rc;
+    if (entry && (rc = cl_sched_waitlist_mark_booked(tx, (int64_t)entry->id, id)) < 0)
+        return rc;
+    return reload(tx, (uint64_t)id, &reply->appointment);
+}
+
+/* ---- move ------------------------------------------------------------------------------------ */
+
+int cl_handle_appointment_move(cl_tx_t *tx, cl_job_t *job)
+{
+    const Clinic__AppointmentMoveRequest *req = job->req->appointment_move;
+    Clinic__AppointmentMoveReply *reply = CL_ARENA_NEW(&job->arena, Clinic__AppointmentMoveReply);
+    clinic__appointment_move_reply__init(reply);
+    job->resp.result_case = CLINIC__RESPONSE__RESULT_APPOINTMENT_MOVE;
+    job->resp.appointment_move = reply;
+    Clinic__Appointment *cur;
+    Clinic__Provider *provider, *old_provider;
+    Clinic__Room *room = NULL;
+    int rc;
+
+    if ((rc = cl_sched_check_version(job, req->version)) < 0 ||
+        (rc = check_minutes(job, req->minutes)) < 0 ||
+        (rc = check_override(job, req->override)) < 0)
+        return rc;
+    if (req->clear_room && req->room_id)
+        return cl_job_fail(job, CL_EINVAL, "room_id", "give room_id or clear_room, not both");
+    if ((rc = load_for_change(tx, req->id, req->version, "moved", &reply->appointment)) < 0)
+        return rc;
+    cur = reply->appointment;
+
+    /* The new start: a new date or instant; a new minute on the same date; or the same. */
+    int64_t start = cur->starts_at;
+    cl_date_t day = cl_date_of(cur->starts_at);
+    if (req->starts_at != 0 || req->date[0] != '\0') {
+        if ((rc = cl_sched_check_start(job, "date", req->date, req->start_minute, req->starts_at,
+                                       &start, &day)) < 0)
+            return rc;
+    } else if (req->start_minute != 0) {
+        if (req->start_minute > 1439)
+            return cl_job_fail(job, CL_EINVAL, "start_minute", "start_minute must be 0-1439");
+        start = cl_local_instant(day, (int)req->start_minute);
+        day = cl_date_of(start);
+    }
+    if (start != cur->starts_at &&
+        (rc = check_bookable(tx, req->starts_at ? "starts_at" : "date", day)) < 0)
+        return rc;
+    if ((rc = cl_sched_provider_get(tx, (int64_t)cur->provider_id, &old_provider)) < 0)
+        return rc == CL_ENOTFOUND ? CL_EINTERNAL : rc;
+    provider = old_provider;
+    if (req->provider_id && req->provider_id != cur->provider_id &&
+        (rc = cl_sched_provider_for_use(tx, "provider_id", (int64_t)req->provider_id, &provider)) <
+            0)
+        return rc;
+    uint64_t room_id = req->clear_room ? 0 : req->room_id ? req->room_id : cur->room_id;
+    if (room_id && room_id != cur->room_id &&
+        (rc = cl_sched_room_for_use(tx, "room_id", (int64_t)room_id, &room)) < 0)
+        return rc;
+    uint32_t minutes = req->minutes ? req->minutes : cur->minutes;
+    int64_t end = start + (int64_t)minutes * 60;
+    if ((rc = check_same_day(job, end, day)) < 0)
+        return rc;
+
+    cl_sched_proposal_t p = {
+        .patient_id = (int64_t)cur->patient_id,
+        .provider = provider,
+        .room_id = (int64_t)room_id,
+        .room_name = room ? room->name : cur->room_name,
+        .starts_at = start,
+        .ends_at = end,
+        .date = day,
+        .exclude_id = (int64_t)cur->id,
+    };
+    cl_sched_conflicts_t c = {0};
+    if ((rc = cl_sched_conflicts(tx, &p, &c)) < 0)
+        return rc;
+    reply->conflicts = c.items;
+    reply->n_conflicts = c.n;
+    if (c.n > 0 && !req->override)
+        return cl_sched_conflict_fail(job, "cannot move to", &p, &c);
+
+    char date[11];
+    cl_date_format(day, date);
+    sqlite3_stmt *st = cl_sched_stmt(tx, CL_SQ_APPT_MOVE);
+    if (st == NULL)
+        return CL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, (int64_t)cur->id);
+    sqlite3_bind_int64(st, 2, (int64_t)provider->id);
+    cl_sched_bind_id(st, 3, (int64_t)room_id);
+    sqlite3_bind_text(st, 4, date, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, start);
+    sqlite3_bind_int64(st, 6, end);
+    sqlite3_bind_int(st, 7, c.n > 0);
+    sqlite3_bind_int64(st, 8, (int64_t)cur->version);
+    if ((rc = cl_sched_step_once(tx, st)) < 0)
+        return rc;
+    if (rc == 0)
+        return CL_EINTERNAL;
+    if ((rc = cl_tx_change(tx, CL_TOPIC_SCHEDULE_NAME, "appointment", cur->id,
+                           CLINIC__CHANGE_OP__UPDATED, 0)) < 0)
+        return rc;
+    if ((rc = audit_patient(tx, c.n > 0 ? "appointment.overbook" : "appointment.move",
+                            cur->patient_id)) < 0)
+        return rc;
+    /* What the move left of the old time is free for the waitlist. */
+    if (provider->id != cur->provider_id || start != cur->starts_at || end != cur->ends_at) {
+        cl_sched_offers_t offers = {0};
+        if ((rc = cl_sched_offer_freed(tx, old_provider, cur->starts_at, cur->ends_at, &offers)) <
+            0)
+            return rc;
+        reply->offers = offers.items;
+        reply->n_offers = offers.n;
+    }
+    return reload(tx, cur->id, &reply->appointment);
+}
+
+/* ---- cancel, no-show, get -------------------------------------------------------------------- */
+
+int cl_handle_appointment_cancel(cl_tx_t *tx, cl_job_t *job)
+{
+    const Clinic__AppointmentCancelRequest *req = job->req->appointment_cancel;
+    Clinic__AppointmentCancelReply *reply =
+        CL_ARENA_NEW(&job->arena, Clinic__AppointmentCancelReply);
+    clinic__appointment_cancel_reply__init(reply);
+    job->resp.result_case = CLINIC__RESPONSE__RESULT_APPOINTMENT_CANCEL;
+    job->resp.appointment_cancel = reply;
+    Clinic__Appointment *cur;
+    int rc;
+
+    if ((rc = cl_sched_check_version(job, req->version)) < 0 ||
+        (rc = cl_sched_check_text(job, "reason", req->reason, 1, CL_SCHED_REASON_MAX)) < 0)
+        return rc;
+    if ((rc = load_for_change(tx, req->id, req->version, "cancelled", &reply->appointment)) < 0)
+        return rc;
+    cur = reply->appointment;
+    cl_sched_offers_t offers = {0};
+    if ((rc = cancel_one(tx, cur, req->reason, &offers)) < 0)
+        return rc;
+    reply->offers = offers.items;
+    reply->n_offers = offers.n;
+    if ((rc = audit_patient(tx, "appointment.cancel", cur->patient_id)) < 0)
+        return rc;
+    return reload(tx, cur->id, &reply->appointment);
+}
+
+int cl_handle_appointment_no_show(cl_tx_t *tx, cl_job_t *job)
+{
+    const Clinic__AppointmentNoShowRequest *req = job->req->appointment_no_show;
+    Clinic__AppointmentNoShowReply *reply =
+        CL_ARENA_NEW(&job->arena, Clinic__AppointmentNoShowReply);
+    clinic__appointment_no_show_reply__init(reply);
+    job->resp.result_case = CLINIC__RESPONSE__RESULT_APPOINTMENT_NO_SHOW;
+    job->resp.appointment_no_show = reply;
+    Clinic__Appointment *cur;
+    char msg[160], span[64];
+    int rc;
+
+    if ((rc = cl_sched_check_version(job, req->version)) < 0)
+        return rc;
+    if ((rc = load_for_change(tx, req->id, req->version, "marked a no-show", &reply->appointment)) <
+        0)
+        return rc;
+    cur = reply->appointment;
+    if (tx->now < cur->starts_at) {
+        cl_date_t day = cl_date_of(cur->starts_at);
+        cl_sched_span(cur->starts_at, cur->ends_at, day, span, sizeof(span));
+        snprintf(msg, sizeof(msg),
+                 "appointment %" PRIu64 " is at %s on %.10s: not a no-show before it starts",
+                 cur->id, span, cur->date);
+        return cl_job_fail(job, CL_EPRECOND, "id", msg);
+    }
+    if ((rc = set_state(tx, cur, CL_SCHED_STATE_NO_SHOW, "")) < 0 ||
+        (rc = audit_patient(tx, "appointment.no_show", cur->patient_id)) < 0)
+        return rc;
+    return reload(tx, cur->id, &reply->appointment);
+}
+
+int cl_handle_appointment_get(cl_tx_t *tx, cl_job_t *job)
+{
+    const Clinic__AppointmentGetRequest *req = job->req->appointment_get;
+    Clinic__AppointmentGetReply *reply = CL_ARENA_NEW(&job->arena, Clinic__AppointmentGetReply);
+    clinic__appointment_get_reply__init(reply);
+    int rc = cl_sched_appointment_get(tx, (int64_t)req->id, &reply->appointment);
+    if (rc == CL_ENOTFOUND)
+        return cl_sched_not_found(job, "id", "appointment", req->id);
+    if (rc < 0)
+        return rc;
+    if ((rc = audit_patient(tx, "appointment.read", reply->appointment->patient_id)) < 0)
+        return rc;
+    job->resp.result_case = CLINIC__RESPONSE__RESULT_APPOINTMENT_GET;
+    job->resp.appointment_get = reply;
+    return 0;
+}
+
+/* ---- list ------------------------------------------------------------------------------------ */
+
+/* The statement a list request runs: by patient (with the provider as a filter), by provider,
+ * else by date; each walks its own index in start order. */
+static cl_sched_q_t list_query(const Clinic__AppointmentListRequest *req)
+{
+    if (req->patient_id)
+        return CL_SQ_APPT_LIST_PATIENT;
+    return req->provider_id ? CL_SQ_APPT_LIST_PROVIDER : CL_SQ_APPT_LIST_DATE;
+}
+
+int cl_handle_appointment_list(cl_tx_t *tx, cl_job_t *job)
+{
+    const Clinic__AppointmentListRequest *req = job->req->appointment_list;
+    Clinic__AppointmentListReply *reply = CL_ARENA_NEW(&job->arena, Clinic__AppointmentListReply);
+    clinic__appointment_list_reply__init(reply);
+    cl_date_t from = {0}, to = {0};
+    char a[11], b[11];
+    size_t cap = 0;
+    int rc, dated = req->from_date[0] != '\0' || req->to_date[0] != '\0';
+
+    if (req->patient_id == 0 || dated) {
+        if ((rc = cl_sched_check_date(job, "from_date", req->from_date, &from)) < 0 ||
+            (rc = cl_sched_check_date_or(job, "to_date", req->to_date, from, &to)) < 0)
+            return rc;
+        if (cl_date_cmp(to, from) < 0)
+            return cl_job_fail(job, CL_EINVAL, "to_date", "to_date is before from_date");
+        if (req->patient_id == 0 && cl_date_diff(from, to) >= LIST_DAYS_MAX)
+            return cl_job_fail(job, CL_EINVAL, "to_date", "at most 92 days at once");
+    }
+    /* A patient's whole history when no dates are given. */
+    int64_t lo = dated ? cl_local_instant(from, 0) : INT64_MIN;
+    int64_t hi = dated ? cl_local_instant(cl_date_add(to, 1), 0) : INT64_MAX;
+    cl_sched_q_t q = list_query(req);
+    sqlite3_stmt *st = cl_sched_stmt(tx, q);
+    if (st == NULL)
+        return CL_EINTERNAL;
+    if (q == CL_SQ_APPT_LIST_DATE) {
+        cl_date_format(from, a);
+        cl_date_format(to, b);
+        sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 3, req->include_cancelled ? 1 : 0);
+        sqlite3_bind_int(st, 4, CL_SCHED_LIST_MAX + 1);
+    } else {
+        sqlite3_bind_int64(st, 1, (int64_t)(req->patient_id ? req->patient_id : req->provider_id));
+        sqlite3_bind_int64(st, 2, lo);
+        sqlite3_bind_int64(st, 3, hi);
+        sqlite3_bind_int(st, 4, req->include_cancelled ? 1 : 0);
+        sqlite3_bind_int(st, 5, CL_SCHED_LIST_MAX + 1);
+        if (q == CL_SQ_APPT_LIST_PATIENT)
+            sqlite3_bind_int64(st, 6, (int64_t)req->provider_id);
+    }
+    while ((rc = cl_db_step(tx->db, st)) == 1) {
+        if (reply->n_appointments == CL_SCHED_LIST_MAX) {
+            reply->truncated = 1;
+            sqlite3_reset(st);
+            rc = 0;
+            break;
+        }
+        CL_ARENA_RESERVE(&job->arena, reply->appointments, reply->n_appointments, cap);
+        reply->appointments[reply->n_appointments++] =
+            cl_sched_appointment_from_row(&job->arena, st);
+    }
+    if (rc < 0)
+        return rc;
+    /* Patients' names and reasons are patient data: one audit row, naming the patient when
+     * the list is one patient's. */
+    if ((rc = cl_audit_append(tx->db, tx->now, &job->who, "appointment.list",
+                              req->patient_id ? "patient" : "appointment", req->patient_id)) < 0)
+        return rc;
+    job->resp.result_case = CLINIC__RESPONSE__RESULT_APPOINTMENT_LIST;
+    job->resp.appointment_list = reply;
+    return 0;
+}
+
+/* ---- series ---------------------------------------------------------------------------------- */
+
+/* A series rule: "weekly:N" or "monthly:N", N 1-12. */
+typedef struct {
+    int monthly;
+    int every;
+} rule_t;
+
+static int parse_rule(cl_job_t *job, const char *s, rule_t *out)
+{
+    const char *num;
+    if (strncmp(s, "weekly:", 7) == 0) {
+        out->monthly = 0;
+        num = s + 7;
+    } else if (strncmp(s, "monthly:", 8) == 0) {
+        out->monthly = 1;
+        num = s + 8;
+    } else {
+        return cl_job_fail(job, CL_EINVAL, "rule", "rule must be weekly:N or monthly:N");
+    }
+    int n = 0;
+    for (const char *p = num; *p; p++) {
+        if (*p < '0' || *p > '9' || n > SERIES_EVERY_MAX)
+            return cl_job_fail(job, CL_EINVAL, "rule", "rule must be weekly:N or monthly:N");
+        n = n * 10 + (*p - '0');
+    }
+    if (num[0] == '\0' || n < 1 || n > SERIES_EVERY_MAX)
+        return cl_job_fail(job, CL_EINVAL, "rule", "the rule's N must be 1-12");
+    out->every = n;
+    return 0;
+}
+
+/* The i-th occurrence's date: every N weeks, or the same day every N months (the month's last
+ * day when it is shorter). */
+static cl_date_t occurrence_date(cl_date_t first, const rule_t *r, int i)
+{
+    if (!r->monthly)
+        return cl_date_add(first, 7 * r->every * i);
+    int months = first.month - 1 + r->every * i;
+    cl_date_t d = {first.year + months / 12, months % 12 + 1, 1};
+    cl_date_t next = {d.year + (d.month == 12), d.month % 12 + 1, 1};
+    int last = cl_date_add(next, -1).day;
+    d.day = first.day < last ? first.day : last;
+    return d;
+}
+
+int cl_handle_appointment_series_book(cl_tx_t *tx, cl_job_t *job)
+{
+    const Clinic__AppointmentSeriesBookRequest *req = job->req->appointment_series_book;
+    Clinic__AppointmentSeriesBookReply *reply =
+        CL_ARENA_NEW(&job->arena, Clinic__AppointmentSeriesBookReply);
+    clinic__appointment_series_book_reply__init(reply);
+    job->resp.result_case = CLINIC__RESPONSE__RESULT_APPOINTMENT_SERIES_BOOK;
+    job->resp.appointment_series_book = reply;
+    cl_arena_t *a = &job->arena;
+    cl_sched_patient_t patient;
+    Clinic__Provider *provider;
+    Clinic__AppointmentType *type;
+    Clinic__Room *room = NULL;
+    cl_date_t first;
+    rule_t rule;
+    int rc;
+
+    if ((rc = parse_rule(job, req->rule, &rule)) < 0)
+        return rc;
+    if (req->count < 1 || req->count > SERIES_MAX)
+        return cl_job_fail(job, CL_EINVAL, "count", "count must be 1-52");
+    if ((rc = cl_sched_check_date(job, "first_date", req->first_date, &first)) < 0)
+        return rc;
+    if (req->start_minute > 1439)
+        return cl_job_fail(job, CL_EINVAL, "start_minute", "start_minute must be 0-1439");
+    if ((rc = check_minutes(job, req->minutes)) < 0 ||
+        (rc = cl_sched_check_text(job, "reason", req->reason, 0, CL_SCHED_REASON_MAX)) < 0 ||
+        (rc = check_bookable(tx, "first_date", first)) < 0 ||
+        (rc = check_bookable(tx, "count", occurrence_date(first, &rule, (int)req->count - 1))) < 0)
+        return rc;
+    if ((rc = cl_sched_patient_for_use(tx, "patient_id", (int64_t)req->patient_id, &patient)) < 0 ||
+        (rc = cl_sched_provider_for_use(tx, "provider_id", (int64_t)req->provider_id, &provider)) <
+            0 ||
+        (rc = cl_sched_type_for_use(tx, "type_id", (int64_t)req->type_id, &type)) < 0)
+        return rc;
+    if (req->room_id &&
+        (rc = cl_sched_room_for_use(tx, "room_id", (int64_t)req->room_id, &room)) < 0)
+        return rc;
+    uint32_t minutes = req->minutes ? req->minutes : type->default_minutes;
+    if ((rc = check_same_day(
+             job, cl_local_instant(first, (int)req->start_minute) + (int64_t)minutes * 60, first)) <
+        0)
+        return rc;
+
+    /* The series row first (its id goes on each occurrence); a refusal rolls it back. */
+    char first_s[11];
+    cl_date_format(first, first_s);
+    sqlite3_stmt *st = cl_sched_stmt(tx, CL_SQ_SERIES_INSERT);
+    if (st == NULL)
+        return CL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, patient.id);
+    sqlite3_bind_int64(st, 2, (int64_t)provider->id);
+    sqlite3_bind_int64(st, 3, (int64_t)type->id);
+    cl_sched_bind_id(st, 4, room ? (int64_t)room->id : 0);
+    sqlite3_bind_text(st, 5, req->rule, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, first_s, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 7, (int)req->count);
+    sqlite3_bind_int(st, 8, (int)req->start_minute);
+    sqlite3_bind_int(st, 9, (int)minutes);
+    sqlite3_bind_int64(st, 10, tx->now);
+    sqlite3_bind_int64(st, 11, job->who.user_id);
+    rc = cl_db_step(tx->db, st);
+    int64_t series_id = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return CL_EINTERNAL;
+
+    reply->occurrences = cl_arena_alloc(a, req->count * sizeof(*reply->occurrences));
+    reply->n_occurrences = req->count;
+    char msg[1024];
+    size_t used = 0;
+    for (uint32_t i = 0; i < req->count; i++) {
+        cl_date_t date = occurrence_date(first, &rule, (int)i);
+        int64_t start = cl_local_instant(date, (int)req->start_minute);
+        Clinic__SeriesOccurrence *o = CL_ARENA_NEW(a, Clinic__SeriesOccurrence);
+        clinic__series_occurrence__init(o);
+        reply->occurrences[i] = o;
+        o->date = cl_sched_date_str(a, date);
+        o->starts_at = start;
+        o->ends_at = start + (int64_t)minutes * 60;
+        cl_sched_proposal_t p = {
+            .patient_id = patient.id,
+            .provider = provider,
+            .room_id = room ? (int64_t)room->id : 0,
+            .room_name = room ? room->name : "",
+            .starts_at = o->starts_at,
+            .ends_at = o->ends_at,
+            .date = date,
+        };
+        cl_sched_conflicts_t c = {0};
+        if ((rc = cl_sched_conflicts(tx, &p, &c)) < 0)
+            return rc;
+        o->conflicts = c.items;
+        o->n_conflicts = c.n;
+        if (c.n > 0) {
+            if (reply->skipped++ == 0)
+                used = (size_t)snprintf(msg, sizeof(msg), "cannot book the series: ");
+            if (used < sizeof(msg))
+                used +=
+                    (size_t)snprintf(msg + used, sizeof(msg) - used, "%s%s: %s",
+                                     reply->skipped > 1 ? "; " : "", o->date, c.items[0]->detail);
+            continue;
+        }
+        /* Without skip_conflicts one conflict books nothing: stop inserting, go on checking
+         * so that the reply lists every occurrence's conflicts. */
+        if (reply->skipped > 0 && !req->skip_conflicts)
+            continue;
+        booking_t b = {
+            .patient = &patient,
+            .provider = provider,
+            .type = type,
+            .room = room,
+            .series_id = series_id,
+            .starts_at = o->starts_at,
+            .ends_at = o->ends_at,
+            .date = date,
+            .reason = req->reason,
+        };
+        int64_t id;
+        if ((rc = insert_appointment(tx, &b, &id)) < 0)
+            return rc;
+        o->appointment_id = (uint64_t)id;
+        reply->booked++;
+    }
+    if (used >= sizeof(msg))
+        memcpy(msg + sizeof(msg) - 4, "...", 4);
+    if (reply->skipped > 0 && (!req->skip_conflicts || reply->booked == 0)) {
+        /* Nothing is kept: the reply must not name rows that roll back. */
+        for (uint32_t i = 0; i < req->count; i++)
+            reply->occurrences[i]->appointment_id = 0;
+        reply->booked = 0;
+        return cl_job_fail(job, CL_ECONFLICT, NULL, msg);
+    }
+    reply->series_id = (uint64_t)series_id;
+    if ((rc = cl_tx_change(tx, CL_TOPIC_SCHEDULE_NAME, "series", (uint64_t)series_id,
+                           CLINIC__CHANGE_OP__CREATED, 0)) < 0)
+        return rc;
+    return audit_patient(tx, "series.book", (uint64_t)patient.id);
+}
+
+int cl_handle_appointment_series_cancel(cl_tx_t *tx, cl_job_t *job)
+{
+    const Clinic__AppointmentSeriesCancelRequest *req = job->req->appointment_series_cancel;
+    Clinic__AppointmentSeriesCancelReply *reply =
+        CL_ARENA_NEW(&job->arena, Clinic__AppointmentSeriesCancelReply);
+    clinic__appointment_series_cancel_reply__init(reply);
+    cl_arena_t *a = &job->arena;
+    cl_date_t from;
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0, acap = 0;
+    int rc;
+
+    if ((rc = cl_sched_check_date(job, "from_date", req->from_date, &from)) < 0 ||
+        (rc = cl_sched_check_text(job, "reason", req->reason, 1, CL_SCHED_REASON_MAX)) < 0)
+        return rc;
+    sqlite3_stmt *st = cl_sched_stmt(tx, CL_SQ_SERIES_BY_ID);
+    if (st == NULL)
+        return CL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, (int64_t)req->series_id);
+    rc = cl_db_step(tx->db, st);
+    uint64_t patient_id = rc == 1 ? (uint64_t)sqlite3_column_int64(st, 1) : 0;
+    sqlite3_reset(st);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return cl_sched_not_found(job, "series_id", "series", req->series_id);
+
+    /* The ids first: the rows change under the statement that would be reading them. */
+    if ((st = cl_sched_stmt(tx, CL_SQ_SERIES_SCHEDULED_FROM)) == NULL)
+        return CL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, (int64_t)req->series_id);
+    sqlite3_bind_int64(st, 2, cl_local_instant(from, 0));
+    while ((rc = cl_db_step(tx->db, st)) == 1) {
+        CL_ARENA_RESERVE(a, ids, n, cap);
+        ids[n++] = sqlite3_column_int64(st, 0);
+    }
+    if (rc < 0)
+        return rc;
+    cl_sched_offers_t offers = {0};
+    for (size_t i = 0; i < n; i++) {
+        Clinic__Appointment *cur;
+        if ((rc = reload(tx, (uint64_t)ids[i], &cur)) < 0 ||
+            (rc = cancel_one(tx, cur, req->reason, &offers)) < 0 ||
+            (rc = reload(tx, (uint64_t)ids[i], &cur)) < 0)
+            return rc;
+        CL_ARENA_RESERVE(a, reply->appointments, reply->n_appointments, acap);
+        reply->appointments[reply->n_appointments++] = cur;
+    }
+    reply->offers = offers.items;
+    reply->n_offers = offers.n;
+    if ((rc = audit_patient(tx, "series.cancel", patient_id)) < 0)
+        return rc;
+    job->resp.result_case = CLINIC__RESPONSE__RESULT_APPOINTMENT_SERIES_CANCEL;
+    job->resp.appointment_series_cancel = reply;
+    return 0;
+}

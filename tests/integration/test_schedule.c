@@ -1,0 +1,542 @@
+/* The schedule against a real clinicd: setup and booking over the wire, a subscriber seeing
+ * bookings live, eight workstations racing for one slot (exactly one wins), who may do what by
+ * role, and the `clinic` schedule commands end to end. Patients are made with the sqlite3 shell
+ * (the patients domain has its own tests). */
+#include "harness.h"
+
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHICAGO "time_zone = America/Chicago\n"
+
+/* Runs SQL on the clinic's database beside the running server (WAL: it waits for the lock). */
+static void sql(cl_harness_t *h, const char *text)
+{
+    char db[256], out[2048];
+    snprintf(db, sizeof(db), "%s/clinic.db", h->data);
+    const char *shell = access("/usr/bin/sqlite3", X_OK) == 0 ? "/usr/bin/sqlite3" : "/bin/sqlite3";
+    char *argv[] = {(char *)shell, "-cmd", ".timeout 10000", db, (char *)text, NULL};
+    int rc = harness_run(argv, out, sizeof(out));
+    if (rc != 0)
+        CL_FAIL("sqlite3 %s: %d: %s", text, rc, out);
+}
+
+/* Patients 1..n: "Ann Archer", "Bob Baker", ... */
+static void add_patients(cl_harness_t *h, int n)
+{
+    static const char *const first[] = {"Ann", "Bob", "Cat", "Dan", "Eve",
+                                        "Fay", "Gus", "Hal", "Ivy", "Jon"};
+    static const char *const last[] = {"Archer", "Baker", "Cole", "Drake", "Evans",
+                                       "Fox",    "Gray",  "Hale", "Irwin", "Jones"};
+    char text[8192];
+    size_t used = (size_t)snprintf(text, sizeof(text), "BEGIN;");
+    for (int i = 0; i < n && i < 10; i++)
+        used += (size_t)snprintf(text + used, sizeof(text) - used,
+                                 "INSERT INTO patients (record_number, first_name, last_name, "
+                                 "birth_date, sex, created_at, created_by, updated_at, "
+                                 "updated_by) VALUES ('P%07d', '%s', '%s', '1980-01-01', "
+                                 "'female', 1, 1, 1, 1);",
+                                 i + 1, first[i], last[i]);
+    snprintf(text + used, sizeof(text) - used, "COMMIT;");
+    sql(h, text);
+}
+
+/* The clinic's date `days` from now, as the server will see it. */
+static void date_ahead(int days, char out[11])
+{
+    setenv("TZ", "America/Chicago", 1);
+    tzset();
+    time_t t = time(NULL) + (time_t)days * 86400;
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+static const Clinic__Response *call_ok(cl_sync_t *s, Clinic__Request *req)
+{
+    const Clinic__Response *resp;
+    int rc = harness_call(s, req, &resp);
+    if (rc != 0)
+        CL_FAIL("request %d: %s: %s", (int)req->body_case, cl_status_name(rc),
+                resp && resp->status ? resp->status->message : "");
+    return resp;
+}
+
+/* What setup made. */
+typedef struct {
+    uint64_t lee, exam1, visit;
+} clinic_t;
+
+/* As `sched` (a scheduler): the clinic open every day, Dr. Lee (linked to drlee) 06:00-22:00
+ * every day, room Exam 1, a 30-minute Visit that needs a room. */
+static void setup_clinic(cl_sync_t *sched, clinic_t *c)
+{
+    Clinic__Request req = CLINIC__REQUEST__INIT;
+    for (uint32_t d = 0; d < 7; d++) {
+        Clinic__ClinicHoursSetRequest m = CLINIC__CLINIC_HOURS_SET_REQUEST__INIT;
+        m.weekday = d;
+        m.open = 1;
+        m.close_minute = 1440;
+        req.body_case = CLINIC__REQUEST__BODY_CLINIC_HOURS_SET;
+        req.clinic_hours_set = &m;
+        call_ok(sched, &req);
+    }
+    Clinic__ProviderAddRequest p = CLINIC__PROVIDER_ADD_REQUEST__INIT;
+    p.name = "Dr. Lee";
+    p.username = "drlee";
+    req.body_case = CLINIC__REQUEST__BODY_PROVIDER_ADD;
+    req.provider_add = &p;
+    c->lee = call_ok(sched, &req)->provider_add->provider->id;
+
+    Clinic__ProviderHours hours[7], *ptrs[7];
+    for (uint32_t d = 0; d < 7; d++) {
+        clinic__provider_hours__init(&hours[d]);
+        hours[d].weekday = d;
+        hours[d].start_minute = 6 * 60;
+        hours[d].end_minute = 22 * 60;
+        ptrs[d] = &hours[d];
+    }
+    Clinic__ProviderHoursSetRequest ph = CLINIC__PROVIDER_HOURS_SET_REQUEST__INIT;
+    ph.provider_id = c->lee;
+    ph.version = 1;
+    ph.hours = ptrs;
+    ph.n_hours = 7;
+    req.body_case = CLINIC__REQUEST__BODY_PROVIDER_HOURS_SET;
+    req.provider_hours_set = &ph;
+    call_ok(sched, &req);
+
+    Clinic__RoomAddRequest r = CLINIC__ROOM_ADD_REQUEST__INIT;
+    r.name = "Exam 1";
+    req.body_case = CLINIC__REQUEST__BODY_ROOM_ADD;
+    req.room_add = &r;
+    c->exam1 = call_ok(sched, &req)->room_add->room->id;
+
+    Clinic__AppointmentTypeAddRequest t = CLINIC__APPOINTMENT_TYPE_ADD_REQUEST__INIT;
+    t.name = "Visit";
+    t.default_minutes = 30;
+    t.needs_room = 1;
+    req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_TYPE_ADD;
+    req.appointment_type_add = &t;
+    c->visit = call_ok(sched, &req)->appointment_type_add->type->id;
+}
+
+static Clinic__AppointmentBookRequest booking(const clinic_t *c, uint64_t patient, const char *date,
+                                              uint32_t minute)
+{
+    Clinic__AppointmentBookRequest m = CLINIC__APPOINTMENT_BOOK_REQUEST__INIT;
+    m.patient_id = patient;
+    m.provider_id = c->lee;
+    m.type_id = c->visit;
+    m.room_id = c->exam1;
+    m.date = (char *)date;
+    m.start_minute = minute;
+    m.reason = "follow-up";
+    return m;
+}
+
+static int book(cl_sync_t *s, Clinic__AppointmentBookRequest *m, const Clinic__Response **resp)
+{
+    Clinic__Request req = CLINIC__REQUEST__INIT;
+    req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_BOOK;
+    req.appointment_book = m;
+    return harness_call(s, &req, resp);
+}
+
+/* The active appointments of `date`; the reply lives until the next call on `s`. */
+static const Clinic__AppointmentListReply *day(cl_sync_t *s, const char *date)
+{
+    Clinic__AppointmentListRequest l = CLINIC__APPOINTMENT_LIST_REQUEST__INIT;
+    l.from_date = (char *)date;
+    Clinic__Request req = CLINIC__REQUEST__INIT;
+    req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_LIST;
+    req.appointment_list = &l;
+    return call_ok(s, &req)->appointment_list;
+}
+
+CL_TEST(setup_book_and_a_subscriber_sees_it_live)
+{
+    cl_harness_t h;
+    harness_start(&h, CHICAGO);
+    harness_add_user(&h, "sched", "scheduler");
+    harness_add_user(&h, "desk", "front_desk");
+    harness_add_user(&h, "drlee", "clinician");
+    add_patients(&h, 2);
+    cl_sync_t *sched = harness_login(&h, "sched");
+    cl_sync_t *desk = harness_login(&h, "desk");
+    cl_sync_t *doc = harness_login(&h, "drlee");
+    clinic_t c;
+    setup_clinic(sched, &c);
+
+    char *topics[] = {"schedule"};
+    Clinic__SubscribeRequest sub = CLINIC__SUBSCRIBE_REQUEST__INIT;
+    sub.topics = topics;
+    sub.n_topics = 1;
+    Clinic__Request req = CLINIC__REQUEST__INIT;
+    req.body_case = CLINIC__REQUEST__BODY_SUBSCRIBE;
+    req.subscribe = &sub;
+    call_ok(doc, &req);
+
+    char date[11];
+    date_ahead(7, date);
+    Clinic__AppointmentBookRequest m = booking(&c, 1, date, 9 * 60);
+    const Clinic__Response *resp;
+    ASSERT_OK(book(desk, &m, &resp));
+    const Clinic__Appointment *a = resp->appointment_book->appointment;
+    uint64_t id = a->id;
+    ASSERT_STR_EQ(a->patient_name, "Ann Archer");
+    ASSERT_STR_EQ(a->date, date);
+    ASSERT_EQ(a->start_minute, 9 * 60);
+
+    const Clinic__Event *ev = NULL;
+    char err[256];
+    ASSERT_OK(cl_sync_next_event(doc, 2000, &ev, err, sizeof(err)));
+    ASSERT_STR_EQ(ev->topic, "schedule");
+    ASSERT_STR_EQ(ev->entity, "appointment");
+    ASSERT_EQ(ev->entity_id, id);
+    ASSERT_EQ(ev->op, CLINIC__CHANGE_OP__CREATED);
+
+    /* The same slot again: CONFLICT naming the appointment, in the message and the list. */
+    m = booking(&c, 2, date, 9 * 60 + 15);
+    ASSERT_EQ(book(desk, &m, &resp), CL_ECONFLICT);
+    ASSERT_STR_CONTAINS(resp->status->message, "Dr. Lee has appointment");
+    ASSERT_EQ(resp->appointment_book->n_conflicts, 2); /* the provider and the room */
+    ASSERT_EQ(resp->appointment_book->conflicts[0]->id, id);
+
+    const Clinic__AppointmentListReply *list = day(doc, date);
+    ASSERT_EQ(list->n_appointments, 1);
+    ASSERT_EQ(list->appointments[0]->id, id);
+    cl_sync_close(sched);
+    cl_sync_close(desk);
+    cl_sync_close(doc);
+    harness_stop(&h);
+}
+
+/* ---- the race ------------------------------------------------------------------------------ */
+
+enum { RACERS = 8 };
+
+typedef struct race_s race_t;
+typedef struct {
+    race_t *race;
+    int index;
+    cl_client_t *client;
+    Clinic__AppointmentBookRequest book;
+} racer_t;
+
+struct race_s {
+    racer_t racers[RACERS];
+    int ready, replies, ok, conflict, other, closed;
+    uint64_t winner;
+};
+
+static void on_booked(cl_client_t *c, int status, const Clinic__Response *resp, void *arg)
+{
+    (void)c;
+    racer_t *r = arg;
+    race_t *race = r->race;
+    if (status == 0) {
+        race->ok++;
+        race->winner = resp->appointment_book->appointment->id;
+    } else if (status == CL_ECONFLICT) {
+        race->conflict++;
+    } else {
+        race->other++;
+    }
+    if (++race->replies == RACERS)
+        for (int i = 0; i < RACERS; i++)
+            cl_client_close(race->racers[i].client);
+}
+
+static void on_racer_login(cl_client_t *c, int status, const Clinic__Response *resp, void *arg)
+{
+    (void)c;
+    (void)resp;
+    racer_t *r = arg;
+    race_t *race = r->race;
+    ASSERT_OK(status);
+    /* Everyone fires together once the last one is logged in. */
+    if (++race->ready < RACERS)
+        return;
+    for (int i = 0; i < RACERS; i++) {
+        Clinic__Request req = CLINIC__REQUEST__INIT;
+        req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_BOOK;
+        req.appointment_book = &race->racers[i].book;
+        ASSERT_OK(cl_client_call(race->racers[i].client, &req, on_booked, &race->racers[i]));
+    }
+}
+
+static void on_racer_state(cl_client_t *c, int status, const char *reason,
+                           const Clinic__HelloReply *hello, void *arg)
+{
+    (void)hello;
+    racer_t *r = arg;
+    if (status != 0) {
+        if (r->race->replies < RACERS && r->race->ready < RACERS)
+            CL_FAIL("racer %d: %s", r->index, reason);
+        r->race->closed++;
+        return;
+    }
+    Clinic__LoginRequest l = CLINIC__LOGIN_REQUEST__INIT;
+    l.username = "desk";
+    l.password = TEST_PASSWORD;
+    Clinic__Request req = CLINIC__REQUEST__INIT;
+    req.body_case = CLINIC__REQUEST__BODY_LOGIN;
+    req.login = &l;
+    ASSERT_OK(cl_client_call(c, &req, on_racer_login, r));
+}
+
+CL_TEST(eight_workstations_race_for_one_slot_exactly_one_wins)
+{
+    cl_harness_t h;
+    harness_start(&h, CHICAGO);
+    harness_add_user(&h, "sched", "scheduler");
+    harness_add_user(&h, "desk", "front_desk");
+    harness_add_user(&h, "drlee", "clinician");
+    add_patients(&h, RACERS);
+    cl_sync_t *sched = harness_login(&h, "sched");
+    clinic_t c;
+    setup_clinic(sched, &c);
+    char date[11];
+    date_ahead(3, date);
+
+    for (int round = 0; round < 3; round++) {
+        uv_loop_t loop;
+        ASSERT_OK(uv_loop_init(&loop));
+        cl_client_config_t cfg = harness_config(&h, 1);
+        race_t race;
+        memset(&race, 0, sizeof(race));
+        for (int i = 0; i < RACERS; i++) {
+            racer_t *r = &race.racers[i];
+            r->race = &race;
+            r->index = i;
+            /* Different patients, one provider, one room, one time. */
+            r->book = booking(&c, (uint64_t)i + 1, date, (uint32_t)(8 * 60 + round * 60));
+            r->client = cl_client_connect(&loop, &cfg, on_racer_state, r);
+            ASSERT_NOT_NULL(r->client);
+        }
+        ASSERT_OK(uv_run(&loop, UV_RUN_DEFAULT));
+        ASSERT_OK(uv_loop_close(&loop));
+        ASSERT_EQ(race.replies, RACERS);
+        ASSERT_EQ(race.ok, 1);
+        ASSERT_EQ(race.conflict, RACERS - 1);
+        ASSERT_EQ(race.other, 0);
+        ASSERT_EQ(race.closed, RACERS);
+    }
+    /* Reading the day back: one appointment per slot raced for, no double booking. */
+    const Clinic__AppointmentListReply *list = day(sched, date);
+    ASSERT_EQ(list->n_appointments, 3);
+    for (size_t i = 1; i < list->n_appointments; i++)
+        ASSERT_GE(list->appointments[i]->starts_at, list->appointments[i - 1]->ends_at);
+    cl_sync_close(sched);
+    harness_stop(&h);
+}
+
+CL_TEST(who_may_book_set_up_read_and_override)
+{
+    cl_harness_t h;
+    harness_start(&h, CHICAGO);
+    harness_add_user(&h, "sched", "scheduler");
+    harness_add_user(&h, "desk", "front_desk");
+    harness_add_user(&h, "drlee", "clinician");
+    harness_add_user(&h, "bill", "biller");
+    harness_add_user(&h, "sam", "staff");
+    harness_add_user(&h, "boss", "manager,scheduler");
+    add_patients(&h, 3);
+    cl_sync_t *sched = harness_login(&h, "sched");
+    clinic_t c;
+    setup_clinic(sched, &c);
+    char date[11];
+    date_ahead(5, date);
+    const Clinic__Response *resp;
+
+    /* Staff and billers cannot book; a clinician can read the schedule but not book. */
+    const char *no_booking[] = {"sam", "bill", "drlee"};
+    for (size_t i = 0; i < 3; i++) {
+        cl_sync_t *s = harness_login(&h, no_booking[i]);
+        Clinic__AppointmentBookRequest m = booking(&c, 1, date, 10 * 60);
+        ASSERT_EQ(book(s, &m, &resp), CL_EPERM);
+        ASSERT_STR_CONTAINS(resp->status->message, "schedule_write");
+        cl_sync_close(s);
+    }
+    cl_sync_t *doc = harness_login(&h, "drlee");
+    ASSERT_EQ(day(doc, date)->n_appointments, 0);
+    cl_sync_t *sam = harness_login(&h, "sam");
+    Clinic__AppointmentListRequest l = CLINIC__APPOINTMENT_LIST_REQUEST__INIT;
+    l.from_date = date;
+    Clinic__Request req = CLINIC__REQUEST__INIT;
+    req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_LIST;
+    req.appointment_list = &l;
+    ASSERT_EQ(harness_call(sam, &req, &resp), CL_EPERM);
+    cl_sync_close(sam);
+
+    /* The front desk books but does not set up, and may not override. */
+    cl_sync_t *desk = harness_login(&h, "desk");
+    Clinic__AppointmentBookRequest m = booking(&c, 1, date, 10 * 60);
+    ASSERT_OK(book(desk, &m, &resp));
+    Clinic__RoomAddRequest r = CLINIC__ROOM_ADD_REQUEST__INIT;
+    r.name = "Exam 9";
+    req.body_case = CLINIC__REQUEST__BODY_ROOM_ADD;
+    req.room_add = &r;
+    ASSERT_EQ(harness_call(desk, &req, &resp), CL_EPERM);
+    m = booking(&c, 2, date, 10 * 60);
+    m.override = 1;
+    ASSERT_EQ(book(desk, &m, &resp), CL_EPERM);
+    ASSERT_STR_EQ(resp->status->fields[0]->field, "override");
+
+    /* A manager who schedules may overbook, on purpose. */
+    cl_sync_t *boss = harness_login(&h, "boss");
+    ASSERT_OK(book(boss, &m, &resp));
+    ASSERT(resp->appointment_book->appointment->overbooked);
+    ASSERT_EQ(day(doc, date)->n_appointments, 2);
+
+    /* The waitlist topic is for those who book. */
+    char *topics[] = {"waitlist"};
+    Clinic__SubscribeRequest sub = CLINIC__SUBSCRIBE_REQUEST__INIT;
+    sub.topics = topics;
+    sub.n_topics = 1;
+    req.body_case = CLINIC__REQUEST__BODY_SUBSCRIBE;
+    req.subscribe = &sub;
+    ASSERT_EQ(harness_call(doc, &req, &resp), CL_EPERM);
+    ASSERT_OK(harness_call(desk, &req, &resp));
+    cl_sync_close(doc);
+    cl_sync_close(desk);
+    cl_sync_close(boss);
+    cl_sync_close(sched);
+    harness_stop(&h);
+}
+
+/* ---- the command line ------------------------------------------------------------------------ */
+
+/* Runs `clinic` as test_cli.c does; `args` NULL-terminated; stdout+stderr in `out`. */
+static int run_clinic(cl_harness_t *h, char *out, size_t outlen, const char *const *args)
+{
+    char confdir[300];
+    snprintf(confdir, sizeof(confdir), "%s/clientconf", h->dir);
+    setenv("CLINIC_CONFIG_DIR", confdir, 1);
+    setenv("CLINIC_SERVER", h->server, 1);
+    setenv("CLINIC_CA", h->ca, 1);
+    setenv("CLINIC_CERT", h->cert, 1);
+    setenv("CLINIC_KEY", h->key, 1);
+    char *argv[40] = {(char *)harness_clinic()};
+    int n = 1;
+    for (size_t i = 0; args[i] && n < 39; i++)
+        argv[n++] = (char *)args[i];
+    argv[n] = NULL;
+    return harness_run(argv, out, outlen);
+}
+
+#define clinic(h, out, ...) run_clinic((h), (out), sizeof(out), (const char *[]){__VA_ARGS__, NULL})
+
+#define CLINIC_OK(h, out, ...)                                                                     \
+    do {                                                                                           \
+        int rc_ = clinic((h), out, __VA_ARGS__);                                                   \
+        if (rc_ != 0)                                                                              \
+            CL_FAIL("clinic exited %d: %s", rc_, out);                                             \
+    } while (0)
+
+CL_TEST(schedule_from_the_command_line)
+{
+    cl_harness_t h;
+    harness_start(&h, CHICAGO);
+    harness_add_user(&h, "sched", "scheduler");
+    harness_add_user(&h, "drlee", "clinician");
+    add_patients(&h, 3);
+    char out[16384], date[11], later[11];
+    date_ahead(6, date);
+    date_ahead(20, later);
+    CLINIC_OK(&h, out, "login", "--user", "sched", "--password-file", h.password_file);
+
+    CLINIC_OK(&h, out, "provider", "add", "Dr.", "Lee", "--specialty", "Family medicine", "--user",
+              "drlee");
+    ASSERT_STR_CONTAINS(out, "added provider 1: Dr. Lee (drlee)");
+    CLINIC_OK(&h, out, "hours", "set", "sun-sat", "07:00", "19:00");
+    CLINIC_OK(&h, out, "hours", "list");
+    ASSERT_STR_CONTAINS(out, "Sun 07:00-19:00");
+    CLINIC_OK(&h, out, "provider", "hours", "Dr. Lee", "sun-sat", "08:00-12:00,13:00-17:00");
+    ASSERT_STR_CONTAINS(out, "Mon 08:00-12:00 13:00-17:00");
+    CLINIC_OK(&h, out, "provider", "hours", "1");
+    ASSERT_STR_CONTAINS(out, "Wed 08:00-12:00 13:00-17:00");
+    CLINIC_OK(&h, out, "room", "add", "Exam", "1");
+    CLINIC_OK(&h, out, "apptype", "add", "Visit", "--minutes", "30", "--color", "#22aa44");
+    CLINIC_OK(&h, out, "--json", "apptype", "list");
+    ASSERT_STR_CONTAINS(out, "\"color\":\"#22aa44\"");
+    CLINIC_OK(&h, out, "--json", "provider", "list");
+    ASSERT_STR_CONTAINS(out, "\"username\":\"drlee\"");
+
+    CLINIC_OK(&h, out, "--json", "appt", "book", "--patient", "1", "--provider", "Dr. Lee",
+              "--type", "Visit", "--date", date, "--time", "09:00", "--room", "Exam 1", "--reason",
+              "cough");
+    ASSERT_STR_CONTAINS(out, "\"id\":1,");
+    ASSERT_STR_CONTAINS(out, "\"time\":\"09:00\"");
+    ASSERT_STR_CONTAINS(out, "\"state\":\"scheduled\"");
+    /* The same slot: exit 6, the collision named; with --json the list on stdout too. */
+    ASSERT_EQ(clinic(&h, out, "appt", "book", "--patient", "2", "--provider", "1", "--type",
+                     "Visit", "--date", date, "--time", "09:15"),
+              6);
+    ASSERT_STR_CONTAINS(out, "Dr. Lee has appointment 1");
+    ASSERT_EQ(clinic(&h, out, "--json", "appt", "book", "--patient", "2", "--provider", "1",
+                     "--type", "Visit", "--date", date, "--time", "09:15", "--room", "Exam 1"),
+              6);
+    ASSERT_STR_CONTAINS(out, "\"refused\":true");
+    ASSERT_STR_CONTAINS(out, "\"kind\":\"room\"");
+    /* The override needs the overbook permission: exit 4. */
+    ASSERT_EQ(clinic(&h, out, "appt", "book", "--patient", "2", "--provider", "1", "--type",
+                     "Visit", "--date", date, "--time", "09:15", "--override"),
+              4);
+    /* A bad date names its field: exit 7. */
+    ASSERT_EQ(clinic(&h, out, "appt", "list", "--date", "2024-13-01"), 7);
+    ASSERT_STR_CONTAINS(out, "from_date");
+
+    CLINIC_OK(&h, out, "appt", "slots", "--type", "Visit", "--provider", "Dr. Lee", "--from", date,
+              "--to", date, "--limit", "2");
+    ASSERT_STR_CONTAINS(out, "08:00-08:30  Dr. Lee in Exam 1");
+    ASSERT_STR_CONTAINS(out, "08:30-09:00");
+    CLINIC_OK(&h, out, "appt", "move", "1", "--time", "10:00");
+    ASSERT_STR_CONTAINS(out, "moved appointment 1:");
+    ASSERT_STR_CONTAINS(out, "10:00-10:30 Ann Archer");
+
+    CLINIC_OK(&h, out, "waitlist", "add", "--patient", "2", "--type", "Visit", "--to", later,
+              "--note", "any morning");
+    ASSERT_STR_CONTAINS(out, "added waitlist entry 1");
+    CLINIC_OK(&h, out, "appt", "cancel", "1", "--reason", "patient called");
+    ASSERT_STR_CONTAINS(out, "cancelled appointment 1");
+    ASSERT_STR_CONTAINS(out, "offered to waitlist entry 1: Bob Baker");
+    CLINIC_OK(&h, out, "--json", "waitlist", "list");
+    ASSERT_STR_CONTAINS(out, "\"state\":\"offered\"");
+    ASSERT_STR_CONTAINS(out, "\"offered_time\":\"10:00\"");
+    CLINIC_OK(&h, out, "appt", "book", "--patient", "2", "--provider", "Dr. Lee", "--type", "Visit",
+              "--date", date, "--time", "10:00", "--waitlist", "1");
+    CLINIC_OK(&h, out, "waitlist", "list", "--patient", "2", "--all");
+    ASSERT_STR_CONTAINS(out, "[booked");
+
+    CLINIC_OK(&h, out, "block", "add", "--provider", "Dr. Lee", "--date", date, "--start", "11:00",
+              "--end", "12:00", "--reason", "staff meeting");
+    ASSERT_STR_CONTAINS(out, "added block 1");
+    ASSERT_EQ(clinic(&h, out, "appt", "book", "--patient", "3", "--provider", "Dr. Lee", "--type",
+                     "Visit", "--date", date, "--time", "11:15"),
+              6);
+    ASSERT_STR_CONTAINS(out, "is blocked 11:00-12:00: staff meeting");
+    CLINIC_OK(&h, out, "block", "cancel", "1");
+    CLINIC_OK(&h, out, "appt", "series", "--patient", "3", "--provider", "Dr. Lee", "--type",
+              "Visit", "--date", date, "--time", "11:15", "--rule", "weekly:1", "--count", "3");
+    ASSERT_STR_CONTAINS(out, "series 1: 3 booked, 0 skipped");
+
+    CLINIC_OK(&h, out, "appt", "list", "--date", date, "--all");
+    ASSERT_STR_CONTAINS(out, "Ann Archer");
+    ASSERT_STR_CONTAINS(out, "[cancelled]");
+    ASSERT_STR_CONTAINS(out, "Cat Cole");
+    CLINIC_OK(&h, out, "--json", "appt", "list", "--patient", "3");
+    ASSERT_STR_CONTAINS(out, "\"series_id\":1");
+    CLINIC_OK(&h, out, "appt", "show", "2");
+    ASSERT_STR_CONTAINS(out, "Patient:  Bob Baker");
+    CLINIC_OK(&h, out, "holiday", "add", later, "Founders", "Day");
+    CLINIC_OK(&h, out, "holiday", "list");
+    ASSERT_STR_CONTAINS(out, "Founders Day");
+    harness_stop(&h);
+}
+
+CL_TEST_MAIN(CL_TEST_ENTRY(setup_book_and_a_subscriber_sees_it_live),
+             CL_TEST_ENTRY(eight_workstations_race_for_one_slot_exactly_one_wins),
+             CL_TEST_ENTRY(who_may_book_set_up_read_and_override),
+             CL_TEST_ENTRY(schedule_from_the_command_line))
