@@ -320,6 +320,27 @@ CL_TEST(silent_tls_handshake_times_out)
     harness_stop(&h);
 }
 
+CL_TEST(connection_without_a_login_is_closed_when_idle)
+{
+    cl_harness_t h;
+    harness_start(&h, "connection_idle_s = 1\n");
+    cl_sync_t *admin = harness_login(&h, "admin");
+    harness_raw_t r;
+    char err[256];
+    ASSERT_OK(harness_raw_open(&h, &r, 1, err, sizeof(err)));
+    hello_raw(&r);
+    double t0 = harness_ms();
+    ASSERT(harness_raw_closed_within(&r, 5000));
+    ASSERT_GE(harness_ms() - t0, 500);
+    harness_raw_close(&r);
+    ASSERT(harness_wait_log(&h, "idle without a login", 2000));
+    /* A logged-in connection is not closed for that: its session's idle logoff applies. */
+    usleep(1500 * 1000);
+    assert_bystander_ok(admin);
+    cl_sync_close(admin);
+    harness_stop(&h);
+}
+
 CL_TEST(client_that_never_reads_is_closed_and_others_unharmed)
 {
     cl_harness_t h;
@@ -466,6 +487,7 @@ CL_TEST_MAIN(CL_TEST_ENTRY(hello_login_ping_whoami), CL_TEST_ENTRY(request_befor
              CL_TEST_ENTRY(field_too_long_names_the_field),
              CL_TEST_ENTRY(half_frame_then_silence_is_closed),
              CL_TEST_ENTRY(silent_tls_handshake_times_out),
+             CL_TEST_ENTRY(connection_without_a_login_is_closed_when_idle),
              CL_TEST_ENTRY(client_that_never_reads_is_closed_and_others_unharmed),
              CL_TEST_ENTRY(max_connections_answers_resource_exhausted),
              CL_TEST_ENTRY(backpressure_answers_every_pipelined_request))
