@@ -59,6 +59,8 @@ add_user billie biller "Billie Chen"
 add_user drlee clinician "Dr. Dana Lee"
 add_user nurse clinician "Nora Nurse"
 add_user stacy staff "Stacy Brooks"
+# Only scripts/demo.sh's seeding logs in as this one (build/bin/clinic-seed needs all three roles).
+add_user demo-seed scheduler,front_desk,clinician "Demo seeding"
 
 # This machine as a workstation (names: letters, digits, '.', '_', '-'; at most 64).
 WS=$(hostname | tr -c 'A-Za-z0-9._\n-' '-' | cut -c1-64)
@@ -91,15 +93,59 @@ if [ -f "$CONF" ] && [ "$(cat "$CONF")" != "$NEW_CONF" ] && [ ! -f "$CONF.bak" ]
 fi
 (umask 077 && printf '%s\n' "$NEW_CONF" >"$CONF")
 
+# --- the demo practice: rooms, providers, 500 patients, today's schedule -----------------------
+# Seeded once over the wire (every validation and audit applies) by clinicd run in the background
+# on a free loopback port, then stopped; clinic-seed itself does nothing on a clinic with providers.
+SEEDED="$DEMO/seeded"
+if [ ! -f "$SEEDED" ]; then
+    SEED_LOG="$DEMO/seed-serve.log"
+    "$CLINICD" serve --data "$DATA" --listen 127.0.0.1:0 >"$SEED_LOG" 2>&1 &
+    SEED_PID=$!
+    trap 'kill -TERM "$SEED_PID" 2>/dev/null; wait "$SEED_PID" 2>/dev/null; exit 130' INT TERM
+    seed_addr=""
+    tries=0
+    while [ -z "$seed_addr" ] && [ "$tries" -lt 300 ] && kill -0 "$SEED_PID" 2>/dev/null; do
+        sleep 0.1
+        tries=$((tries + 1))
+        seed_addr=$(sed -n 's/.*listening on \(127\.0\.0\.1:[0-9][0-9]*\).*/\1/p' "$SEED_LOG" |
+            head -n 1)
+    done
+    seed_rc=1
+    if [ -n "$seed_addr" ]; then
+        seed_rc=0
+        "$ROOT/build/bin/clinic-seed" --server "$seed_addr" --ca "$WS_DIR/ca.crt" \
+            --cert "$WS_DIR/$WS.crt" --key "$WS_DIR/$WS.key" --user demo-seed \
+            --password-file "$PASSWORD_FILE" || seed_rc=$?
+    else
+        echo "demo: clinicd did not start for seeding; its output:" >&2
+        cat "$SEED_LOG" >&2
+    fi
+    kill -TERM "$SEED_PID" 2>/dev/null || true
+    serve_rc=0
+    wait "$SEED_PID" || serve_rc=$?
+    trap - INT TERM
+    if [ "$seed_rc" -ne 0 ] || [ "$serve_rc" -ne 0 ]; then
+        echo "demo: seeding the demo clinic failed (clinic-seed $seed_rc, clinicd $serve_rc);" \
+            "clinicd's output is in $SEED_LOG" >&2
+        exit 1
+    fi
+    rm -f "$SEED_LOG"
+    : >"$SEEDED"
+fi
+
 cat <<EOF
 
 Demo clinic ready: $DATA
 Users: admin, morgan (manager), frontdesk, sam (scheduler), billie (biller), drlee and nurse
-(clinicians), stacy (staff); every password is in demo/password.
+(clinicians), stacy (staff), demo-seed (only for the seeding); every password is in
+demo/password.
+Seeded practice: 3 providers, 5 rooms, 500 patients and today's schedule.
 Client configuration: $CONF.
 clinicd now runs in the foreground; stop it with Ctrl-C. In a second terminal, type:
 
   build/bin/clinic login --user frontdesk --password-file demo/password
+  build/bin/clinic board                  # today's patient flow (as frontdesk or drlee)
+  build/bin/clinic patient find smi
 
 EOF
 exec "$CLINICD" serve --data "$DATA"
