@@ -492,6 +492,18 @@ static int audit(cl_db_t *db, int64_t now, const char *action, const char *entit
     return cl_audit_append(db, now, &who, action, entity, (uint64_t)id);
 }
 
+static int set_meta(cl_db_t *db, const char *key, const char *value);
+
+/* Names the change feed afresh (meta feed_id): at init, and after a restore. */
+static int set_new_feed_id(cl_db_t *db)
+{
+    uint8_t raw[8];
+    char hex[17];
+    cl_random(raw, sizeof(raw));
+    cl_hex(raw, sizeof(raw), hex);
+    return set_meta(db, "feed_id", hex);
+}
+
 static int set_meta(cl_db_t *db, const char *key, const char *value)
 {
     sqlite3_stmt *st = stmt(db, SQL_META_SET);
@@ -691,6 +703,8 @@ static int cmd_init(const args_t *a)
         rc = set_meta(db, "clinic_name", cfg.clinic_name);
     if (rc == 0)
         rc = set_meta(db, "created_at", created);
+    if (rc == 0)
+        rc = set_new_feed_id(db);
     if (rc == 0)
         rc = insert_user(db, now, "admin", "Administrator", CL_ROLE_admin, hash, &admin_id);
     if ((rc = end_tx(db, rc)) != 0) {
@@ -1555,6 +1569,9 @@ static int record_restore(const char *live)
     int rc = cl_db_open(live, CL_DB_NO_MIGRATE, &db);
     if (rc == 0 && (rc = begin(db)) == 0) {
         rc = audit(db, cl_now(), "database.restore", "database", 0);
+        /* A new feed: a client's remembered seq belongs to the old one and must resync. */
+        if (rc == 0)
+            rc = set_new_feed_id(db);
         rc = end_tx(db, rc);
     }
     cl_db_close(db);

@@ -20,6 +20,7 @@ typedef struct {
     size_t n_topics;
     uint64_t last;  /* the seq of the last event printed, or the position to go on from */
     int positioned; /* `last` is a real position (after a subscription, or --since) */
+    char feed_id[64]; /* the feed `last` belongs to */
     uint64_t count; /* --count: stop after this many events; 0: never */
     uint64_t printed;
     uint64_t deadline_ns; /* --timeout as a cl_mono_ns instant; 0: none */
@@ -132,6 +133,7 @@ static run_end_t run_connection(watch_t *w, int first, int *rc)
     sub.n_topics = w->n_topics;
     sub.since_seq = w->last;
     sub.replay = w->positioned;
+    sub.feed_id = w->feed_id;
     Clinic__Request req;
     cli_request_init(&req, CLINIC__REQUEST__BODY_SUBSCRIBE);
     req.subscribe = &sub;
@@ -144,6 +146,8 @@ static run_end_t run_connection(watch_t *w, int first, int *rc)
     w->subscribed = 1;
     if (r->resync) {
         print_resync(w, r->current_seq);
+        /* Another feed (a restored database) numbers from its own start: go on from there. */
+        w->last = r->current_seq;
     } else {
         for (size_t i = 0; i < r->n_missed && !done; i++) {
             if ((*rc = emit(w, r->missed[i], &done)) != 0)
@@ -157,6 +161,7 @@ static run_end_t run_connection(watch_t *w, int first, int *rc)
     if (r->current_seq > w->last)
         w->last = r->current_seq;
     w->positioned = 1;
+    snprintf(w->feed_id, sizeof(w->feed_id), "%s", r->feed_id);
     int out_errno = cli_flush();
     if (out_errno != 0) {
         *rc = out_errno == EPIPE

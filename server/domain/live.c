@@ -4,13 +4,14 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "domain_int.h"
 #include "handlers.h"
 #include "status.h"
 #include "topics.h"
 
-enum { Q_NEWEST_SEQ, Q_OLDEST_SEQ, Q_REPLAY, Q__COUNT };
+enum { Q_NEWEST_SEQ, Q_OLDEST_SEQ, Q_REPLAY, Q_FEED_ID, Q__COUNT };
 
 /* The feed's primary key serves every query here; a replay reads forward from since_seq. A
  * replayed change goes to whom the loop's fan-out would have pushed it: scope_user 0 is
@@ -18,6 +19,8 @@ enum { Q_NEWEST_SEQ, Q_OLDEST_SEQ, Q_REPLAY, Q__COUNT };
 static const char *const SQL[Q__COUNT] = {
     [Q_NEWEST_SEQ] = "SELECT COALESCE(MAX(seq), 0) FROM changes",
     [Q_OLDEST_SEQ] = "SELECT COALESCE(MIN(seq), 0) FROM changes",
+    /* Written by `clinicd init` and anew by `clinicd restore`. */
+    [Q_FEED_ID] = "SELECT value FROM meta WHERE key = 'feed_id'",
     [Q_REPLAY] = "SELECT seq, entity, entity_id, op, time FROM changes WHERE topic = ?1 "
                  "AND seq > ?2 AND (scope_user = 0 OR scope_user = ?4) ORDER BY seq LIMIT ?3",
 };
@@ -138,6 +141,19 @@ int cl_handle_subscribe(cl_tx_t *tx, cl_job_t *job)
     clinic__subscribe_reply__init(reply);
     if ((rc = scalar(tx, Q_NEWEST_SEQ, &reply->current_seq)) < 0)
         return rc;
+    sqlite3_stmt *st = cl_db_stmt(tx->db, SQL[Q_FEED_ID]);
+    if ((rc = cl_db_step(tx->db, st)) < 0)
+        return rc;
+    reply->feed_id = cl_arena_strdup(&job->arena, rc == 1 ? cl_db_text(st, 0) : "");
+    sqlite3_reset(st);
+    if (req->feed_id[0] && strcmp(req->feed_id, reply->feed_id) != 0) {
+        /* The client's position is in another feed (a restore replaced the database): its
+         * since_seq means nothing here, whatever its number. */
+        reply->resync = 1;
+        job->resp.result_case = CLINIC__RESPONSE__RESULT_SUBSCRIBE;
+        job->resp.subscribe = reply;
+        return 0;
+    }
     if (req->since_seq > reply->current_seq) {
         snprintf(msg, sizeof(msg), "since_seq %" PRIu64 " is newer than the newest change %" PRIu64,
                  req->since_seq, reply->current_seq);
