@@ -248,6 +248,23 @@ void harness_stop(cl_harness_t *h)
     }
 }
 
+int harness_run_clinic(cl_harness_t *h, char *out, size_t outlen, const char *const *args)
+{
+    char confdir[300];
+    snprintf(confdir, sizeof(confdir), "%s/clientconf", h->dir);
+    setenv("CLINIC_CONFIG_DIR", confdir, 1);
+    setenv("CLINIC_SERVER", h->server, 1);
+    setenv("CLINIC_CA", h->ca, 1);
+    setenv("CLINIC_CERT", h->cert, 1);
+    setenv("CLINIC_KEY", h->key, 1);
+    char *argv[32] = {(char *)harness_clinic()};
+    int n = 1;
+    for (size_t i = 0; args[i] && n < 31; i++)
+        argv[n++] = (char *)args[i];
+    argv[n] = NULL;
+    return harness_run(argv, out, outlen);
+}
+
 void harness_add_user(cl_harness_t *h, const char *username, const char *roles)
 {
     char *argv[] = {(char *)harness_clinicd(), "user", "add", (char *)username, "--data",

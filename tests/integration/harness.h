@@ -52,6 +52,11 @@ int harness_run(char *const argv[], char *out, size_t outlen);
 const char *harness_clinicd(void);
 const char *harness_clinic(void);
 
+/* Runs the `clinic` command line as workstation ws1 (settings in its environment, its own
+ * configuration directory DIR/clientconf for the session file); `args` is NULL-terminated.
+ * Returns the exit status, with stdout and stderr in `out`. */
+int harness_run_clinic(cl_harness_t *h, char *out, size_t outlen, const char *const *args);
+
 /* Adds a user with `roles` (comma-separated) and TEST_PASSWORD, through `clinicd user add`. */
 void harness_add_user(cl_harness_t *h, const char *username, const char *roles);
 

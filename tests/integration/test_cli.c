@@ -9,26 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Runs `clinic` with the harness's workstation settings in its environment and its own config
- * directory; `args` is NULL-terminated. Returns the exit status, stdout+stderr in `out`. */
-static int run_clinic(cl_harness_t *h, char *out, size_t outlen, const char *const *args)
-{
-    char confdir[300];
-    snprintf(confdir, sizeof(confdir), "%s/clientconf", h->dir);
-    setenv("CLINIC_CONFIG_DIR", confdir, 1);
-    setenv("CLINIC_SERVER", h->server, 1);
-    setenv("CLINIC_CA", h->ca, 1);
-    setenv("CLINIC_CERT", h->cert, 1);
-    setenv("CLINIC_KEY", h->key, 1);
-    char *argv[16] = {(char *)harness_clinic()};
-    int n = 1;
-    for (size_t i = 0; args[i] && n < 15; i++)
-        argv[n++] = (char *)args[i];
-    argv[n] = NULL;
-    return harness_run(argv, out, outlen);
-}
-
-#define clinic(h, out, outlen, ...) run_clinic((h), (out), (outlen), (const char *[]){__VA_ARGS__, NULL})
+#define clinic(h, out, outlen, ...) harness_run_clinic((h), (out), (outlen), (const char *[]){__VA_ARGS__, NULL})
 
 CL_TEST(login_whoami_and_session_file)
 {

@@ -316,26 +316,7 @@ CL_TEST(subscriber_sees_patient_changes_live)
     harness_stop(&h);
 }
 
-/* Runs `clinic` with the harness's workstation settings and its own config directory; `args`
- * is NULL-terminated. Returns the exit status, stdout and stderr in `out`. */
-static int run_clinic(cl_harness_t *h, char *out, size_t outlen, const char *const *args)
-{
-    char confdir[300];
-    snprintf(confdir, sizeof(confdir), "%s/clientconf", h->dir);
-    setenv("CLINIC_CONFIG_DIR", confdir, 1);
-    setenv("CLINIC_SERVER", h->server, 1);
-    setenv("CLINIC_CA", h->ca, 1);
-    setenv("CLINIC_CERT", h->cert, 1);
-    setenv("CLINIC_KEY", h->key, 1);
-    char *argv[64] = {(char *)harness_clinic()};
-    int n = 1;
-    for (size_t i = 0; args[i] && n < 63; i++)
-        argv[n++] = (char *)args[i];
-    argv[n] = NULL;
-    return harness_run(argv, out, outlen);
-}
-
-#define clinic(h, out, ...) run_clinic((h), (out), sizeof(out), (const char *[]){__VA_ARGS__, NULL})
+#define clinic(h, out, ...) harness_run_clinic((h), (out), sizeof(out), (const char *[]){__VA_ARGS__, NULL})
 
 static void clinic_ok(int rc, const char *out, const char *what)
 {

@@ -408,25 +408,7 @@ CL_TEST(who_may_book_set_up_read_and_override)
 
 /* ---- the command line ------------------------------------------------------------------------ */
 
-/* Runs `clinic` as test_cli.c does; `args` NULL-terminated; stdout+stderr in `out`. */
-static int run_clinic(cl_harness_t *h, char *out, size_t outlen, const char *const *args)
-{
-    char confdir[300];
-    snprintf(confdir, sizeof(confdir), "%s/clientconf", h->dir);
-    setenv("CLINIC_CONFIG_DIR", confdir, 1);
-    setenv("CLINIC_SERVER", h->server, 1);
-    setenv("CLINIC_CA", h->ca, 1);
-    setenv("CLINIC_CERT", h->cert, 1);
-    setenv("CLINIC_KEY", h->key, 1);
-    char *argv[40] = {(char *)harness_clinic()};
-    int n = 1;
-    for (size_t i = 0; args[i] && n < 39; i++)
-        argv[n++] = (char *)args[i];
-    argv[n] = NULL;
-    return harness_run(argv, out, outlen);
-}
-
-#define clinic(h, out, ...) run_clinic((h), (out), sizeof(out), (const char *[]){__VA_ARGS__, NULL})
+#define clinic(h, out, ...) harness_run_clinic((h), (out), sizeof(out), (const char *[]){__VA_ARGS__, NULL})
 
 #define CLINIC_OK(h, out, ...)                                                                     \
     do {                                                                                           \
