@@ -6,15 +6,19 @@
 # ratios and targets, and stops everything it started.
 #
 # usage: scripts/bench.sh [--rounds N] [--seconds S] [--out DIR] [--only "NAME ..."] [--no-anchors]
+#                        [--generate PATIENTS [--appointments N]]
 #   --rounds N    rounds of workloads, each preceded by the anchors, plus the anchors once more at
 #                 the end (default 3)
 #   --seconds S   each workload's run time (default 10)
 #   --out DIR     keep results.jsonl, anchors.txt, summary.txt and clinicd.log in DIR
 #   --only LIST   run only these runs (names below), e.g. --only "ping msg-send"
 #   --no-anchors  skip the anchors (quick checks; the summary then has no ratios)
+#   --generate P  before serving, fill the fresh clinic with P patients (and --appointments N
+#                 appointments) with `clinic-bench --generate` (issue 4's search on 1,000,000)
 # Runs (name workload connections): ping ping 50, whoami whoami 50, msg-send msg-send 50,
 #   msg-send-1/-10/-200 (the group-commit batch at other loads), connect connect 50,
-#   idle idle 5000, fanout fanout 1000.
+#   idle idle 5000, fanout fanout 1000; front desk (issue 4): book book 50, search search 50,
+#   board board 50, board-1 board 1, frontdesk frontdesk 100.
 # Environment: BUILD_DIR (default build-bench in the repository); ANCHORS (default
 # ../shared/bench/anchors.sh beside the repository).
 set -euo pipefail
@@ -29,7 +33,10 @@ ONLY=""
 WITH_ANCHORS=1
 RUNS="ping:ping:50 whoami:whoami:50 msg-send:msg-send:50 msg-send-1:msg-send:1
 msg-send-10:msg-send:10 msg-send-200:msg-send:200 connect:connect:50 idle:idle:5000
-fanout:fanout:1000"
+fanout:fanout:1000 book:book:50 search:search:50 board:board:50 board-1:board:1
+frontdesk:frontdesk:100"
+GENERATE=0
+APPOINTMENTS=0
 
 die() { echo "bench.sh: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
@@ -39,11 +46,13 @@ while [ $# -gt 0 ]; do
     --out) OUT=$2; shift 2 ;;
     --only) ONLY=$2; shift 2 ;;
     --no-anchors) WITH_ANCHORS=0; shift ;;
-    -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --generate) GENERATE=$2; shift 2 ;;
+    --appointments) APPOINTMENTS=$2; shift 2 ;;
+    -h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
     esac
 done
-case "$ROUNDS$SECONDS_PER" in *[!0-9]*) die "--rounds and --seconds take whole numbers" ;; esac
+case "$ROUNDS$SECONDS_PER$GENERATE$APPOINTMENTS" in *[!0-9]*) die "--rounds and --seconds take whole numbers" ;; esac
 if [ "$ROUNDS" -lt 1 ] || [ "$SECONDS_PER" -lt 1 ]; then
     die "--rounds and --seconds must be at least 1"
 fi
@@ -65,7 +74,8 @@ cleanup() {
     fi
     if [ -n "$OUT" ] && [ -d "$T" ]; then
         mkdir -p "$OUT"
-        cp "$T"/results.jsonl "$T"/anchors.txt "$T"/summary.txt "$T"/clinicd.log "$OUT"/ 2>/dev/null || true
+        cp "$T"/results.jsonl "$T"/anchors.txt "$T"/summary.txt "$T"/clinicd.log \
+            "$T"/generate.json "$OUT"/ 2>/dev/null || true
     fi
     rm -rf "$T"
 }
@@ -82,8 +92,10 @@ PW="$T/password"
     --listen "127.0.0.1:$PORT" >/dev/null 2>>"$T/setup.log" || die "init failed: $(tail -3 "$T/setup.log")"
 "$CLINICD" workstation add bench --data "$DATA" --out "$T/ws" >/dev/null 2>>"$T/setup.log"
 # The bench's own user: an admin (ServerStatus needs it) whose name is not a role, so that
-# msg-send to it is a note to self.
-"$CLINICD" user add bench --data "$DATA" --roles admin --full-name "clinic-bench" \
+# msg-send to it is a note to self; the front-desk workloads set up the schedule (scheduler),
+# register and book (front_desk), room and take vitals (clinician) and read the board.
+"$CLINICD" user add bench --data "$DATA" --roles admin,scheduler,front_desk,clinician,manager \
+    --full-name "clinic-bench" \
     --password-file "$PW" >/dev/null 2>>"$T/setup.log"
 # idle holds 5,000 connections (the default limit is 10,000); every clinic-bench run logs in once
 # with the password from 127.0.0.1, more often than a person would.
@@ -91,6 +103,12 @@ cat >>"$DATA/clinicd.conf" <<EOF
 max_connections = 12000
 login_attempts_per_minute = 600
 EOF
+
+if [ "$GENERATE" -gt 0 ]; then
+    echo "generating $GENERATE patients and $APPOINTMENTS appointments into the fresh clinic"
+    "$BENCH" --generate "$DATA" --patients "$GENERATE" --appointments "$APPOINTMENTS" \
+        | tee "$T/generate.json" || die "the generator failed"
+fi
 
 start_server() {
     "$CLINICD" serve --data "$DATA" 2>>"$T/clinicd.log" &
@@ -200,18 +218,27 @@ for name, rs in runs.items():
         extra = "deliveries %.0f missed %.0f" % (m(name, "deliveries") or 0, m(name, "missed") or 0)
     elif name == "connect":
         extra = "login %.0f ms (scrypt_log2_n %s)" % (m(name, "login_ms") or 0, sys.argv[3])
+    elif name == "book":
+        extra = "booked %.1f/s, conflicts %.0f, double bookings %.0f" % (
+            m(name, "booked_rps") or 0, m(name, "conflicts") or 0, m(name, "double_bookings") or 0)
+    elif name == "search":
+        extra = "hits %.1f/search" % (m(name, "hits_mean") or 0)
+    elif name == "frontdesk":
+        extra = "worst op p99 %.3f ms" % max(o["p99_ms"] for o in rs[0]["ops"].values())
+    elif name.startswith("board"):
+        extra = "%.0f appointments" % (m(name, "board_appointments") or 0)
     print("  %-13s %5d %10.1f %8.3f %8.3f %8.3f %6.0f %9.2f %9.2f  %s" % (
         name, rs[0]["connections"], m(name, "rps"), m(name, "p50_ms"), m(name, "p99_ms"),
         m(name, "p999_ms"), m(name, "errors"), m(name, "server_cpu_s") or 0,
         m(name, "mean_batch") or 0, extra))
-def ratio(name, anchor):
+def ratio(name, anchor, key="rps"):
     """The median over rounds of (the run's rate / the mean of the anchor runs just before and
     just after it), so that each run is compared with the machine as it was at that time."""
     rs = []
     for r in runs.get(name, []):
         around = [by_round[k] for k in ((anchor, r["round"]), (anchor, r["round"] + 1)) if k in by_round]
         if around:
-            rs.append(r["rps"] / (sum(around) / len(around)))
+            rs.append(r[key] / (sum(around) / len(around)))
     return med(rs)
 def show(label, ok, text):
     print("  %-4s %-9s %s" % ("PASS" if ok else "MISS", label, text))
@@ -238,6 +265,29 @@ if "fanout" in runs:
     show("fanout", m("fanout", "subscribers") >= 1000 and m("fanout", "missed") == 0 and m("fanout", "p99_ms") < 20,
          "%.0f subscribers, %.0f missed, p99 %.3f ms (1000, 0, < 20)" % (
              m("fanout", "subscribers"), m("fanout", "missed"), m("fanout", "p99_ms")))
+if "book" in runs:
+    # Only the bookings made count against PostgreSQL's INSERTs; a CONFLICT writes nothing.
+    r = ratio("book", "pg_insert", "booked_rps")
+    show("book", r is not None and r >= 1.5 and m("book", "p99_ms") < 10 and m("book", "double_bookings") == 0,
+         "%s x PostgreSQL INSERT in bookings made (>= 1.5), p99 %.3f ms (< 10), %.0f double bookings (0)" % (
+             "%.2f" % r if r else "n/a", m("book", "p99_ms"), m("book", "double_bookings")))
+if "search" in runs:
+    show("search", m("search", "rps") >= 10000 and m("search", "p99_ms") < 5,
+         "%.0f searches/s (>= 10000), p99 %.3f ms (< 5); %s" % (
+             m("search", "rps"), m("search", "p99_ms"),
+             "%.0f patients registered by the setup" % m("search", "registered_patients")
+             if m("search", "registered_patients") else "a generated clinic"))
+for name in ("board", "board-1"):
+    if name in runs:
+        show(name, m(name, "p99_ms") < 2, "%.0f appointments, p99 %.3f ms (< 2) at %d connections" % (
+            m(name, "board_appointments") or 0, m(name, "p99_ms"), runs[name][0]["connections"]))
+if "frontdesk" in runs:
+    r0 = runs["frontdesk"][0]
+    worst = max(r0["ops"].items(), key=lambda kv: kv[1]["p99_ms"])
+    show("frontdesk", worst[1]["p99_ms"] < 10,
+         "%d workstations, every operation's p99 < 10 ms: %s (worst %s %.3f ms)" % (
+             r0["connections"], ", ".join("%s %.1f" % (k, v["p99_ms"]) for k, v in r0["ops"].items()),
+             worst[0], worst[1]["p99_ms"]))
 batch = [(rs[0]["connections"], m(n, "mean_batch"), m(n, "rps")) for n, rs in runs.items()
          if n.startswith("msg-send")]
 if batch:

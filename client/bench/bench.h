@@ -40,6 +40,10 @@ typedef enum {
     BENCH_CONNECT,
     BENCH_IDLE,
     BENCH_FANOUT,
+    BENCH_BOOK,      /* front desk (issue 4): durable bookings aimed at overlapping slots */
+    BENCH_SEARCH,    /* patient search as the clerk types */
+    BENCH_BOARD,     /* the day's board of about 300 appointments */
+    BENCH_FRONTDESK, /* a workstation's mix: search, book, board, check-in, room, vitals */
 } bench_workload_t;
 
 /* What ServerStatusReply says, reduced to what the report needs. */
@@ -132,6 +136,12 @@ struct bench_s {
     bench_lat_t send_lat;
     Clinic__MessageSendRequest send;
     Clinic__Request send_req;
+
+    /* front desk (frontdesk.c) */
+    uint64_t booked, conflicts, double_bookings, listed, hits;
+    int verified;             /* book: the schedule was read back */
+    size_t board_size;        /* board: appointments on the board read */
+    uint64_t search_patients; /* search: patients registered by the setup (0: a generated clinic) */
 };
 
 /* --- conns.c ------------------------------------------------------------------------------- */
@@ -176,5 +186,34 @@ void bench_run_closed_loop(bench_t *b);
 void bench_run_connect(bench_t *b);
 void bench_run_idle(bench_t *b);
 void bench_run_fanout(bench_t *b);
+/* The run's clock for closed-loop workloads of other files: start it, then wait for the end and
+ * for the replies still in flight. */
+void bench_start_clock(bench_t *b);
+void bench_wait_for_end(bench_t *b);
+
+/* --- frontdesk.c --------------------------------------------------------------------------- */
+
+/* Sets up what b->workload (book, search, board) needs through ordinary requests on the control
+ * connection. Returns 0 or a negative status (printed). */
+int bench_fd_setup(bench_t *b);
+/* Runs book or search (one request in flight per connection); board runs the closed loop. */
+void bench_run_fd(bench_t *b);
+/* book: reads the schedule back and counts overlapping active appointments. */
+void bench_fd_verify(bench_t *b);
+/* frontdesk: each operation's count and percentiles (JSON: the "ops" member). */
+void bench_fd_report(bench_t *b);
+
+/* --- names.c: the names the setup, the search queries and the generator share -------------- */
+
+extern const char *const bench_first_names[];
+extern const size_t bench_n_first_names;
+extern const char *const bench_last_names[];
+extern const size_t bench_n_last_names;
+
+/* --- generate.c ---------------------------------------------------------------------------- */
+
+/* clinic-bench --generate DIR --patients N [--appointments M]: fills a stopped clinic's
+ * database directly. Returns the process's exit code. */
+int bench_generate(int argc, char **argv);
 
 #endif

@@ -18,8 +18,10 @@ static const struct {
     const char *name;
     bench_workload_t workload;
 } workloads[] = {
-    {"ping", BENCH_PING},       {"whoami", BENCH_WHOAMI}, {"msg-send", BENCH_MSG_SEND},
-    {"connect", BENCH_CONNECT}, {"idle", BENCH_IDLE},     {"fanout", BENCH_FANOUT},
+    {"ping", BENCH_PING},           {"whoami", BENCH_WHOAMI}, {"msg-send", BENCH_MSG_SEND},
+    {"connect", BENCH_CONNECT},     {"idle", BENCH_IDLE},     {"fanout", BENCH_FANOUT},
+    {"book", BENCH_BOOK},           {"search", BENCH_SEARCH}, {"board", BENCH_BOARD},
+    {"frontdesk", BENCH_FRONTDESK},
 };
 
 static void usage(FILE *f)
@@ -28,10 +30,13 @@ static void usage(FILE *f)
             "usage: clinic-bench --server HOST:PORT --ca F --cert F --key F --user U\n"
             "                    --password-file F --workload NAME --connections N --seconds S\n"
             "                    [--json] [--rate MSGS_PER_S] [--server-conf CLINICD_CONF]\n"
-            "workloads: ping, whoami, msg-send, connect, idle, fanout\n"
+            "       clinic-bench --generate DIR --patients N [--appointments M]\n"
+            "workloads: ping, whoami, msg-send, connect, idle, fanout, book, search, board,\n"
+            "           frontdesk\n"
             "The server must be on this machine (a loopback address). --rate paces fanout's\n"
             "sender (default %d/s); --server-conf names the server's clinicd.conf, to report its\n"
-            "scrypt setting.\n",
+            "scrypt setting. --generate fills the database of a stopped clinic (made by\n"
+            "clinicd init) with N patients and M appointments, directly, for search.\n",
             DEFAULT_RATE);
 }
 
@@ -342,6 +347,20 @@ static void report(bench_t *b, const bench_status_t *before, const bench_status_
                    (unsigned long long)missed, (unsigned long long)b->duplicates,
                    (unsigned long long)b->skipped, ms(bench_lat_pct(&b->send_lat, 500)),
                    ms(bench_lat_pct(&b->send_lat, 990)));
+        if (b->workload == BENCH_BOOK)
+            printf(",\"booked\":%llu,\"conflicts\":%llu,\"booked_rps\":%.1f,"
+                   "\"double_bookings\":%lld,\"booked_listed\":%llu",
+                   (unsigned long long)b->booked, (unsigned long long)b->conflicts,
+                   elapsed > 0 ? (double)b->booked / elapsed : 0,
+                   b->verified ? (long long)b->double_bookings : -1LL,
+                   (unsigned long long)b->listed);
+        if (b->workload == BENCH_SEARCH)
+            printf(",\"hits_mean\":%.2f,\"registered_patients\":%llu",
+                   b->requests ? (double)b->hits / (double)b->requests : 0,
+                   (unsigned long long)b->search_patients);
+        if (b->workload == BENCH_BOARD)
+            printf(",\"board_appointments\":%zu", b->board_size);
+        bench_fd_report(b);
         if (b->first_error[0]) {
             printf(",\"first_error\":");
             json_string(b->first_error);
@@ -383,6 +402,18 @@ static void report(bench_t *b, const bench_status_t *before, const bench_status_
                    (long long)(rss_delta / (int64_t)b->set_up),
                    (double)rss_delta / (double)b->set_up / 1024);
     }
+    if (b->workload == BENCH_BOOK)
+        printf("  booked %llu (%.1f/s), conflicts %llu; read back: %llu active, double bookings "
+               "%lld\n",
+               (unsigned long long)b->booked, elapsed > 0 ? (double)b->booked / elapsed : 0,
+               (unsigned long long)b->conflicts, (unsigned long long)b->listed,
+               b->verified ? (long long)b->double_bookings : -1LL);
+    if (b->workload == BENCH_SEARCH)
+        printf("  hits per search: %.2f\n",
+               b->requests ? (double)b->hits / (double)b->requests : 0);
+    if (b->workload == BENCH_BOARD)
+        printf("  board of %zu appointments\n", b->board_size);
+    bench_fd_report(b);
     printf("  client: %.2f s CPU\n", client_cpu);
     if (b->first_error[0])
         printf("  first error: %s\n", b->first_error);
@@ -448,6 +479,16 @@ static int run(bench_t *b)
         cpu0 = cpu_seconds();
         bench_run_fanout(b);
         break;
+    case BENCH_BOOK:
+    case BENCH_SEARCH:
+    case BENCH_BOARD:
+    case BENCH_FRONTDESK:
+        if ((rc = bench_fd_setup(b)) != 0 || (rc = bench_open_all(b)) != 0)
+            break;
+        bench_status(b, &before);
+        cpu0 = cpu_seconds();
+        bench_run_fd(b);
+        break;
     }
     if (rc != 0) {
         fprintf(stderr, "clinic-bench: %s: no connection could be set up: %s\n", b->workload_name,
@@ -456,6 +497,7 @@ static int run(bench_t *b)
     }
     double client_cpu = cpu_seconds() - cpu0;
     bench_status(b, &after);
+    bench_fd_verify(b);
     report(b, &before, &after, client_cpu);
     return 0;
 }
@@ -465,6 +507,8 @@ int main(int argc, char **argv)
     static bench_t bench;
     bench_t *b = &bench;
     cl_log_set_name("clinic-bench");
+    if (argc > 1 && strcmp(argv[1], "--generate") == 0)
+        return bench_generate(argc, argv);
     if (parse_args(b, argc, argv) != 0) {
         usage(stderr);
         return 2;

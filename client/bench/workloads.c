@@ -29,7 +29,7 @@ static int stopped_and_drained(bench_t *b)
 }
 
 /* Starts the clock: `seconds` from now the run stops issuing requests. */
-static void start_clock(bench_t *b)
+void bench_start_clock(bench_t *b)
 {
     b->running = 1;
     b->stopping = 0;
@@ -39,7 +39,7 @@ static void start_clock(bench_t *b)
 }
 
 /* Waits for the clock, then for what is still in flight. */
-static void wait_for_end(bench_t *b)
+void bench_wait_for_end(bench_t *b)
 {
     if (bench_run_until(b, stopped_and_drained, (uint64_t)b->seconds * 1000 + BENCH_DRAIN_MS) != 0)
         bench_note_error(b, "the end of the run", "requests still in flight after the drain");
@@ -89,10 +89,10 @@ static void issue(bench_conn_t *bc)
 
 void bench_run_closed_loop(bench_t *b)
 {
-    start_clock(b);
+    bench_start_clock(b);
     for (size_t i = 0; i < b->connections; i++)
         issue(&b->conns[i]);
-    wait_for_end(b);
+    bench_wait_for_end(b);
 }
 
 /* --- connect: TLS 1.3 handshake, Hello, Resume, close; again ------------------------------- */
@@ -159,12 +159,12 @@ static void connect_next(bench_conn_t *bc)
 
 void bench_run_connect(bench_t *b)
 {
-    start_clock(b);
+    bench_start_clock(b);
     for (size_t i = 0; i < b->connections; i++) {
         b->conns[i].b = b;
         connect_next(&b->conns[i]);
     }
-    wait_for_end(b);
+    bench_wait_for_end(b);
 }
 
 /* --- idle: hold the authenticated connections ---------------------------------------------- */
@@ -176,7 +176,7 @@ static int time_is_up(bench_t *b)
 
 void bench_run_idle(bench_t *b)
 {
-    start_clock(b);
+    bench_start_clock(b);
     bench_run_until(b, time_is_up, (uint64_t)b->seconds * 1000 + BENCH_DRAIN_MS);
     uv_timer_stop(&b->clock);
     b->running = 0;
@@ -295,7 +295,7 @@ void bench_run_fanout(bench_t *b)
     uv_update_time(b->loop);
     uint64_t every = 1000 / (b->rate ? b->rate : 1);
     uv_timer_start(&b->clock, on_pace, every ? every : 1, every ? every : 1);
-    wait_for_end(b);
+    bench_wait_for_end(b);
     /* The last message's events may still be on their way to some subscribers. */
     b->running = 1;
     bench_run_until(b, every_delivery_in, BENCH_FANOUT_GRACE_MS);
