@@ -4,7 +4,10 @@
  * (the patients domain has its own tests). */
 #include "harness.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -518,7 +521,94 @@ CL_TEST(schedule_from_the_command_line)
     harness_stop(&h);
 }
 
-CL_TEST_MAIN(CL_TEST_ENTRY(setup_book_and_a_subscriber_sees_it_live),
+/* Sleeps, then SIGKILLs the daemon: a power cut in the middle of the front desk's morning. */
+typedef struct {
+    pid_t pid;
+    int delay_ms;
+} killer_t;
+
+static void *killer_main(void *arg)
+{
+    killer_t *k = arg;
+    usleep((useconds_t)k->delay_ms * 1000);
+    kill(k->pid, SIGKILL);
+    return NULL;
+}
+
+CL_TEST(sigkill_while_booking_keeps_every_acknowledged_booking)
+{
+    cl_harness_t h;
+    harness_start(&h, CHICAGO);
+    harness_add_user(&h, "sched", "scheduler");
+    harness_add_user(&h, "drlee", "clinician");
+    add_patients(&h, 10);
+    cl_sync_t *sched = harness_login(&h, "sched");
+    clinic_t c;
+    setup_clinic(sched, &c);
+
+    /* 8 days of 32 half-hour slots: more than can be booked before the kill. */
+    enum { DAYS = 8, SLOTS = 32 };
+    char dates[DAYS][11];
+    for (int d = 0; d < DAYS; d++)
+        date_ahead(3 + d, dates[d]);
+    static uint64_t acked[DAYS * SLOTS];
+    size_t nacked = 0;
+    srand((unsigned)time(NULL));
+    killer_t k = {h.pid, 100 + rand() % 300};
+    fprintf(stderr, "killing clinicd after %d ms\n", k.delay_ms);
+    pthread_t killer;
+    ASSERT_OK(pthread_create(&killer, NULL, killer_main, &k));
+    int rc = 0;
+    for (int d = 0; d < DAYS && rc == 0; d++) {
+        for (uint32_t s = 0; s < SLOTS; s++) {
+            Clinic__AppointmentBookRequest m =
+                booking(&c, (uint64_t)(s % 10) + 1, dates[d], 6 * 60 + s * 30);
+            const Clinic__Response *resp;
+            rc = book(sched, &m, &resp);
+            if (rc != 0)
+                break;
+            acked[nacked++] = resp->appointment_book->appointment->id;
+        }
+    }
+    ASSERT_OK(pthread_join(killer, NULL));
+    int status;
+    ASSERT_EQ(waitpid(h.pid, &status, 0), h.pid);
+    ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    h.pid = 0;
+    ASSERT_NE(rc, 0); /* the kill came while booking */
+    ASSERT_NE(rc, CL_ECONFLICT);
+    cl_sync_close(sched);
+    fprintf(stderr, "%zu bookings acknowledged before the kill\n", nacked);
+
+    harness_serve(&h);
+    sched = harness_login(&h, "sched");
+    size_t found = 0, total = 0;
+    for (int d = 0; d < DAYS; d++) {
+        const Clinic__AppointmentListReply *list = day(sched, dates[d]);
+        int64_t prev_end = 0;
+        for (size_t i = 0; i < list->n_appointments; i++) {
+            const Clinic__Appointment *a = list->appointments[i];
+            /* No double booking: the provider's active appointments do not overlap. */
+            ASSERT_GE(a->starts_at, prev_end);
+            prev_end = a->ends_at;
+            total++;
+            for (size_t j = 0; j < nacked; j++)
+                found += acked[j] == a->id;
+        }
+    }
+    /* Every acknowledged booking is there once; at most the one in flight was committed too. */
+    ASSERT_EQ(found, nacked);
+    ASSERT_GE(total, nacked);
+    ASSERT_LE(total, nacked + 1);
+    cl_sync_close(sched);
+    char out[4096];
+    char *verify[] = {(char *)harness_clinicd(), "audit", "verify", "--data", h.data, NULL};
+    ASSERT_OK(harness_run(verify, out, sizeof(out)));
+    harness_stop(&h);
+}
+
+CL_TEST_MAIN(CL_TEST_ENTRY(sigkill_while_booking_keeps_every_acknowledged_booking),
+             CL_TEST_ENTRY(setup_book_and_a_subscriber_sees_it_live),
              CL_TEST_ENTRY(eight_workstations_race_for_one_slot_exactly_one_wins),
              CL_TEST_ENTRY(who_may_book_set_up_read_and_override),
              CL_TEST_ENTRY(schedule_from_the_command_line))
