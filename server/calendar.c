@@ -89,7 +89,7 @@ int cl_date_cmp(cl_date_t a, cl_date_t b)
     return x < y ? -1 : x > y;
 }
 
-cl_date_t cl_date_of(int64_t t)
+static cl_date_t slow_date_of(int64_t t)
 {
     time_t tt = (time_t)t;
     struct tm tm;
@@ -109,7 +109,7 @@ static time_t local_mktime(cl_date_t d, int minute, int isdst)
     return mktime(&tm);
 }
 
-int64_t cl_local_instant(cl_date_t d, int minute)
+static int64_t slow_local_instant(cl_date_t d, int minute)
 {
     /* mktime with tm_isdst -1 picks either pass of a repeated minute depending on its previous
      * call; try both offsets and keep the earliest that really reads back as this wall clock. */
@@ -132,8 +132,69 @@ int64_t cl_local_instant(cl_date_t d, int minute)
     return (int64_t)local_mktime(day, m, -1);
 }
 
+/* The C library's conversions cost microseconds each (a booking makes dozens), so each thread
+ * remembers recent days: where a day starts and ends. On a day of exactly 24 hours the offset
+ * does not change, and local minutes are plain arithmetic from its start; the days the clocks
+ * change take the slow, exact path. A new zone (cl_calendar_set_zone) forgets everything. */
+typedef struct {
+    cl_date_t date;
+    int64_t start, end; /* [start, end): the day's instants */
+    unsigned zone;      /* the zone generation it was computed in; 0: empty */
+} day_t;
+
+enum { DAY_SLOTS = 32 };
+static unsigned zone_generation = 1;
+static _Thread_local day_t days[DAY_SLOTS];
+static _Thread_local unsigned last_slot;
+
+static const day_t *day_of_date(cl_date_t d)
+{
+    unsigned slot = (unsigned)(days_from_civil(d) & (DAY_SLOTS - 1));
+    day_t *e = &days[slot];
+    if (e->zone != zone_generation || cl_date_cmp(e->date, d) != 0) {
+        e->date = d;
+        e->start = slow_local_instant(d, 0);
+        e->end = slow_local_instant(cl_date_add(d, 1), 0);
+        e->zone = zone_generation;
+    }
+    last_slot = slot;
+    return e;
+}
+
+/* The remembered day holding instant `t`, or NULL. */
+static const day_t *day_of_instant(int64_t t)
+{
+    const day_t *e = &days[last_slot];
+    if (e->zone == zone_generation && t >= e->start && t < e->end)
+        return e;
+    e = day_of_date(slow_date_of(t));
+    return t >= e->start && t < e->end ? e : NULL;
+}
+
+static int plain(const day_t *e)
+{
+    return e->end - e->start == 86400;
+}
+
+cl_date_t cl_date_of(int64_t t)
+{
+    const day_t *e = day_of_instant(t);
+    return e ? e->date : slow_date_of(t);
+}
+
+int64_t cl_local_instant(cl_date_t d, int minute)
+{
+    if (minute < 0 || minute > 1440)
+        return slow_local_instant(d, minute);
+    const day_t *e = day_of_date(d);
+    return plain(e) ? e->start + (int64_t)minute * 60 : slow_local_instant(d, minute);
+}
+
 int cl_local_minute(int64_t t)
 {
+    const day_t *e = day_of_instant(t);
+    if (e && plain(e))
+        return (int)((t - e->start) / 60);
     time_t tt = (time_t)t;
     struct tm tm;
     localtime_r(&tt, &tm);
@@ -153,5 +214,6 @@ int cl_calendar_set_zone(const char *iana_name)
         return CL_EINVAL;
     setenv("TZ", iana_name, 1);
     tzset();
+    zone_generation++;
     return 0;
 }

@@ -69,5 +69,27 @@ CL_TEST(days_when_the_clocks_change_have_23_and_25_hours)
     ASSERT_EQ(cl_calendar_set_zone("Not/AZone"), CL_EINVAL);
 }
 
-CL_TEST_MAIN(CL_TEST_ENTRY(parse_accepts_real_dates_only), CL_TEST_ENTRY(arithmetic_and_weekdays),
+CL_TEST(a_new_zone_forgets_the_remembered_days)
+{
+    cl_date_t d;
+    ASSERT_OK(cl_date_parse("2026-06-01", &d));
+    ASSERT_OK(cl_calendar_set_zone("UTC"));
+    int64_t utc = cl_local_instant(d, 9 * 60);
+    ASSERT_EQ(cl_local_minute(utc), 9 * 60);
+    ASSERT_OK(cl_calendar_set_zone("America/Chicago"));
+    int64_t chicago = cl_local_instant(d, 9 * 60);
+    ASSERT_EQ(chicago - utc, 5 * 3600); /* CDT is UTC-5 in June */
+    ASSERT_EQ(cl_local_minute(utc), 4 * 60);
+    char out[11];
+    cl_date_format(cl_date_of(chicago), out);
+    ASSERT_STR_EQ(out, "2026-06-01");
+    /* Just before local midnight is still the same day; midnight is the next. */
+    cl_date_format(cl_date_of(cl_local_instant(d, 1440) - 1), out);
+    ASSERT_STR_EQ(out, "2026-06-01");
+    cl_date_format(cl_date_of(cl_local_instant(d, 1440)), out);
+    ASSERT_STR_EQ(out, "2026-06-02");
+}
+
+CL_TEST_MAIN(CL_TEST_ENTRY(a_new_zone_forgets_the_remembered_days),
+             CL_TEST_ENTRY(parse_accepts_real_dates_only), CL_TEST_ENTRY(arithmetic_and_weekdays),
              CL_TEST_ENTRY(days_when_the_clocks_change_have_23_and_25_hours))
