@@ -607,7 +607,104 @@ CL_TEST(sigkill_while_booking_keeps_every_acknowledged_booking)
     harness_stop(&h);
 }
 
-CL_TEST_MAIN(CL_TEST_ENTRY(sigkill_while_booking_keeps_every_acknowledged_booking),
+/* Sends one request on a raw connection and returns its reply (freed by the caller). */
+static Clinic__Envelope *raw_call(harness_raw_t *r, uint64_t id, const Clinic__Request *req)
+{
+    ASSERT_OK(harness_raw_request(r, id, req));
+    int closed;
+    Clinic__Envelope *env = harness_raw_recv(r, 5000, &closed);
+    ASSERT_NOT_NULL(env);
+    ASSERT_EQ(env->id, id);
+    return env;
+}
+
+CL_TEST(client_gone_mid_booking_leaves_it_whole_or_absent_and_the_feed_tells)
+{
+    cl_harness_t h;
+    harness_start(&h, CHICAGO);
+    harness_add_user(&h, "sched", "scheduler");
+    harness_add_user(&h, "drlee", "clinician");
+    add_patients(&h, 10);
+    cl_sync_t *sched = harness_login(&h, "sched");
+    clinic_t c;
+    setup_clinic(sched, &c);
+    char date[11];
+    date_ahead(2, date);
+
+    /* Where the schedule's feed stands before. */
+    char *topics[] = {"schedule"};
+    Clinic__SubscribeRequest sub = CLINIC__SUBSCRIBE_REQUEST__INIT;
+    sub.n_topics = 1;
+    sub.topics = topics;
+    Clinic__Request sreq = CLINIC__REQUEST__INIT;
+    sreq.body_case = CLINIC__REQUEST__BODY_SUBSCRIBE;
+    sreq.subscribe = &sub;
+    const Clinic__Response *resp;
+    ASSERT_OK(harness_call(sched, &sreq, &resp));
+    uint64_t before = resp->subscribe->current_seq;
+    char feed[64];
+    snprintf(feed, sizeof(feed), "%s", resp->subscribe->feed_id);
+    cl_sync_close(sched);
+
+    /* A workstation sends bookings and goes away without reading the replies. */
+    enum { SENT = 20 };
+    harness_raw_t r;
+    char err[256];
+    ASSERT_OK(harness_raw_open(&h, &r, 1, err, sizeof(err)));
+    Clinic__HelloRequest hello = CLINIC__HELLO_REQUEST__INIT;
+    hello.protocol_version = 1;
+    Clinic__Request req = CLINIC__REQUEST__INIT;
+    req.body_case = CLINIC__REQUEST__BODY_HELLO;
+    req.hello = &hello;
+    clinic__envelope__free_unpacked(raw_call(&r, 1, &req), NULL);
+    Clinic__LoginRequest login = CLINIC__LOGIN_REQUEST__INIT;
+    login.username = "sched";
+    login.password = TEST_PASSWORD;
+    req.body_case = CLINIC__REQUEST__BODY_LOGIN;
+    req.login = &login;
+    Clinic__Envelope *env = raw_call(&r, 2, &req);
+    ASSERT_EQ(env->response->status->code, CLINIC__CODE__OK);
+    clinic__envelope__free_unpacked(env, NULL);
+    for (uint32_t i = 0; i < SENT; i++) {
+        Clinic__AppointmentBookRequest m = booking(&c, (uint64_t)(i % 10) + 1, date, 6 * 60 + i * 30);
+        req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_BOOK;
+        req.appointment_book = &m;
+        ASSERT_OK(harness_raw_request(&r, 10 + i, &req));
+    }
+    harness_raw_close(&r); /* gone mid-request */
+    usleep(500 * 1000);
+
+    /* On reconnect: each booking is either made whole and in the feed, or not made at all. */
+    sched = harness_login(&h, "sched");
+    sub.since_seq = before;
+    sub.replay = 1;
+    sub.feed_id = feed;
+    ASSERT_OK(harness_call(sched, &sreq, &resp));
+    ASSERT(!resp->subscribe->resync);
+    size_t created = 0;
+    static uint64_t ids[SENT];
+    for (size_t i = 0; i < resp->subscribe->n_missed; i++) {
+        const Clinic__Event *ev = resp->subscribe->missed[i];
+        if (strcmp(ev->entity, "appointment") == 0 && ev->op == CLINIC__CHANGE_OP__CREATED) {
+            ASSERT_LT(created, SENT);
+            ids[created++] = ev->entity_id;
+        }
+    }
+    const Clinic__AppointmentListReply *list = day(sched, date);
+    ASSERT_EQ(list->n_appointments, created);
+    for (size_t i = 0; i < list->n_appointments; i++) {
+        int seen = 0;
+        for (size_t j = 0; j < created; j++)
+            seen += ids[j] == list->appointments[i]->id;
+        ASSERT_EQ(seen, 1);
+    }
+    fprintf(stderr, "%zu of %d bookings were made after the client left\n", created, SENT);
+    cl_sync_close(sched);
+    harness_stop(&h);
+}
+
+CL_TEST_MAIN(CL_TEST_ENTRY(client_gone_mid_booking_leaves_it_whole_or_absent_and_the_feed_tells),
+             CL_TEST_ENTRY(sigkill_while_booking_keeps_every_acknowledged_booking),
              CL_TEST_ENTRY(setup_book_and_a_subscriber_sees_it_live),
              CL_TEST_ENTRY(eight_workstations_race_for_one_slot_exactly_one_wins),
              CL_TEST_ENTRY(who_may_book_set_up_read_and_override),
