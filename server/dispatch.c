@@ -19,7 +19,9 @@
 #include "topics.h"
 
 #define ROUTE(kind, name, perm, handler, write, patient)                                           \
-    {CLINIC__REQUEST__BODY_##kind, name, perm, handler, write, patient}
+    {                                                                                              \
+        CLINIC__REQUEST__BODY_##kind, name, perm, handler, write, patient                          \
+    }
 
 static const cl_route_t routes[] = {
     ROUTE(HELLO, "HelloRequest", CL_PERM_NONE, NULL, 0, 0),
@@ -28,8 +30,8 @@ static const cl_route_t routes[] = {
     ROUTE(RESUME, "ResumeRequest", CL_PERM_NONE, cl_handle_resume, 1, 0),
     ROUTE(LOGOUT, "LogoutRequest", CL_PERM_LOGGED_IN, cl_handle_logout, 1, 0),
     ROUTE(WHOAMI, "WhoAmIRequest", CL_PERM_LOGGED_IN, cl_handle_whoami, 0, 0),
-    ROUTE(PASSWORD_CHANGE, "PasswordChangeRequest", CL_PERM_LOGGED_IN, cl_handle_password_change,
-          1, 0),
+    ROUTE(PASSWORD_CHANGE, "PasswordChangeRequest", CL_PERM_LOGGED_IN, cl_handle_password_change, 1,
+          0),
     ROUTE(USER_ADD, "UserAddRequest", CL_PERM_USER_ADMIN, cl_handle_user_add, 1, 0),
     ROUTE(USER_LIST, "UserListRequest", CL_PERM_USER_ADMIN, cl_handle_user_list, 1, 0),
     ROUTE(USER_ROLES, "UserRolesRequest", CL_PERM_USER_ADMIN, cl_handle_user_roles, 1, 0),
@@ -45,8 +47,8 @@ static const cl_route_t routes[] = {
     /* Patients (domain/patients.c) */
     ROUTE(PATIENT_REGISTER, "PatientRegisterRequest", CL_PERM_PATIENT_WRITE,
           cl_handle_patient_register, 1, 1),
-    ROUTE(PATIENT_SEARCH, "PatientSearchRequest", CL_PERM_PATIENT_READ, cl_handle_patient_search,
-          1, 1),
+    ROUTE(PATIENT_SEARCH, "PatientSearchRequest", CL_PERM_PATIENT_READ, cl_handle_patient_search, 1,
+          1),
     ROUTE(PATIENT_SHOW, "PatientShowRequest", CL_PERM_PATIENT_READ, cl_handle_patient_show, 1, 1),
     ROUTE(PATIENT_EDIT, "PatientEditRequest", CL_PERM_PATIENT_WRITE, cl_handle_patient_edit, 1, 1),
     ROUTE(PATIENT_MERGE, "PatientMergeRequest", CL_PERM_PATIENT_MERGE, cl_handle_patient_merge, 1,
@@ -304,8 +306,8 @@ void cl_dispatch_frame(cl_sconn_t *sc, const uint8_t *payload, size_t len)
     const cl_route_t *route;
     int status;
     char msg[256];
-    cl_admit_t admit =
-        cl_dispatch_admit(payload, len, sc->hello, &sc->who, &env, &route, &status, msg, sizeof(msg));
+    cl_admit_t admit = cl_dispatch_admit(payload, len, sc->hello, &sc->who, &env, &route, &status,
+                                         msg, sizeof(msg));
     if (admit == CL_ADMIT_CLOSE) {
         cl_net_protocol_error(sc, msg);
         return;
@@ -443,7 +445,8 @@ static void apply_to_connection(cl_sconn_t *sc, cl_job_t *job)
 {
     const cl_route_t *route = job->route;
     if (job->status == CL_EUNAUTH && job->needs_session) {
-        cl_net_end_session(sc); /* the session row is gone: disabled user, or logged out elsewhere */
+        cl_net_end_session(
+            sc); /* the session row is gone: disabled user, or logged out elsewhere */
         return;
     }
     if (job->status != 0 || route == NULL)
@@ -451,15 +454,8 @@ static void apply_to_connection(cl_sconn_t *sc, cl_job_t *job)
     switch (route->kind) {
     case CLINIC__REQUEST__BODY_LOGIN:
     case CLINIC__REQUEST__BODY_RESUME: {
-        char workstation[sizeof(sc->who.workstation)], address[sizeof(sc->who.address)];
-        memcpy(workstation, sc->who.workstation, sizeof(workstation));
-        memcpy(address, sc->who.address, sizeof(address));
-        sc->who = job->new_who;
-        memcpy(sc->who.workstation, workstation, sizeof(workstation));
-        memcpy(sc->who.address, address, sizeof(address));
+        cl_net_set_identity(sc, &job->new_who);
         sc->last_activity_ms = sc->touched_ms = cl_net_now_ms(sc->srv);
-        sc->subs = 0;
-        sc->sub_from_seq = 0;
         cl_info("%s: %s %s from workstation \"%s\"", sc->who.address,
                 route->kind == CLINIC__REQUEST__BODY_LOGIN ? "login" : "resume", sc->who.username,
                 sc->who.workstation);
@@ -513,8 +509,7 @@ static void apply_to_user(cl_server_t *srv, const cl_job_t *job)
     if (route->kind == CLINIC__REQUEST__BODY_LOGOUT) {
         /* The same token may be in use on other connections (a watch beside the CLI). */
         for (cl_sconn_t *sc = srv->conns; sc; sc = sc->next)
-            if (sc->who.session_id == job->who.session_id && sc != job->owner &&
-                !sc->conn.closing)
+            if (sc->who.session_id == job->who.session_id && sc != job->owner && !sc->conn.closing)
                 push_session_end(sc);
         return;
     }

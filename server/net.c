@@ -134,7 +134,8 @@ void cl_net_send(cl_sconn_t *sc, const Clinic__Envelope *env)
     /* Pack straight into a stack buffer when small; the engine copies it into TLS records. */
     uint8_t small[4096];
     size_t size = clinic__envelope__get_packed_size(env);
-    uint8_t *p = size + CL_FRAME_HEADER <= sizeof(small) ? small : cl_malloc(size + CL_FRAME_HEADER);
+    uint8_t *p =
+        size + CL_FRAME_HEADER <= sizeof(small) ? small : cl_malloc(size + CL_FRAME_HEADER);
     cl_frame_header(p, (uint32_t)size);
     clinic__envelope__pack(env, p + CL_FRAME_HEADER);
     cl_conn_write(&sc->conn, p, size + CL_FRAME_HEADER);
@@ -166,16 +167,20 @@ void cl_net_protocol_error(cl_sconn_t *sc, const char *reason)
     cl_conn_close(&sc->conn, CL_EINVAL, reason, 1);
 }
 
-void cl_net_end_session(cl_sconn_t *sc)
+void cl_net_set_identity(cl_sconn_t *sc, const cl_identity_t *who)
 {
-    char workstation[sizeof(sc->who.workstation)], address[sizeof(sc->who.address)];
-    memcpy(workstation, sc->who.workstation, sizeof(workstation));
-    memcpy(address, sc->who.address, sizeof(address));
-    memset(&sc->who, 0, sizeof(sc->who));
-    memcpy(sc->who.workstation, workstation, sizeof(workstation));
-    memcpy(sc->who.address, address, sizeof(address));
+    cl_identity_t next = *who;
+    memcpy(next.workstation, sc->who.workstation, sizeof(next.workstation));
+    memcpy(next.address, sc->who.address, sizeof(next.address));
+    sc->who = next;
     sc->subs = 0;
     sc->sub_from_seq = 0;
+}
+
+void cl_net_end_session(cl_sconn_t *sc)
+{
+    static const cl_identity_t nobody;
+    cl_net_set_identity(sc, &nobody);
 }
 
 void cl_net_fan_out(cl_server_t *srv, const cl_change_t *ch)
@@ -416,8 +421,7 @@ void cl_net_drain(cl_server_t *srv)
         return;
     srv->draining = 1;
     srv->drain_deadline_ms = cl_net_now_ms(srv) + 5000;
-    cl_info("shutting down: no new connections or requests; finishing %u connections",
-            srv->nconns);
+    cl_info("shutting down: no new connections or requests; finishing %u connections", srv->nconns);
     uv_close((uv_handle_t *)&srv->listener, NULL);
     for (cl_sconn_t *sc = srv->conns; sc; sc = sc->next)
         cl_conn_pause(&sc->conn);

@@ -39,7 +39,7 @@ struct cl_sconn_s {
 enum { CL_RATE_SLOTS = 1024 };
 
 typedef struct {
-    uint64_t key;            /* hash of the client address (without port) */
+    uint64_t key; /* hash of the client address (without port) */
     uint64_t window_start_ms;
     uint32_t count;
 } cl_rate_slot_t;
@@ -51,18 +51,18 @@ struct cl_server_s {
     uv_tcp_t listener;
     uv_timer_t sweep_timer;
     uv_signal_t sigterm, sigint;
-    SSL_CTX *tls_ctx;          /* owned; replaced when the CRL file changes */
+    SSL_CTX *tls_ctx; /* owned; replaced when the CRL file changes */
     struct timespec crl_mtime;
     off_t crl_size;
     cl_store_t *store;
-    cl_sconn_t *conns;         /* every open connection */
+    cl_sconn_t *conns; /* every open connection */
     uint32_t nconns;
     uint32_t nover_limit;
     uint64_t requests;
     int64_t started_at;
-    int draining;              /* SIGTERM seen: no new requests */
+    int draining; /* SIGTERM seen: no new requests */
     uint64_t drain_deadline_ms;
-    char listen_addr[128];     /* the address actually bound, "127.0.0.1:7470" */
+    char listen_addr[128]; /* the address actually bound, "127.0.0.1:7470" */
     cl_rate_slot_t login_rate[CL_RATE_SLOTS];
 };
 
@@ -76,6 +76,9 @@ void cl_net_protocol_error(cl_sconn_t *sc, const char *reason);
 void cl_net_job_done(cl_sconn_t *sc);
 /* Pushes one committed change to every subscribed connection allowed to see it. */
 void cl_net_fan_out(cl_server_t *srv, const cl_change_t *ch);
+/* Makes `who` the connection's identity, keeping what belongs to the connection itself (its
+ * workstation certificate and address), and drops its subscriptions. */
+void cl_net_set_identity(cl_sconn_t *sc, const cl_identity_t *who);
 /* Ends a connection's session in memory (logout, expiry, disable). */
 void cl_net_end_session(cl_sconn_t *sc);
 /* Milliseconds on the loop's clock. */

@@ -14,6 +14,10 @@
  * an index behind it); exported so that a test can check its EXPLAIN QUERY PLAN. */
 const char *cl_admin_audit_sql(const Clinic__AuditQueryRequest *req);
 
+/* domain/users.c: the role names of `roles` as an arena array of static strings; sets *n. For
+ * every reply that carries roles (User, LoginReply, WhoAmIReply). */
+char **cl_role_names(cl_arena_t *a, uint32_t roles, size_t *n);
+
 /* Whether the `n` bytes at `s` are well-formed UTF-8: no overlong forms, no surrogates, nothing
  * above U+10FFFF, no truncated sequence at the end. */
 static inline int cl_utf8_valid(const char *s, size_t n)

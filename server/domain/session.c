@@ -1,11 +1,13 @@
 /* Logging in and out: LoginRequest (password checked on the thread pool between two stages),
  * ResumeRequest (a stored session token), LogoutRequest, WhoAmIRequest and PasswordChangeRequest.
- * Failed logins count towards the lockout and are audited; a token is stored only as its SHA-256. */
+ * Failed logins count towards the lockout and are audited; a token is stored only as its SHA-256.
+ */
 #include <stdio.h>
 #include <string.h>
 
 #include "audit.h"
 #include "clock.h"
+#include "domain_int.h"
 #include "handlers.h"
 #include "log.h"
 #include "policy.h"
@@ -80,11 +82,7 @@ static void login_reply(cl_job_t *job, const cl_identity_t *who, const char *tok
     Clinic__LoginReply *r = CL_ARENA_NEW(&job->arena, Clinic__LoginReply);
     clinic__login_reply__init(r);
     r->username = cl_arena_strdup(&job->arena, who->username);
-    r->n_roles = 0;
-    r->roles = cl_arena_alloc(&job->arena, sizeof(char *) * 8);
-    for (uint32_t bit = 1; bit <= CL_ROLE_ALL; bit <<= 1)
-        if (who->roles & bit)
-            r->roles[r->n_roles++] = (char *)cl_role_name(bit);
+    r->roles = cl_role_names(&job->arena, who->roles, &r->n_roles);
     r->token = cl_arena_strdup(&job->arena, token);
     r->idle_timeout_s = (uint32_t)cl_policy.idle_logoff_s;
     if (job->req->body_case == CLINIC__REQUEST__BODY_RESUME) {
@@ -162,8 +160,9 @@ int cl_handle_login(cl_tx_t *tx, cl_job_t *job)
                              "account locked after repeated failed logins; ask an administrator");
     if (u.disabled) {
         rc = audit_attempt(tx, job, req->username, "login.disabled", u.id);
-        return rc ? rc : cl_job_refuse(job, CL_EUNAUTH, NULL,
-                                       "this account is disabled; ask an administrator");
+        return rc ? rc
+                  : cl_job_refuse(job, CL_EUNAUTH, NULL,
+                                  "this account is disabled; ask an administrator");
     }
 
     sqlite3_stmt *st = cl_db_stmt(tx->db, SQL[Q_USER_LOGGED_IN]);
@@ -271,10 +270,7 @@ int cl_handle_whoami(cl_tx_t *tx, cl_job_t *job)
     clinic__who_am_ireply__init(r);
     r->username = cl_arena_strdup(&job->arena, job->who.username);
     r->workstation = cl_arena_strdup(&job->arena, job->who.workstation);
-    r->roles = cl_arena_alloc(&job->arena, sizeof(char *) * 8);
-    for (uint32_t bit = 1; bit <= CL_ROLE_ALL; bit <<= 1)
-        if (job->who.roles & bit)
-            r->roles[r->n_roles++] = (char *)cl_role_name(bit);
+    r->roles = cl_role_names(&job->arena, job->who.roles, &r->n_roles);
     job->resp.result_case = CLINIC__RESPONSE__RESULT_WHOAMI;
     job->resp.whoami = r;
     return 0;
@@ -306,7 +302,8 @@ int cl_handle_password_change(cl_tx_t *tx, cl_job_t *job)
     if (!job->pw.verified || strcmp(stored, job->pw.stored) != 0) {
         rc = cl_audit_append(tx->db, tx->now, &job->who, "password.change_failed", "user",
                              (uint64_t)job->who.user_id);
-        return rc ? rc : cl_job_refuse(job, CL_EPERM, "old_password", "the current password is wrong");
+        return rc ? rc
+                  : cl_job_refuse(job, CL_EPERM, "old_password", "the current password is wrong");
     }
     if (job->pw.hashed[0] == '\0')
         return CL_EINTERNAL;

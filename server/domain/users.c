@@ -55,8 +55,7 @@ static sqlite3_stmt *stmt(cl_tx_t *tx, int q)
     return cl_db_stmt(tx->db, SQL[q]);
 }
 
-/* The role names of `roles` as an arena array of static strings; sets *n. */
-static char **role_names(cl_arena_t *a, uint32_t roles, size_t *n)
+char **cl_role_names(cl_arena_t *a, uint32_t roles, size_t *n)
 {
     char **names = cl_arena_alloc(a, 8 * sizeof(*names));
     *n = 0;
@@ -77,7 +76,7 @@ static void user_from_row(cl_arena_t *a, sqlite3_stmt *st, user_row_t *out)
     u->username = cl_arena_strdup(a, cl_db_text(st, 1));
     u->full_name = cl_arena_strdup(a, cl_db_text(st, 2));
     out->roles = (uint32_t)sqlite3_column_int64(st, 3);
-    u->roles = role_names(a, out->roles, &u->n_roles);
+    u->roles = cl_role_names(a, out->roles, &u->n_roles);
     u->disabled = sqlite3_column_int(st, 4) != 0;
     u->created_at = sqlite3_column_int64(st, 5);
     u->last_login_at = sqlite3_column_int64(st, 6);
@@ -254,7 +253,7 @@ int cl_handle_user_add(cl_tx_t *tx, cl_job_t *job)
     u->id = (uint64_t)id;
     u->username = cl_arena_strdup(&job->arena, req->username);
     u->full_name = cl_arena_strdup(&job->arena, req->full_name);
-    u->roles = role_names(&job->arena, roles, &u->n_roles);
+    u->roles = cl_role_names(&job->arena, roles, &u->n_roles);
     u->created_at = tx->now;
     u->version = 1;
     Clinic__UserAddReply *reply = CL_ARENA_NEW(&job->arena, Clinic__UserAddReply);
@@ -343,7 +342,7 @@ int cl_handle_user_roles(cl_tx_t *tx, cl_job_t *job)
     if ((rc = cl_tx_change(tx, CL_TOPIC_USERS_NAME, "user", user.msg->id,
                            CLINIC__CHANGE_OP__UPDATED, 0)) < 0)
         return rc;
-    user.msg->roles = role_names(&job->arena, roles, &user.msg->n_roles);
+    user.msg->roles = cl_role_names(&job->arena, roles, &user.msg->n_roles);
     user.msg->version++;
     return 0;
 }
