@@ -59,8 +59,8 @@ add_user billie biller "Billie Chen"
 add_user drlee clinician "Dr. Dana Lee"
 add_user nurse clinician "Nora Nurse"
 add_user stacy staff "Stacy Brooks"
-# Only scripts/demo.sh's seeding logs in as this one (build/bin/clinic-seed needs all three roles).
-add_user demo-seed scheduler,front_desk,clinician "Demo seeding"
+# Only scripts/demo.sh's seeding logs in as this one (build/bin/clinic-seed needs all four roles).
+add_user demo-seed scheduler,front_desk,clinician,manager "Demo seeding"
 
 # This machine as a workstation (names: letters, digits, '.', '_', '-'; at most 64).
 WS=$(hostname | tr -c 'A-Za-z0-9._\n-' '-' | cut -c1-64)

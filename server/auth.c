@@ -31,6 +31,12 @@ static const uint32_t perm_roles[CL_PERM__COUNT] = {
     [CL_PERM_OVERBOOK] = CL_ROLE_manager,
     [CL_PERM_FLOW_FRONT] = CL_ROLE_front_desk,
     [CL_PERM_FLOW_CLINICAL] = CL_ROLE_clinician,
+    /* Personnel data is the manager's: admins run the system, not the staff. */
+    [CL_PERM_STAFF_ADMIN] = CL_ROLE_manager,
+    [CL_PERM_SHIFT_SETUP] = CL_ROLE_manager,
+    [CL_PERM_APPROVE_ALL] = CL_ROLE_manager,
+    [CL_PERM_STAFF_OVERRIDE] = CL_ROLE_manager,
+    [CL_PERM_PAYROLL] = CL_ROLE_manager,
 };
 
 static const char *const perm_names[CL_PERM__COUNT] = {
@@ -48,6 +54,11 @@ static const char *const perm_names[CL_PERM__COUNT] = {
     [CL_PERM_OVERBOOK] = "overbook",
     [CL_PERM_FLOW_FRONT] = "flow_front",
     [CL_PERM_FLOW_CLINICAL] = "flow_clinical",
+    [CL_PERM_STAFF_ADMIN] = "staff_admin",
+    [CL_PERM_SHIFT_SETUP] = "shift_setup",
+    [CL_PERM_APPROVE_ALL] = "approve_all",
+    [CL_PERM_STAFF_OVERRIDE] = "staff_override",
+    [CL_PERM_PAYROLL] = "payroll",
 };
 
 int cl_auth_allowed(uint32_t roles, cl_perm_t perm)

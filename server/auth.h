@@ -42,6 +42,13 @@ typedef enum {
     CL_PERM_OVERBOOK,       /* book over a conflict on purpose */
     CL_PERM_FLOW_FRONT,     /* check in, check out */
     CL_PERM_FLOW_CLINICAL,  /* room, vitals, ready, with provider */
+    /* Staff and approvals (issue 5). What a user sees of other staff members (self, reports,
+     * everyone) is decided by the handlers with cl_staff_access (domain/staff_int.h). */
+    CL_PERM_STAFF_ADMIN,    /* add, edit and mark staff members as left; their credentials */
+    CL_PERM_SHIFT_SETUP,    /* desks, shifts, weekly templates, publishing a week */
+    CL_PERM_APPROVE_ALL,    /* see and decide every request, not only one's reports' */
+    CL_PERM_STAFF_OVERRIDE, /* approve time off that leaves a desk below its minimum */
+    CL_PERM_PAYROLL,        /* pay policy, accruals, every timesheet and its export */
     CL_PERM__COUNT
 } cl_perm_t;
 

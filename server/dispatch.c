@@ -116,6 +116,10 @@ static const cl_route_t routes[] = {
     ROUTE(BOARD_GET, "BoardGetRequest", CL_PERM_SCHEDULE_READ, cl_handle_board_get, 1, 1),
     ROUTE(FLOW_FIGURES, "FlowFiguresRequest", CL_PERM_SCHEDULE_READ, cl_handle_flow_figures, 0, 0),
     ROUTE(FLOW_SHOW, "FlowShowRequest", CL_PERM_SCHEDULE_READ, cl_handle_flow_show, 1, 1),
+    /* Staff and credentials (domain/staff.c) */
+    /* Shifts, desks, templates and swaps (domain/shifts.c) */
+    /* The time clock and timesheets (domain/timeclock.c) */
+    /* Requests and approvals (domain/approvals.c) */
 };
 
 const cl_route_t *cl_dispatch_routes(size_t *n)

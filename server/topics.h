@@ -16,7 +16,11 @@
     XX(PATIENTS, "patients", CL_PERM_PATIENT_READ, 0)                                              \
     XX(SCHEDULE, "schedule", CL_PERM_SCHEDULE_READ, 0)                                             \
     XX(BOARD, "board", CL_PERM_SCHEDULE_READ, 0)                                                   \
-    XX(WAITLIST, "waitlist", CL_PERM_SCHEDULE_WRITE, 0)
+    XX(WAITLIST, "waitlist", CL_PERM_SCHEDULE_WRITE, 0)                                            \
+    XX(STAFF, "staff", CL_PERM_STAFF_ADMIN, 0)                                                     \
+    XX(SHIFTS, "shifts", CL_PERM_LOGGED_IN, 0)                                                     \
+    XX(TIMECLOCK, "timeclock", CL_PERM_PAYROLL, 0)                                                 \
+    XX(APPROVALS, "approvals", CL_PERM_APPROVE_ALL, 0)
 
 typedef enum {
 #define CL_TOPIC_ENUM(id, name, perm, per_user) CL_TOPIC_##id,
@@ -31,6 +35,13 @@ typedef enum {
 #define CL_TOPIC_SCHEDULE_NAME "schedule"
 #define CL_TOPIC_BOARD_NAME "board"
 #define CL_TOPIC_WAITLIST_NAME "waitlist"
+/* Issue 5. What one user must hear of their own (a decision on their request, a shift published
+ * or swapped, a credential about to expire) goes to their "inbox" with scope_user; the
+ * topics below carry everything to those who may see everything. */
+#define CL_TOPIC_STAFF_NAME "staff"         /* staff members and credentials (managers) */
+#define CL_TOPIC_SHIFTS_NAME "shifts"       /* published shifts, for everyone */
+#define CL_TOPIC_TIMECLOCK_NAME "timeclock" /* punches, for those who keep payroll */
+#define CL_TOPIC_APPROVALS_NAME "approvals" /* every request, for the managers' inbox */
 
 /* The topic named `name`, or -1. */
 int cl_topic_find(const char *name);

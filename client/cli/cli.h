@@ -166,5 +166,9 @@ int cmd_flow_checkout(cli_t *cli, const cli_command_t *cmd, int argc, char **arg
 int cmd_flow_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_flow_figures(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_board(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+/* staff.c: staff members and credentials */
+/* shifts.c: shifts, desks, templates, coverage, swaps */
+/* timeclock.c: the time clock and timesheets */
+/* approvals.c: requests, the approvals inbox, decisions, balances */
 
 #endif

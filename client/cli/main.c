@@ -163,6 +163,10 @@ static const cli_command_t commands[] = {
     {"Live data", NULL, "watch", cmd_watch,
      "watch [--count N] [--since SEQ] [--timeout S] [--reconnect-limit N] TOPIC...",
      "print change events (topics: inbox, users) until Ctrl-C"},
+    /* Staff (client/cli/staff.c) */
+    /* Shifts (client/cli/shifts.c) */
+    /* Time clock (client/cli/timeclock.c) */
+    /* Requests and approvals (client/cli/approvals.c) */
 };
 
 static void print_help(FILE *f)

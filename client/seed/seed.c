@@ -10,14 +10,15 @@
 
 #include "clinic_client.h"
 #include "mem.h"
+#include "seed.h"
 #include "status.h"
 
 enum { PATIENTS = 500, APPOINTMENTS = 40, N_PROVIDERS = 3, N_ROOMS = 5 };
 enum { OPEN = 8 * 60, CLOSE = 18 * 60, AM_END = 12 * 60, PM_START = 13 * 60, PM_END = 17 * 60 };
 
-static cl_sync_t *conn;
+cl_sync_t *conn;
 
-static void die(const char *fmt, ...)
+void seed_die(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -30,7 +31,7 @@ static void die(const char *fmt, ...)
 }
 
 /* Sends `req`; returns the reply, or NULL with *status set when `allow_fail`; else dies. */
-static const Clinic__Response *call(const Clinic__Request *req, int allow_fail, int *status)
+const Clinic__Response *seed_call(const Clinic__Request *req, int allow_fail, int *status)
 {
     const Clinic__Response *resp = NULL;
     char err[256] = "";
@@ -41,7 +42,7 @@ static const Clinic__Response *call(const Clinic__Request *req, int allow_fail, 
         return resp;
     if (allow_fail && resp)
         return NULL;
-    die("request %d failed: %s: %s", (int)req->body_case, cl_status_name(rc),
+    seed_die("request %d failed: %s: %s", (int)req->body_case, cl_status_name(rc),
         resp && resp->status ? resp->status->message : err);
     return NULL;
 }
@@ -216,7 +217,7 @@ static uint64_t register_person(const person_t *pp)
     Clinic__Request req = CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_PATIENT_REGISTER;
     req.patient_register = &r;
-    const Clinic__PatientRegisterReply *rep = call(&req, 0, NULL)->patient_register;
+    const Clinic__PatientRegisterReply *rep = seed_call(&req, 0, NULL)->patient_register;
     return rep->saved && rep->patient ? rep->patient->id : 0;
 }
 
@@ -229,7 +230,7 @@ static uint64_t provider_count(void)
     Clinic__Request req = CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_PROVIDER_LIST;
     req.provider_list = &r;
-    return call(&req, 0, NULL)->provider_list->n_providers;
+    return seed_call(&req, 0, NULL)->provider_list->n_providers;
 }
 
 /* Opens `weekday` 08:00-18:00 (from the version read now). */
@@ -239,7 +240,7 @@ static void open_day(unsigned weekday)
     Clinic__Request req = CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_CLINIC_HOURS_LIST;
     req.clinic_hours_list = &lr;
-    const Clinic__ClinicHoursListReply *days = call(&req, 0, NULL)->clinic_hours_list;
+    const Clinic__ClinicHoursListReply *days = seed_call(&req, 0, NULL)->clinic_hours_list;
     uint64_t version = 0;
     for (size_t i = 0; i < days->n_days; i++)
         if (days->days[i]->weekday == weekday)
@@ -252,7 +253,7 @@ static void open_day(unsigned weekday)
     r.version = version;
     req.body_case = CLINIC__REQUEST__BODY_CLINIC_HOURS_SET;
     req.clinic_hours_set = &r;
-    call(&req, 0, NULL);
+    seed_call(&req, 0, NULL);
 }
 
 static uint64_t add_room(const char *name)
@@ -262,7 +263,7 @@ static uint64_t add_room(const char *name)
     Clinic__Request req = CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_ROOM_ADD;
     req.room_add = &r;
-    return call(&req, 0, NULL)->room_add->room->id;
+    return seed_call(&req, 0, NULL)->room_add->room->id;
 }
 
 typedef struct {
@@ -306,7 +307,7 @@ static void add_types(void)
         Clinic__Request req = CLINIC__REQUEST__INIT;
         req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_TYPE_ADD;
         req.appointment_type_add = &r;
-        types[i].id = call(&req, 0, NULL)->appointment_type_add->type->id;
+        types[i].id = seed_call(&req, 0, NULL)->appointment_type_add->type->id;
     }
 }
 
@@ -323,10 +324,10 @@ static uint64_t add_provider(const char *name, const char *specialty, const char
     req.body_case = CLINIC__REQUEST__BODY_PROVIDER_ADD;
     req.provider_add = &r;
     int rc;
-    const Clinic__Response *resp = call(&req, username[0] != '\0', &rc);
+    const Clinic__Response *resp = seed_call(&req, username[0] != '\0', &rc);
     if (resp == NULL) { /* no such clinician here: the provider without a login */
         r.username = "";
-        resp = call(&req, 0, NULL);
+        resp = seed_call(&req, 0, NULL);
     }
     printf("  provider: %s, %s (%s%s)\n", name, specialty, r.username[0] ? "login " : "no login",
            r.username);
@@ -354,7 +355,7 @@ static uint64_t add_provider(const char *name, const char *specialty, const char
     h.hours = hp;
     req.body_case = CLINIC__REQUEST__BODY_PROVIDER_HOURS_SET;
     req.provider_hours_set = &h;
-    call(&req, 0, NULL);
+    seed_call(&req, 0, NULL);
     return id;
 }
 
@@ -378,7 +379,7 @@ static int by_start(const void *a, const void *b)
 static void step(appt_t *a, Clinic__Request *req)
 {
     const Clinic__FlowTransitionReply *rep = NULL;
-    const Clinic__Response *resp = call(req, 0, NULL);
+    const Clinic__Response *resp = seed_call(req, 0, NULL);
     switch (req->body_case) {
     case CLINIC__REQUEST__BODY_FLOW_CHECK_IN:
         rep = resp->flow_check_in;
@@ -570,11 +571,11 @@ int main(int argc, char **argv)
     char err[256];
     int rc = cl_sync_connect(&cfg, &conn, err, sizeof(err));
     if (rc != 0)
-        die("cannot connect to %s: %s", cfg.server, err);
+        seed_die("cannot connect to %s: %s", cfg.server, err);
     const Clinic__LoginReply *login;
     rc = cl_sync_login(conn, user, password, &login, err, sizeof(err));
     if (rc != 0)
-        die("cannot log in as %s: %s", user, err);
+        seed_die("cannot log in as %s: %s", user, err);
     if (provider_count() > 0) {
         printf("demo clinic already seeded\n");
         cl_sync_close(conn);
@@ -589,12 +590,12 @@ int main(int argc, char **argv)
     req.body_case = CLINIC__REQUEST__BODY_BOARD_GET;
     req.board_get = &br;
     char today[16];
-    snprintf(today, sizeof(today), "%s", call(&req, 0, NULL)->board_get->date);
+    snprintf(today, sizeof(today), "%s", seed_call(&req, 0, NULL)->board_get->date);
     int wd = weekday_of(today);
     static const char *const day_names[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                             "Thursday", "Friday", "Saturday"};
     if (wd < 0)
-        die("the server's date \"%s\" is not YYYY-MM-DD", today);
+        seed_die("the server's date \"%s\" is not YYYY-MM-DD", today);
     int weekend = wd == 0 || wd == 6;
 
     printf("Seeding the demo clinic for %s (%s)\n", today, day_names[wd]);
@@ -682,7 +683,7 @@ int main(int argc, char **argv)
             r.reason = (char *)ty->reason[rnd(3)];
             req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_BOOK;
             req.appointment_book = &r;
-            const Clinic__Appointment *a = call(&req, 0, NULL)->appointment_book->appointment;
+            const Clinic__Appointment *a = seed_call(&req, 0, NULL)->appointment_book->appointment;
             appts[n] = (appt_t){a->id,      a->version,   a->patient_id, a->start_minute,
                                 a->minutes, a->starts_at, r.reason,      insured[pi]};
             n++;
@@ -711,7 +712,7 @@ int main(int argc, char **argv)
             r.version = a->version;
             req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_NO_SHOW;
             req.appointment_no_show = &r;
-            call(&req, 0, NULL);
+            seed_call(&req, 0, NULL);
             no_shows++;
             continue;
         }
@@ -729,7 +730,7 @@ int main(int argc, char **argv)
         r.reason = "patient called to reschedule";
         req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_CANCEL;
         req.appointment_cancel = &r;
-        call(&req, 0, NULL);
+        seed_call(&req, 0, NULL);
         cancelled++;
     }
     int scheduled = n - no_shows - cancelled;
@@ -740,6 +741,11 @@ int main(int argc, char **argv)
            counts[ST_OUT], counts[ST_WITH], counts[ST_READY], counts[ST_INTAKE], counts[ST_ROOMED],
            counts[ST_ARRIVED], scheduled, no_shows, cancelled,
            no_shows ? "" : " (no no-show: no visit has started yet)");
+
+    /* Staff and approvals (issue 5): each part's seeding, in this order. */
+    /* staff part (seed_staff.c) */
+    /* shifts part (seed_shifts.c) */
+    /* approvals part (seed_approvals.c) */
 
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -88,4 +88,12 @@ int cl_handle_board_get(cl_tx_t *tx, cl_job_t *job);
 int cl_handle_flow_figures(cl_tx_t *tx, cl_job_t *job);
 int cl_handle_flow_show(cl_tx_t *tx, cl_job_t *job);
 
+/* domain/staff.c (staff and credentials) */
+
+/* domain/shifts.c (shifts, desks, templates, swaps) */
+
+/* domain/timeclock.c (the time clock and timesheets) */
+
+/* domain/approvals.c (requests and approvals, time off, balances) */
+
 #endif

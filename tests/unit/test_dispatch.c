@@ -92,6 +92,10 @@ static const expect_t expected[] = {
      CL_ROLE_front_desk | CL_ROLE_scheduler | CL_ROLE_clinician | CL_ROLE_manager},
     {CLINIC__REQUEST__BODY_FLOW_SHOW, 0,
      CL_ROLE_front_desk | CL_ROLE_scheduler | CL_ROLE_clinician | CL_ROLE_manager},
+    /* Staff and credentials */
+    /* Shifts, desks, templates and swaps */
+    /* The time clock and timesheets */
+    /* Requests and approvals */
 };
 
 static const expect_t *find_expected(Clinic__Request__BodyCase kind)
