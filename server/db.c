@@ -30,7 +30,69 @@ struct cl_db_s {
     stmt_slot_t *slots; /* owned; `cap` entries, a power of two */
     size_t cap;
     size_t count;
+    uint64_t generation; /* see cl_db_generation */
+    struct {
+        const void *key;
+        void *cache;
+        void (*drop)(void *cache);
+    } caches[CL_DB_CACHES];
 };
+
+/* Bookkeeping tables whose rows no cached view shows: every request touches some of them (its
+ * audit row, its change, its session's last activity), so they must not count as a change. */
+static int bookkeeping_table(const char *table)
+{
+    return strcmp(table, "audit") == 0 || strcmp(table, "changes") == 0 ||
+           strcmp(table, "sessions") == 0;
+}
+
+static void on_row_change(void *arg, int op, const char *schema, const char *table,
+                          sqlite3_int64 rowid)
+{
+    (void)op, (void)schema, (void)rowid;
+    cl_db_t *db = arg;
+    if (!bookkeeping_table(table))
+        db->generation++;
+}
+
+static void on_rollback(void *arg)
+{
+    cl_db_t *db = arg;
+    db->generation++;
+}
+
+uint64_t cl_db_generation(const cl_db_t *db)
+{
+    return db->generation;
+}
+
+void cl_db_touch(cl_db_t *db)
+{
+    db->generation++;
+}
+
+void *cl_db_cache_get(cl_db_t *db, const void *key)
+{
+    for (size_t i = 0; i < CL_DB_CACHES; i++)
+        if (db->caches[i].key == key)
+            return db->caches[i].cache;
+    return NULL;
+}
+
+int cl_db_cache_set(cl_db_t *db, const void *key, void *cache, void (*drop)(void *cache))
+{
+    for (size_t i = 0; i < CL_DB_CACHES; i++) {
+        if (db->caches[i].key == NULL || db->caches[i].key == key) {
+            if (db->caches[i].key == key && db->caches[i].drop && db->caches[i].cache != cache)
+                db->caches[i].drop(db->caches[i].cache);
+            db->caches[i].key = key;
+            db->caches[i].cache = cache;
+            db->caches[i].drop = drop;
+            return 0;
+        }
+    }
+    return CL_EINTERNAL;
+}
 
 static const char SQL_USER_VERSION[] = "PRAGMA user_version";
 
@@ -307,6 +369,8 @@ int cl_db_open(const char *path, int flags, cl_db_t **out)
     }
     sqlite3_extended_result_codes(db->handle, 1);
     sqlite3_busy_timeout(db->handle, 5000);
+    sqlite3_update_hook(db->handle, on_row_change, db);
+    sqlite3_rollback_hook(db->handle, on_rollback, db);
 
     if (!(flags & CL_DB_READONLY)) {
         rc = set_wal(db);
@@ -340,6 +404,9 @@ void cl_db_close(cl_db_t *db)
     for (size_t i = 0; i < db->cap; i++)
         sqlite3_finalize(db->slots[i].st);
     free(db->slots);
+    for (size_t i = 0; i < CL_DB_CACHES; i++)
+        if (db->caches[i].drop)
+            db->caches[i].drop(db->caches[i].cache);
     if (db->handle != NULL && sqlite3_close(db->handle) != SQLITE_OK)
         cl_error("sqlite: close: %s", sqlite3_errmsg(db->handle));
     free(db);

@@ -54,6 +54,21 @@ int cl_db_migrations_count(void);
  * pointer dies at the next step: copy it (cl_arena_strdup) if it must live longer. */
 const char *cl_db_text(sqlite3_stmt *st, int col);
 
+/* A number that changes whenever what a reader of this connection could see may have changed:
+ * bumped by every row inserted, updated or deleted through it (but for the bookkeeping tables
+ * audit, changes and sessions) and by every rollback (cl_db_touch for ROLLBACK TO, which SQLite
+ * reports to no hook). A cache of a query's result (the board's) is good while it is equal.
+ * WITHOUT ROWID tables report no row changes: a cached view must not depend on one. */
+uint64_t cl_db_generation(const cl_db_t *db);
+void cl_db_touch(cl_db_t *db);
+
+/* A cache a domain keeps with the connection its data was read from, one per `key` (the address
+ * of a static of the domain's), freed by `drop` when the connection closes. Set replaces (and
+ * drops) the one before; it fails only when CL_DB_CACHES keys are taken (a bug). */
+enum { CL_DB_CACHES = 4 };
+void *cl_db_cache_get(cl_db_t *db, const void *key);
+int cl_db_cache_set(cl_db_t *db, const void *key, void *cache, void (*drop)(void *cache));
+
 /* Resets every statement of `db` that is still in progress (a query a handler did not step to
  * its end), so that none holds the transaction open or keeps a write statement unfinished. The
  * store calls it after each job. */

@@ -293,6 +293,7 @@ static int run_job(cl_store_t *s, cl_job_t *job)
     if (in_transaction(s->db)) {
         run(s->db, SQL_ROLLBACK_TO);
         run(s->db, SQL_RELEASE);
+        cl_db_touch(s->db);
     }
 out:
     finish_job(job, rc);

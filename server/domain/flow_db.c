@@ -3,6 +3,7 @@
  * query that runs per request has an index behind it (tests/unit/test_flow.c checks the plans of
  * the board, the room check and the figures). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "calendar.h"
@@ -219,19 +220,95 @@ int cl_flow_db_entry(cl_tx_t *tx, uint64_t id, cl_flow_entry_t *out)
     return 0;
 }
 
+/* The last board read, kept with the connection (cl_db_cache_*): the front desk reads the board
+ * far more often than the day's appointments change, and a 300-appointment board costs a
+ * millisecond of SQL. It is good while the database's generation is the one it was read at
+ * (any change to a table but the bookkeeping ones, and any rollback, moves it on). Each read
+ * still appends its own audit row. */
+typedef struct {
+    uint64_t generation;
+    char date[11];
+    cl_arena_t arena;         /* the entries' messages and strings */
+    cl_flow_entry_t *entries;
+    size_t n, cap;
+} board_cache_t;
+
+static const char board_cache_key = 'b';
+
+static void board_cache_drop(void *p)
+{
+    board_cache_t *c = p;
+    cl_arena_free(&c->arena);
+    free(c->entries);
+    free(c);
+}
+
+static void board_cache_add(board_cache_t *c, const cl_flow_entry_t *e)
+{
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 64;
+        c->entries = cl_realloc(c->entries, c->cap * sizeof(*c->entries));
+    }
+    c->entries[c->n++] = *e;
+}
+
+/* A copy of a cached entry in the job's arena: the reply is packed on the loop thread after the
+ * job, when the cache may already have been replaced. */
+static void entry_copy(cl_arena_t *a, const cl_flow_entry_t *from, cl_flow_entry_t *out)
+{
+    *out = *from;
+    Clinic__BoardEntry *e = CL_ARENA_NEW(a, Clinic__BoardEntry);
+    *e = *from->msg;
+    e->state = cl_arena_strdup(a, e->state);
+    e->patient_name = cl_arena_strdup(a, e->patient_name);
+    e->record_number = cl_arena_strdup(a, e->record_number);
+    e->provider_name = cl_arena_strdup(a, e->provider_name);
+    e->room_name = cl_arena_strdup(a, e->room_name);
+    e->type_name = cl_arena_strdup(a, e->type_name);
+    e->type_color = cl_arena_strdup(a, e->type_color);
+    e->reason = cl_arena_strdup(a, e->reason);
+    out->msg = e;
+}
+
 int cl_flow_db_board(cl_tx_t *tx, const char *date, void (*each)(cl_flow_entry_t *e, void *arg),
                      void *arg)
 {
+    board_cache_t *c = cl_db_cache_get(tx->db, &board_cache_key);
+    uint64_t generation = cl_db_generation(tx->db);
+    if (c && c->generation == generation && strcmp(c->date, date) == 0) {
+        for (size_t i = 0; i < c->n; i++) {
+            cl_flow_entry_t e;
+            entry_copy(&tx->job->arena, &c->entries[i], &e);
+            each(&e, arg);
+        }
+        return 0;
+    }
+
     int rc;
     sqlite3_stmt *st = stmt(tx, Q_BOARD);
     if (st == NULL)
         return CL_EINTERNAL;
+    if (c == NULL) {
+        c = cl_calloc(1, sizeof(*c));
+        if (cl_db_cache_set(tx->db, &board_cache_key, c, board_cache_drop) != 0) {
+            board_cache_drop(c);
+            return CL_EINTERNAL;
+        }
+    }
+    cl_arena_free(&c->arena);
+    c->n = 0;
+    c->generation = generation;
+    snprintf(c->date, sizeof(c->date), "%s", date);
     sqlite3_bind_text(st, 1, date, -1, SQLITE_STATIC);
     while ((rc = cl_db_step(tx->db, st)) == 1) {
-        cl_flow_entry_t e;
-        entry_from_row(&tx->job->arena, st, &e);
+        cl_flow_entry_t cached, e;
+        entry_from_row(&c->arena, st, &cached);
+        board_cache_add(c, &cached);
+        entry_copy(&tx->job->arena, &cached, &e);
         each(&e, arg);
     }
+    if (rc < 0)
+        c->date[0] = '\0'; /* a partial read is no board */
     return rc;
 }
 

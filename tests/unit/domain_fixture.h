@@ -173,6 +173,7 @@ static inline int fx_stage(fx_t *fx, cl_job_t *job)
     if (rc < 0) {
         job->changes = NULL;
         ASSERT_OK(cl_db_exec(fx->db, "ROLLBACK TO job; RELEASE job"));
+        cl_db_touch(fx->db); /* as the store does: SQLite tells no hook of a ROLLBACK TO */
     } else {
         ASSERT_OK(cl_db_exec(fx->db, "RELEASE job"));
     }

@@ -310,7 +310,47 @@ CL_TEST(status_mapping_table)
     ASSERT_EQ(cl_db_status(SQLITE_NOMEM), CL_EINTERNAL);
 }
 
-CL_TEST_MAIN(CL_TEST_ENTRY(migrations_applied), CL_TEST_ENTRY(reopen_is_idempotent),
+static int drops;
+static void count_drop(void *p)
+{
+    drops++;
+    free(p);
+}
+
+/* The generation moves with every row change but the bookkeeping tables' and with every
+ * rollback; a connection's caches are dropped when replaced and when it closes. */
+CL_TEST(generation_and_caches)
+{
+    cl_db_t *db;
+    ASSERT_OK(cl_db_open(":memory:", CL_DB_CREATE, &db));
+    uint64_t g = cl_db_generation(db);
+    ASSERT_OK(cl_db_exec(db, "INSERT INTO changes (time, topic, entity, entity_id, op) "
+                             "VALUES (1, 'users', 'user', 1, 1)"));
+    ASSERT_EQ(cl_db_generation(db), g);
+    ASSERT_OK(cl_db_exec(db, "INSERT INTO meta (key, value) VALUES ('probe', 'x')"));
+    ASSERT(cl_db_generation(db) > g);
+    g = cl_db_generation(db);
+    ASSERT_OK(cl_db_exec(db, "BEGIN; ROLLBACK"));
+    ASSERT(cl_db_generation(db) > g);
+    g = cl_db_generation(db);
+    cl_db_touch(db);
+    ASSERT(cl_db_generation(db) > g);
+
+    static const char key_a = 'a', key_b = 'b';
+    drops = 0;
+    ASSERT_NULL(cl_db_cache_get(db, &key_a));
+    void *first = malloc(8), *second = malloc(8);
+    ASSERT_OK(cl_db_cache_set(db, &key_a, first, count_drop));
+    ASSERT_OK(cl_db_cache_set(db, &key_b, malloc(8), count_drop));
+    ASSERT(cl_db_cache_get(db, &key_a) == first);
+    ASSERT_OK(cl_db_cache_set(db, &key_a, second, count_drop));
+    ASSERT_EQ(drops, 1);
+    ASSERT(cl_db_cache_get(db, &key_a) == second);
+    cl_db_close(db);
+    ASSERT_EQ(drops, 3);
+}
+
+CL_TEST_MAIN(CL_TEST_ENTRY(migrations_applied), CL_TEST_ENTRY(generation_and_caches), CL_TEST_ENTRY(reopen_is_idempotent),
              CL_TEST_ENTRY(missing_file_is_not_created_without_the_flag),
              CL_TEST_ENTRY(too_new_schema_is_refused),
              CL_TEST_ENTRY(statement_cache_is_keyed_by_pointer),

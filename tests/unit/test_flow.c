@@ -1236,6 +1236,63 @@ static double clock_ms(clockid_t id)
  * part of the day in the flow. The bound is on the thread's CPU time, which other processes on
  * a busy test machine cannot inflate; wall time is printed beside it. Sanitizers slow everything
  * several times: they get 10 ms. */
+/* The board is kept between reads while nothing changes (cl_db_generation): a transition, a
+ * booking, a patient's new name and a rolled-back transaction each show at the next read, and
+ * a read from the cache is the same board as one from SQL. Bad input: none; what could go wrong
+ * is a stale board, and each step here would show one. */
+CL_TEST(board_cache_never_shows_a_stale_board)
+{
+    clinic_t c;
+    clinic_open(&c);
+    int64_t a = book_on(&c, c.patient, TODAY, 9 * 60);
+    cl_job_t *first = board(&c, &c.desk, TODAY, 0, 0);
+    ASSERT_OK(first->status);
+    ASSERT_EQ(first->resp.board_get->n_appointments, 1);
+    uint64_t gen = cl_db_generation(c.fx.db);
+    cl_job_t *again = board(&c, &c.desk, TODAY, 0, 0);
+    ASSERT_EQ(cl_db_generation(c.fx.db), gen); /* a read's audit row is no change */
+    const Clinic__BoardEntry *x = first->resp.board_get->appointments[0],
+                             *y = again->resp.board_get->appointments[0];
+    ASSERT_EQ(x->appointment_id, y->appointment_id);
+    ASSERT_STR_EQ(x->patient_name, y->patient_name);
+    ASSERT_STR_EQ(x->provider_name, y->provider_name);
+    ASSERT_STR_EQ(x->type_name, y->type_name);
+    ASSERT_STR_EQ(x->state, y->state);
+    ASSERT(x->patient_name != y->patient_name); /* each reply has its own copy */
+    cl_job_free(first);
+    cl_job_free(again);
+
+    /* A transition. */
+    cl_job_free(check_in(&c, &c.desk, a, version_of(&c, a), 0));
+    cl_job_t *job = board(&c, &c.desk, TODAY, 0, 0);
+    ASSERT_STR_EQ(job->resp.board_get->appointments[0]->state, "arrived");
+    cl_job_free(job);
+
+    /* A second booking, and a patient renamed (by SQL: any row change counts). */
+    book_on(&c, c.other_patient, TODAY, 10 * 60);
+    fx_exec(&c.fx, "UPDATE patients SET preferred_name = 'Cache' WHERE id = 1");
+    job = board(&c, &c.desk, TODAY, 0, 0);
+    ASSERT_EQ(job->resp.board_get->n_appointments, 2);
+    int renamed = 0;
+    for (size_t i = 0; i < 2; i++)
+        renamed += strncmp(job->resp.board_get->appointments[i]->patient_name, "Cache ", 6) == 0;
+    ASSERT_EQ(renamed, 1);
+    cl_job_free(job);
+
+    /* A transaction that changes the day and is rolled back: read inside it (cached with the
+     * change), then gone after the ROLLBACK. */
+    fx_exec(&c.fx, "BEGIN");
+    fx_exec(&c.fx, "UPDATE appointments SET reason = 'rolled back' WHERE id = 1");
+    job = board(&c, &c.desk, TODAY, 0, 0);
+    cl_job_free(job);
+    fx_exec(&c.fx, "ROLLBACK");
+    job = board(&c, &c.desk, TODAY, 0, 0);
+    for (size_t i = 0; i < job->resp.board_get->n_appointments; i++)
+        ASSERT(strcmp(job->resp.board_get->appointments[i]->reason, "rolled back") != 0);
+    cl_job_free(job);
+    clinic_close(&c);
+}
+
 CL_TEST(board_of_300_appointments_reads_under_2ms)
 {
     enum { APPOINTMENTS = 300, RUNS = 300 };
@@ -1295,4 +1352,5 @@ CL_TEST_MAIN(CL_TEST_ENTRY(flow_walks_every_state_in_order),
              CL_TEST_ENTRY(figures_of_a_day_from_its_transitions),
              CL_TEST_ENTRY(show_gives_history_and_vitals_to_clinicians_only),
              CL_TEST_ENTRY(board_query_plan_uses_indexes),
+             CL_TEST_ENTRY(board_cache_never_shows_a_stale_board),
              CL_TEST_ENTRY(board_of_300_appointments_reads_under_2ms))
