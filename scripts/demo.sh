@@ -139,13 +139,17 @@ Demo clinic ready: $DATA
 Users: admin, morgan (manager), frontdesk, sam (scheduler), billie (biller), drlee and nurse
 (clinicians), stacy (staff), demo-seed (only for the seeding); every password is in
 demo/password.
-Seeded practice: 3 providers, 5 rooms, 500 patients and today's schedule.
+Seeded practice: 3 providers, 5 rooms, 500 patients and today's schedule; 15 staff members,
+a published week of shifts, and requests waiting for the manager's approval.
 Client configuration: $CONF.
 clinicd now runs in the foreground; stop it with Ctrl-C. In a second terminal, type:
 
   build/bin/clinic login --user frontdesk --password-file demo/password
   build/bin/clinic board                  # today's patient flow (as frontdesk or drlee)
   build/bin/clinic patient find smi
+  build/bin/clinic login --user morgan --password-file demo/password
+  build/bin/clinic approvals --watch      # the manager's inbox, live
+  build/bin/clinic shift coverage         # this week's desks, with the gaps flagged
 
 EOF
 exec "$CLINICD" serve --data "$DATA"

@@ -10,6 +10,7 @@
 #include "certs.h"
 #include "clock.h"
 #include "frame.h"
+#include "handlers.h" /* issue 5, staff part: cl_staff_expiry_tick */
 #include "log.h"
 #include "mem.h"
 #include "policy.h"
@@ -317,6 +318,10 @@ static void on_sweep(uv_timer_t *t)
         if (sc->who.user_id == 0 && sc->in_flight == 0 && now - sc->last_input_ms >= conn_idle_ms)
             cl_conn_close(&sc->conn, CL_ETIMEOUT, "idle without a login", 1);
     }
+    /* Issue 5, staff part: the hourly check for credentials entering their 30-day warning
+     * window, a store job of the server's own (owner NULL; domain/staff.c). */
+    if (!srv->draining)
+        cl_staff_expiry_tick(srv->store, now);
     if (srv->draining) {
         int busy = 0;
         for (cl_sconn_t *sc = srv->conns; sc; sc = sc->next)

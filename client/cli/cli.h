@@ -167,8 +167,53 @@ int cmd_flow_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_flow_figures(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_board(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 /* staff.c: staff members and credentials */
+int cmd_staff_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_staff_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_staff_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_staff_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_staff_leave(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_cred_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_cred_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_cred_renew(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_cred_remove(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_dashboard(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 /* shifts.c: shifts, desks, templates, coverage, swaps */
+int cmd_desk_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_desk_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_desk_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_shift_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_shift_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_shift_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_shift_cancel(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_shift_publish(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_shift_template(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_shift_coverage(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_shift_swap(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_request_swap(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 /* timeclock.c: the time clock and timesheets */
+int cmd_clock_in(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_clock_out(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_clock_break(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_clock_status(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_clock_punches(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_timesheet_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_timesheet_export(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_paypolicy_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_paypolicy_set(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_request_correction(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 /* approvals.c: requests, the approvals inbox, decisions, balances */
+int cmd_request_timeoff(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_request_overtime(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_request_expense(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_request_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_request_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_request_withdraw(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_approvals(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_approve(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_deny(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_balance(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_accrual_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_accrual_set(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_accrual_adjust(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 
 #endif

@@ -495,6 +495,19 @@ static int weekday_of(const char *date)
     return (y + y / 4 - y / 100 + y / 400 + t[m - 1] + d) % 7;
 }
 
+void seed_date_add(const char *date, int days, char out[11])
+{
+    struct tm tm = {0};
+    if (sscanf(date, "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3)
+        seed_die("\"%s\" is not YYYY-MM-DD", date);
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    tm.tm_hour = 12;
+    time_t t = timegm(&tm) + (time_t)days * 86400;
+    gmtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
 /* --- arguments -------------------------------------------------------------------------------- */
 
 static void usage(FILE *f)
@@ -742,10 +755,13 @@ int main(int argc, char **argv)
            counts[ST_ARRIVED], scheduled, no_shows, cancelled,
            no_shows ? "" : " (no no-show: no visit has started yet)");
 
-    /* Staff and approvals (issue 5): each part's seeding, in this order. */
-    /* staff part (seed_staff.c) */
-    /* shifts part (seed_shifts.c) */
-    /* approvals part (seed_approvals.c) */
+    /* Staff and approvals (issue 5). */
+    seed_ctx_t ctx = {.cfg = &cfg, .password = password, .weekday = wd};
+    snprintf(ctx.today, sizeof(ctx.today), "%s", today);
+    seed_staff(&ctx);
+    seed_shifts(&ctx);
+    seed_approvals(&ctx);
+    seed_staff_retire_seeder(&ctx);
 
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);

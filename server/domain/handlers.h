@@ -89,11 +89,66 @@ int cl_handle_flow_figures(cl_tx_t *tx, cl_job_t *job);
 int cl_handle_flow_show(cl_tx_t *tx, cl_job_t *job);
 
 /* domain/staff.c (staff and credentials) */
+int cl_handle_staff_add(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_staff_edit(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_staff_list(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_staff_show(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_staff_leave(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_credential_add(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_credential_renew(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_credential_remove(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_credential_list(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_staff_dashboard(cl_tx_t *tx, cl_job_t *job);
+/* The server's own job (no connection, no request): warns once for each credential entering its
+ * 30-day window. cl_staff_expiry_job makes one (as "clinicd"); cl_staff_expiry_tick, called by
+ * the loop's sweep timer (net.c), submits one at the first call and then hourly. */
+int cl_handle_staff_expiry_check(cl_tx_t *tx, cl_job_t *job);
+cl_job_t *cl_staff_expiry_job(void);
+void cl_staff_expiry_tick(cl_store_t *store, uint64_t now_ms);
 
 /* domain/shifts.c (shifts, desks, templates, swaps) */
+int cl_handle_desk_add(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_desk_edit(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_desk_list(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_shift_add(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_shift_edit(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_shift_cancel(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_shift_list(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_shift_template_set(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_shift_template_list(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_shift_template_apply(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_shift_week_publish(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_shift_coverage(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_swap_propose(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_swap_respond(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_swap_list(cl_tx_t *tx, cl_job_t *job);
 
 /* domain/timeclock.c (the time clock and timesheets) */
+int cl_handle_clock_in(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_clock_out(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_clock_break_start(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_clock_break_end(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_clock_status(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_punch_list(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_punch_correction_file(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_pay_policy_get(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_pay_policy_set(cl_tx_t *tx, cl_job_t *job);
+/* domain/timeclock_sheet.c */
+int cl_handle_timesheet_show(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_timesheet_export(cl_tx_t *tx, cl_job_t *job);
 
 /* domain/approvals.c (requests and approvals, time off, balances) */
+int cl_handle_time_off_file(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_expense_file(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_overtime_file(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_staff_request_list(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_staff_request_show(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_staff_request_withdraw(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_staff_request_decide(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_approvals_summary(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_time_off_balance_show(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_time_off_balance_adjust(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_accrual_policy_get(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_accrual_policy_set(cl_tx_t *tx, cl_job_t *job);
 
 #endif

@@ -8,6 +8,7 @@
 #include "audit.h"
 #include "domain_int.h"
 #include "handlers.h"
+#include "staff_int.h"
 #include "status.h"
 #include "topics.h"
 
@@ -245,6 +246,13 @@ int cl_handle_user_add(cl_tx_t *tx, cl_job_t *job)
     if ((rc = cl_audit_append(tx->db, tx->now, &job->who, "user.add", "user", (uint64_t)id)) < 0)
         return rc;
     if ((rc = cl_tx_change(tx, CL_TOPIC_USERS_NAME, "user", (uint64_t)id,
+                           CLINIC__CHANGE_OP__CREATED, 0)) < 0)
+        return rc;
+    /* Every user is a staff member: the users_make_staff trigger (0003_staff.sql) made the row. */
+    int64_t staff_id;
+    if ((rc = cl_staff_of_user(tx, id, &staff_id)) < 0)
+        return rc;
+    if ((rc = cl_tx_change(tx, CL_TOPIC_STAFF_NAME, "staff", (uint64_t)staff_id,
                            CLINIC__CHANGE_OP__CREATED, 0)) < 0)
         return rc;
 

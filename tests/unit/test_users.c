@@ -136,13 +136,22 @@ CL_TEST(user_add_creates_user_with_hashed_password)
 
     ASSERT_EQ(fx_audit_rows(&fx), audit + 1);
     fx_assert_last_audit(&fx, "root", "user.add", "user", u->id);
-    ASSERT_EQ(fx_change_rows(&fx), changes + 1);
-    ASSERT_EQ(fx_job_changes(job), 1);
+    ASSERT_EQ(fx_change_rows(&fx), changes + 2);
+    ASSERT_EQ(fx_job_changes(job), 2);
     ASSERT_STR_EQ(job->changes->topic, "users");
     ASSERT_STR_EQ(job->changes->entity, "user");
     ASSERT_EQ(job->changes->entity_id, u->id);
     ASSERT_EQ(job->changes->op, CLINIC__CHANGE_OP__CREATED);
     ASSERT_EQ(job->changes->scope_user, 0);
+    /* Every user is a staff member, made with the user and announced to the managers. */
+    const cl_change_t *staff = job->changes->next;
+    ASSERT_STR_EQ(staff->topic, "staff");
+    ASSERT_STR_EQ(staff->entity, "staff");
+    ASSERT_EQ(staff->entity_id, fx_int(&fx,
+                                       "SELECT s.id FROM staff s JOIN users u ON u.id = s.user_id "
+                                       "WHERE u.username = ?1",
+                                       "nurse.joy"));
+    ASSERT_EQ(staff->op, CLINIC__CHANGE_OP__CREATED);
     cl_job_free(job);
     fx_close(&fx);
 }

@@ -1,0 +1,1139 @@
+/* The requests and approvals commands: filing time off, overtime and expenses, one's requests
+ * (list, show, withdraw), the approvals inbox with its counts per kind and age (redrawn live with
+ * `approvals --watch`), approving (one or many at once) and denying, time-off balances, and the
+ * accrual policy payroll keeps. Each takes --json (one object per line). */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "clock.h"
+#include "mem.h"
+#include "status.h"
+
+enum {
+    POLL_MS = 200,
+    REDRAW_MIN_MS = 100, /* at most ten redraws a second, however many events come */
+    REFRESH_MS = 60000,  /* redraw without events too, so that the ages move on */
+    BACKOFF_FIRST_MS = 200,
+    BACKOFF_MAX_MS = 5000,
+};
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    cli_interrupted = 1;
+}
+
+/* ---- argument values ---- */
+
+/* "HH:MM" (00:00-24:00) into local minutes of the day. */
+static int parse_clock(const char *s, uint32_t *out)
+{
+    unsigned h, m;
+    char tail;
+    if (sscanf(s, "%2u:%2u%c", &h, &m, &tail) != 2 || m > 59 || h > 24 || (h == 24 && m != 0))
+        return -1;
+    *out = h * 60 + m;
+    return 0;
+}
+
+/* "12.34", "12" or "$12.3" into cents. */
+static int parse_dollars(const char *s, int64_t *cents)
+{
+    if (*s == '$')
+        s++;
+    uint64_t whole = 0, frac = 0;
+    int digits = 0, fdigits = 0;
+    for (; *s >= '0' && *s <= '9'; s++, digits++) {
+        if (whole > 100000000)
+            return -1;
+        whole = whole * 10 + (uint64_t)(*s - '0');
+    }
+    if (*s == '.') {
+        for (s++; *s >= '0' && *s <= '9'; s++, fdigits++) {
+            if (fdigits == 2)
+                return -1;
+            frac = frac * 10 + (uint64_t)(*s - '0');
+        }
+        if (fdigits == 1)
+            frac *= 10;
+    }
+    if (*s != '\0' || (digits == 0 && fdigits == 0))
+        return -1;
+    *cents = (int64_t)(whole * 100 + frac);
+    return 0;
+}
+
+/* A signed number of minutes: "90", "-90", "1h30", "-8h". */
+static int parse_minutes(const char *s, int64_t *out)
+{
+    int neg = *s == '-';
+    if (*s == '-' || *s == '+')
+        s++;
+    uint64_t a = 0, b = 0;
+    const char *h = strchr(s, 'h');
+    char buf[32];
+    if (h == NULL) {
+        if (cl_cli_parse_uint(s, 10000000, &a) != 0)
+            return -1;
+    } else {
+        size_t n = (size_t)(h - s);
+        if (n == 0 || n >= sizeof(buf))
+            return -1;
+        memcpy(buf, s, n);
+        buf[n] = '\0';
+        if (cl_cli_parse_uint(buf, 100000, &a) != 0)
+            return -1;
+        if (h[1] && cl_cli_parse_uint(h + 1, 59, &b) != 0)
+            return -1;
+        a = a * 60 + b;
+    }
+    *out = neg ? -(int64_t)a : (int64_t)a;
+    return 0;
+}
+
+static int parse_id(const char *s, uint64_t *id)
+{
+    return cl_cli_parse_uint(s, INT64_MAX, id) != 0 || *id == 0 ? -1 : 0;
+}
+
+/* ---- output ---- */
+
+/* Minutes as "12h30" ("-2h" when negative). */
+static void put_minutes(int64_t m)
+{
+    if (m < 0) {
+        fputc('-', stdout);
+        m = -m;
+    }
+    if (m % 60)
+        printf("%lldh%02lld", (long long)(m / 60), (long long)(m % 60));
+    else
+        printf("%lldh", (long long)(m / 60));
+}
+
+/* "2d 3h" or "5h" or "12m": how long ago `t` was at `now`. */
+static void put_age(int64_t t, int64_t now)
+{
+    int64_t s = now > t ? now - t : 0;
+    if (s >= 86400)
+        printf("%lldd %lldh", (long long)(s / 86400), (long long)(s % 86400 / 3600));
+    else if (s >= 3600)
+        printf("%lldh", (long long)(s / 3600));
+    else
+        printf("%lldm", (long long)(s / 60));
+}
+
+/* What the request is about, in a few words. */
+static void put_subject(const Clinic__StaffRequest *r)
+{
+    if (strcmp(r->kind, "timeoff") == 0) {
+        cli_put(stdout, r->category, 0);
+        printf(" ");
+        cli_put(stdout, r->from_date, 0);
+        if (strcmp(r->from_date, r->to_date) != 0) {
+            printf(" to ");
+            cli_put(stdout, r->to_date, 0);
+        }
+        printf(" (");
+        put_minutes(r->amount);
+        printf(")");
+    } else if (strcmp(r->kind, "expense") == 0) {
+        printf("$%lld.%02lld ", (long long)(r->amount / 100), (long long)(r->amount % 100));
+        cli_put(stdout, r->category, 0);
+        if (r->from_date[0]) {
+            printf(" on ");
+            cli_put(stdout, r->from_date, 0);
+        }
+    } else if (strcmp(r->kind, "overtime") == 0) {
+        printf("shift %llu, ", (unsigned long long)r->ref_id);
+        put_minutes(r->amount);
+        printf(" over");
+    } else if (strcmp(r->kind, "swap") == 0) {
+        printf("shift %llu for %llu with ", (unsigned long long)r->ref_id,
+               (unsigned long long)r->ref2_id);
+        cli_put(stdout, r->other_name, 0);
+    } else if (strcmp(r->kind, "correction") == 0) {
+        printf("punch %llu (", (unsigned long long)r->ref_id);
+        cli_put(stdout, r->category, 0);
+        printf(")");
+    }
+    if (r->over_balance)
+        printf(" OVER BALANCE");
+}
+
+static void print_request_line(const Clinic__StaffRequest *r, int64_t now)
+{
+    printf("%6llu  %-10s  %-9s  ", (unsigned long long)r->id, r->kind, r->state);
+    cli_put(stdout, r->requester_name, 0);
+    printf("  ");
+    put_subject(r);
+    if (now) {
+        printf("  (");
+        put_age(r->created_at, now);
+        printf(" ago)");
+    }
+    printf("\n");
+}
+
+static void print_request(const Clinic__StaffRequest *r)
+{
+    char t[32];
+    printf("Request %llu (version %llu): %s, %s\n", (unsigned long long)r->id,
+           (unsigned long long)r->version, r->kind, r->state);
+    printf("  requester  ");
+    cli_put(stdout, r->requester_name, 0);
+    if (r->requester_username[0]) {
+        printf(" (");
+        cli_put(stdout, r->requester_username, 0);
+        printf(")");
+    }
+    printf("\n  subject    ");
+    put_subject(r);
+    printf("\n");
+    if (strcmp(r->kind, "timeoff") == 0) {
+        char a[32], b[32];
+        cli_time(r->starts_at, a, sizeof(a));
+        cli_time(r->ends_at, b, sizeof(b));
+        printf("  off        %s to %s\n", a, b);
+    }
+    if (r->details[0]) {
+        printf("  details    ");
+        cli_put(stdout, r->details, 0);
+        printf("\n");
+    }
+    cli_time(r->created_at, t, sizeof(t));
+    printf("  filed      %s by ", t);
+    cli_put(stdout, r->created_by[0] ? r->created_by : "-", 0);
+    printf("\n");
+    if (r->decided_at) {
+        cli_time(r->decided_at, t, sizeof(t));
+        printf("  %-10s %s by ", r->state, t);
+        cli_put(stdout, r->decided_by[0] ? r->decided_by : "clinicd", 0);
+        if (r->override_used)
+            printf(" (desk minimum overridden)");
+        printf("\n");
+    }
+    if (r->comment[0]) {
+        printf("  comment    ");
+        cli_put(stdout, r->comment, 0);
+        printf("\n");
+    }
+}
+
+static void json_request(cl_json_t *j, const Clinic__StaffRequest *r)
+{
+    cl_json_object_begin(j);
+    cl_json_kv_uint(j, "id", r->id);
+    cl_json_kv_uint(j, "version", r->version);
+    cl_json_kv_string(j, "kind", r->kind);
+    cl_json_kv_string(j, "state", r->state);
+    cl_json_kv_uint(j, "requester_id", r->requester_id);
+    cl_json_kv_string(j, "requester_name", r->requester_name);
+    cl_json_kv_string(j, "requester_username", r->requester_username);
+    cl_json_kv_uint(j, "other_id", r->other_id);
+    cl_json_kv_string(j, "other_name", r->other_name);
+    cl_json_kv_uint(j, "ref_id", r->ref_id);
+    cl_json_kv_uint(j, "ref2_id", r->ref2_id);
+    cl_json_kv_int(j, "starts_at", r->starts_at);
+    cl_json_kv_int(j, "ends_at", r->ends_at);
+    cl_json_kv_string(j, "from_date", r->from_date);
+    cl_json_kv_string(j, "to_date", r->to_date);
+    cl_json_kv_int(j, "amount", r->amount);
+    cl_json_kv_string(j, "category", r->category);
+    cl_json_kv_string(j, "details", r->details);
+    cl_json_kv_bool(j, "over_balance", r->over_balance);
+    cl_json_kv_bool(j, "overtime", r->overtime);
+    cl_json_kv_int(j, "created_at", r->created_at);
+    cl_json_kv_string(j, "created_by", r->created_by);
+    cl_json_kv_int(j, "decided_at", r->decided_at);
+    cl_json_kv_string(j, "decided_by", r->decided_by);
+    cl_json_kv_string(j, "comment", r->comment);
+    cl_json_kv_bool(j, "override_used", r->override_used);
+    cl_json_object_end(j);
+}
+
+/* Prints the request of a StaffRequestReply. */
+static void show_request(cli_t *cli, const Clinic__StaffRequest *r)
+{
+    if (cli->json) {
+        cl_json_object_begin(&cli->j);
+        cl_json_key(&cli->j, "request");
+        json_request(&cli->j, r);
+        cl_json_object_end(&cli->j);
+        cli_json_emit(cli);
+    } else {
+        print_request(r);
+    }
+}
+
+/* Sends a request whose reply is a StaffRequestReply and prints it. */
+static int call_request(cli_t *cli, Clinic__Request *req, Clinic__Response__ResultCase want)
+{
+    int rc = cli_resume(cli);
+    if (rc != 0)
+        return rc;
+    const Clinic__Response *resp;
+    if ((rc = cli_call(cli, req, want, &resp)) != 0)
+        return rc;
+    /* Every StaffRequestReply member of the result union is the same pointer. */
+    show_request(cli, resp->time_off_file->request);
+    return 0;
+}
+
+/* ---- filing ---- */
+
+int cmd_request_timeoff(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    const char *type = NULL, *from = NULL, *to = "", *start = NULL, *end = NULL, *reason = "";
+    const cli_opt_t opts[] = {{"--type", &type, NULL}, {"--from", &from, NULL},
+                              {"--to", &to, NULL},     {"--start", &start, NULL},
+                              {"--end", &end, NULL},   {"--reason", &reason, NULL}};
+    int npos, rc;
+    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+        return rc;
+    if (npos > 0)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
+    if (type == NULL || from == NULL)
+        return cli_usage_error(cmd, "--type and --from are required");
+    Clinic__TimeOffFileRequest m = CLINIC__TIME_OFF_FILE_REQUEST__INIT;
+    m.type = (char *)type;
+    m.from_date = (char *)from;
+    m.to_date = (char *)to;
+    m.details = (char *)reason;
+    if (start && (parse_clock(start, &m.start_minute) != 0 || m.start_minute > 1439))
+        return cli_usage_error(cmd, "--start: expected HH:MM");
+    if (end && (parse_clock(end, &m.end_minute) != 0 || m.end_minute == 0))
+        return cli_usage_error(cmd, "--end: expected HH:MM after midnight");
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_TIME_OFF_FILE);
+    req.time_off_file = &m;
+    return call_request(cli, &req, CLINIC__RESPONSE__RESULT_TIME_OFF_FILE);
+}
+
+int cmd_request_expense(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    const char *amount = NULL, *category = NULL, *receipt = "", *date = "";
+    const cli_opt_t opts[] = {{"--amount", &amount, NULL},
+                              {"--category", &category, NULL},
+                              {"--receipt", &receipt, NULL},
+                              {"--date", &date, NULL}};
+    int npos, rc;
+    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+        return rc;
+    if (npos > 0)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
+    if (amount == NULL || category == NULL)
+        return cli_usage_error(cmd, "--amount and --category are required");
+    Clinic__ExpenseFileRequest m = CLINIC__EXPENSE_FILE_REQUEST__INIT;
+    if (parse_dollars(amount, &m.amount_cents) != 0)
+        return cli_usage_error(cmd, "--amount: expected dollars and cents (12.34)");
+    m.category = (char *)category;
+    m.receipt_note = (char *)receipt;
+    m.date = (char *)date;
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_EXPENSE_FILE);
+    req.expense_file = &m;
+    return call_request(cli, &req, CLINIC__RESPONSE__RESULT_EXPENSE_FILE);
+}
+
+int cmd_request_overtime(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    const char *minutes = NULL, *reason = "";
+    const cli_opt_t opts[] = {{"--minutes", &minutes, NULL}, {"--reason", &reason, NULL}};
+    int npos, rc;
+    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+        return rc;
+    if (npos != 1)
+        return cli_usage_error(cmd, "give the shift's id");
+    Clinic__OvertimeFileRequest m = CLINIC__OVERTIME_FILE_REQUEST__INIT;
+    if (parse_id(argv[0], &m.shift_id) != 0)
+        return cli_usage_error(cmd, "SHIFT: expected a shift id");
+    int64_t n;
+    if (minutes && (parse_minutes(minutes, &n) != 0 || n < 0 || n > 1440))
+        return cli_usage_error(cmd, "--minutes: expected 0-1440 (or 2h30)");
+    m.minutes = minutes ? (uint32_t)n : 0;
+    m.details = (char *)reason;
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_OVERTIME_FILE);
+    req.overtime_file = &m;
+    return call_request(cli, &req, CLINIC__RESPONSE__RESULT_OVERTIME_FILE);
+}
+
+/* ---- lists ---- */
+
+static void print_list(cli_t *cli, const Clinic__StaffRequestListReply *r, int64_t now)
+{
+    if (cli->json) {
+        cl_json_object_begin(&cli->j);
+        cl_json_key(&cli->j, "requests");
+        cl_json_array_begin(&cli->j);
+        for (size_t i = 0; i < r->n_requests; i++)
+            json_request(&cli->j, r->requests[i]);
+        cl_json_array_end(&cli->j);
+        cl_json_kv_bool(&cli->j, "truncated", r->truncated);
+        cl_json_object_end(&cli->j);
+        cli_json_emit(cli);
+        return;
+    }
+    for (size_t i = 0; i < r->n_requests; i++)
+        print_request_line(r->requests[i], now);
+    if (r->n_requests == 0)
+        printf("(no requests)\n");
+    if (r->truncated)
+        printf("(more: narrow with --state, --kind or raise --limit)\n");
+}
+
+static int list_call(cli_t *cli, Clinic__StaffRequestListRequest *m,
+                     const Clinic__StaffRequestListReply **out)
+{
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_STAFF_REQUEST_LIST);
+    req.staff_request_list = m;
+    const Clinic__Response *resp;
+    int rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_STAFF_REQUEST_LIST, &resp);
+    if (rc == 0)
+        *out = resp->staff_request_list;
+    return rc;
+}
+
+int cmd_request_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    const char *scope = "mine", *state = "", *kind = "", *staff = NULL, *limit = NULL;
+    int all = 0, inbox = 0;
+    const cli_opt_t opts[] = {{"--all", NULL, &all},     {"--inbox", NULL, &inbox},
+                              {"--state", &state, NULL}, {"--kind", &kind, NULL},
+                              {"--staff", &staff, NULL}, {"--limit", &limit, NULL}};
+    int npos, rc;
+    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+        return rc;
+    if (npos > 0)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
+    if (all && inbox)
+        return cli_usage_error(cmd, "--all and --inbox go one at a time");
+    Clinic__StaffRequestListRequest m = CLINIC__STAFF_REQUEST_LIST_REQUEST__INIT;
+    m.scope = (char *)(all ? "all" : inbox ? "inbox" : scope);
+    m.state = (char *)state;
+    m.kind = (char *)kind;
+    uint64_t n;
+    if (staff) {
+        if (parse_id(staff, &m.staff_id) != 0)
+            return cli_usage_error(cmd, "--staff: expected a staff id");
+        if (!inbox)
+            m.scope = "all";
+    }
+    if (limit) {
+        if (cl_cli_parse_uint(limit, 1000, &n) != 0 || n == 0)
+            return cli_usage_error(cmd, "--limit: expected 1-1000");
+        m.limit = (uint32_t)n;
+    }
+    if ((rc = cli_resume(cli)) != 0)
+        return rc;
+    const Clinic__StaffRequestListReply *r;
+    if ((rc = list_call(cli, &m, &r)) != 0)
+        return rc;
+    print_list(cli, r, 0);
+    return 0;
+}
+
+int cmd_request_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    int npos, rc;
+    if ((rc = cli_parse(cmd, argc, argv, NULL, 0, &npos)) != 0)
+        return rc;
+    Clinic__StaffRequestShowRequest m = CLINIC__STAFF_REQUEST_SHOW_REQUEST__INIT;
+    if (npos != 1 || parse_id(argv[0], &m.id) != 0)
+        return cli_usage_error(cmd, "give one request id");
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_STAFF_REQUEST_SHOW);
+    req.staff_request_show = &m;
+    return call_request(cli, &req, CLINIC__RESPONSE__RESULT_STAFF_REQUEST_SHOW);
+}
+
+int cmd_request_withdraw(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    const char *comment = "", *version = NULL;
+    const cli_opt_t opts[] = {{"--comment", &comment, NULL}, {"--expect-version", &version, NULL}};
+    int npos, rc;
+    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+        return rc;
+    Clinic__StaffRequestWithdrawRequest m = CLINIC__STAFF_REQUEST_WITHDRAW_REQUEST__INIT;
+    if (npos != 1 || parse_id(argv[0], &m.id) != 0)
+        return cli_usage_error(cmd, "give one request id");
+    if (version && parse_id(version, &m.version) != 0)
+        return cli_usage_error(cmd, "--expect-version: expected a version");
+    m.comment = (char *)comment;
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_STAFF_REQUEST_WITHDRAW);
+    req.staff_request_withdraw = &m;
+    return call_request(cli, &req, CLINIC__RESPONSE__RESULT_STAFF_REQUEST_WITHDRAW);
+}
+
+/* ---- deciding ---- */
+
+/* The status a result's code name stands for. */
+static int code_status(const char *name)
+{
+    const ProtobufCEnumValue *v =
+        protobuf_c_enum_descriptor_get_value_by_name(&clinic__code__descriptor, name);
+    return v ? cl_status_from_code((Clinic__Code)v->value) : CL_EINTERNAL;
+}
+
+static int decide(cli_t *cli, const cli_command_t *cmd, int argc, char **argv, int approve)
+{
+    const char *comment = "", *version = NULL;
+    int override = 0;
+    cli_opt_t opts[] = {{"--comment", &comment, NULL},
+                        {"--expect-version", &version, NULL},
+                        {"--override", NULL, &override}};
+    int npos, rc;
+    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts) - (approve ? 0 : 1), &npos)) !=
+        0)
+        return rc;
+    if (npos == 0)
+        return cli_usage_error(cmd, "give the request id%s", approve ? "s" : "");
+    if (!approve && npos != 1)
+        return cli_usage_error(cmd, "deny one request at a time");
+    if (!approve && comment[0] == '\0')
+        return cli_usage_error(cmd, "--comment is required: say why");
+    if (version && npos != 1)
+        return cli_usage_error(cmd, "--expect-version goes with one id");
+    Clinic__StaffRequestDecideRequest m = CLINIC__STAFF_REQUEST_DECIDE_REQUEST__INIT;
+    uint64_t *ids = cl_calloc((size_t)npos, sizeof(*ids)), v = 0;
+    for (int i = 0; i < npos; i++)
+        if (parse_id(argv[i], &ids[i]) != 0) {
+            free(ids);
+            return cli_usage_error(cmd, "'%s' is not a request id", argv[i]);
+        }
+    if (version && parse_id(version, &v) != 0) {
+        free(ids);
+        return cli_usage_error(cmd, "--expect-version: expected a version");
+    }
+    m.ids = ids;
+    m.n_ids = (size_t)npos;
+    m.versions = version ? &v : NULL;
+    m.n_versions = version ? 1 : 0;
+    m.approve = approve;
+    m.comment = (char *)comment;
+    m.override = override;
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_STAFF_REQUEST_DECIDE);
+    req.staff_request_decide = &m;
+    const Clinic__Response *resp;
+    if ((rc = cli_resume(cli)) == 0)
+        rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_STAFF_REQUEST_DECIDE, &resp);
+    free(ids);
+    if (rc != 0)
+        return rc;
+
+    const Clinic__StaffRequestDecideReply *r = resp->staff_request_decide;
+    int status = 0;
+    if (cli->json) {
+        cl_json_object_begin(&cli->j);
+        cl_json_kv_uint(&cli->j, "decided", r->decided);
+        cl_json_kv_uint(&cli->j, "failed", r->failed);
+        cl_json_key(&cli->j, "results");
+        cl_json_array_begin(&cli->j);
+    }
+    for (size_t i = 0; i < r->n_results; i++) {
+        const Clinic__StaffRequestDecision *d = r->results[i];
+        int ok = strcmp(d->code, "OK") == 0;
+        if (!ok)
+            status = code_status(d->code);
+        if (cli->json) {
+            cl_json_object_begin(&cli->j);
+            cl_json_kv_uint(&cli->j, "id", d->id);
+            cl_json_kv_string(&cli->j, "code", d->code);
+            cl_json_kv_string(&cli->j, "message", d->message);
+            if (d->request) {
+                cl_json_key(&cli->j, "request");
+                json_request(&cli->j, d->request);
+            }
+            cl_json_object_end(&cli->j);
+        } else if (ok) {
+            printf("request %llu %s", (unsigned long long)d->id,
+                   d->request ? d->request->state : "decided");
+            if (d->request && d->request->override_used)
+                printf(" (desk minimum overridden)");
+            printf("\n");
+        } else {
+            fflush(stdout);
+            fprintf(stderr, "clinic: request %llu: ", (unsigned long long)d->id);
+            cli_put(stderr, d->message, 0);
+            fprintf(stderr, "\n");
+        }
+    }
+    if (cli->json) {
+        cl_json_array_end(&cli->j);
+        cl_json_object_end(&cli->j);
+        cli_json_emit(cli);
+    }
+    return status ? cl_cli_exit_status(status) : 0;
+}
+
+int cmd_approve(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    return decide(cli, cmd, argc, argv, 1);
+}
+
+int cmd_deny(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    return decide(cli, cmd, argc, argv, 0);
+}
+
+/* ---- the approvals inbox ---- */
+
+typedef struct {
+    cli_t *cli;
+    const char *kind;
+    int watch;
+    int tty;
+    uint64_t count;
+    uint64_t drawn;
+    uint64_t deadline_ns;
+    long reconnect_limit;
+    int subscribed;
+} inbox_t;
+
+static void print_inbox(cli_t *cli, const Clinic__ApprovalsSummaryReply *s,
+                        const Clinic__StaffRequestListReply *l, int clear)
+{
+    if (cli->json) {
+        cl_json_t *j = &cli->j;
+        cl_json_object_begin(j);
+        cl_json_kv_int(j, "server_time", s->server_time);
+        cl_json_kv_uint(j, "pending", s->pending);
+        cl_json_kv_int(j, "oldest_at", s->oldest_at);
+        cl_json_key(j, "kinds");
+        cl_json_array_begin(j);
+        for (size_t i = 0; i < s->n_kinds; i++) {
+            const Clinic__ApprovalsKindCount *k = s->kinds[i];
+            cl_json_object_begin(j);
+            cl_json_kv_string(j, "kind", k->kind);
+            cl_json_kv_uint(j, "pending", k->pending);
+            cl_json_kv_uint(j, "under_1_day", k->under_1_day);
+            cl_json_kv_uint(j, "days_1_to_3", k->days_1_to_3);
+            cl_json_kv_uint(j, "over_3_days", k->over_3_days);
+            cl_json_kv_uint(j, "over_balance", k->over_balance);
+            cl_json_object_end(j);
+        }
+        cl_json_array_end(j);
+        cl_json_key(j, "requests");
+        cl_json_array_begin(j);
+        for (size_t i = 0; i < l->n_requests; i++)
+            json_request(j, l->requests[i]);
+        cl_json_array_end(j);
+        cl_json_object_end(j);
+        cli_json_emit(cli);
+        return;
+    }
+    if (clear)
+        fputs("\033[H\033[2J", stdout);
+    char when[32];
+    cli_time(s->server_time, when, sizeof(when));
+    printf("Approvals at %s: %u pending\n", when, s->pending);
+    printf("  %-11s %7s %7s %9s %7s %12s\n", "KIND", "PENDING", "<1 DAY", "1-3 DAYS", ">3 DAYS",
+           "OVER BALANCE");
+    for (size_t i = 0; i < s->n_kinds; i++) {
+        const Clinic__ApprovalsKindCount *k = s->kinds[i];
+        printf("  %-11s %7u %7u %9u %7u %12u\n", k->kind, k->pending, k->under_1_day,
+               k->days_1_to_3, k->over_3_days, k->over_balance);
+    }
+    printf("\n");
+    for (size_t i = 0; i < l->n_requests; i++)
+        print_request_line(l->requests[i], s->server_time);
+    if (l->n_requests == 0)
+        printf("(nothing waiting for you)\n");
+}
+
+static int draw_inbox(inbox_t *b)
+{
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_APPROVALS_SUMMARY);
+    Clinic__ApprovalsSummaryRequest sm = CLINIC__APPROVALS_SUMMARY_REQUEST__INIT;
+    req.approvals_summary = &sm;
+    const Clinic__Response *resp;
+    int rc = cli_call(b->cli, &req, CLINIC__RESPONSE__RESULT_APPROVALS_SUMMARY, &resp);
+    if (rc != 0)
+        return rc;
+    /* The reply lives until the next call: a copy of it outlives the list's call. */
+    size_t len = clinic__approvals_summary_reply__get_packed_size(resp->approvals_summary);
+    uint8_t *buf = cl_malloc(len ? len : 1);
+    clinic__approvals_summary_reply__pack(resp->approvals_summary, buf);
+    Clinic__ApprovalsSummaryReply *s = clinic__approvals_summary_reply__unpack(NULL, len, buf);
+    free(buf);
+    if (s == NULL)
+        return cli_error(CL_EINTERNAL, "cannot copy the summary");
+
+    Clinic__StaffRequestListRequest m = CLINIC__STAFF_REQUEST_LIST_REQUEST__INIT;
+    m.scope = "inbox";
+    m.kind = (char *)b->kind;
+    const Clinic__StaffRequestListReply *l;
+    rc = list_call(b->cli, &m, &l);
+    if (rc == 0) {
+        print_inbox(b->cli, s, l, b->tty);
+        if (b->watch && !b->tty && !b->cli->json)
+            printf("\n");
+        b->drawn++;
+    }
+    clinic__approvals_summary_reply__free_unpacked(s, NULL);
+    return rc;
+}
+
+static int past_deadline(const inbox_t *b)
+{
+    return b->deadline_ns && cl_mono_ns() >= b->deadline_ns;
+}
+
+typedef enum { RUN_EXIT, RUN_LOST } run_end_t;
+
+static int output_failed(int *rc)
+{
+    int out_errno = cli_flush();
+    if (out_errno == 0)
+        return 0;
+    *rc = out_errno == EPIPE
+              ? 0
+              : cli_error(CL_EIO, "cannot write the output: %s", strerror(out_errno));
+    return 1;
+}
+
+/* Subscribes to the user's inbox and, for a manager, to "approvals" (everyone's requests): a
+ * user without approve_all is refused that topic, and then watches the inbox alone. */
+static int subscribe(cli_t *cli)
+{
+    char *topics[] = {"inbox", "approvals"};
+    char err[512];
+    Clinic__SubscribeRequest sub = CLINIC__SUBSCRIBE_REQUEST__INIT;
+    sub.topics = topics;
+    sub.n_topics = 2;
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_SUBSCRIBE);
+    req.subscribe = &sub;
+    const Clinic__Response *resp;
+    int rc = cl_sync_call(cli->sync, &req, &resp, err, sizeof(err));
+    if (rc == CL_EPERM) {
+        sub.n_topics = 1;
+        return cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SUBSCRIBE, &resp);
+    }
+    if (rc != 0)
+        return cli_error(rc, "%s", err);
+    return 0;
+}
+
+/* Connects, resumes, subscribes, draws, then redraws on each change of a request (at most every
+ * REDRAW_MIN_MS, and every REFRESH_MS regardless) until the connection is lost (RUN_LOST) or the
+ * watch ends (RUN_EXIT with *rc). Subscribed first, then read: a change committed after the
+ * read comes as an event, and what happened while disconnected is in the drawing. */
+static run_end_t run_connection(inbox_t *b, int first, int *rc)
+{
+    cli_t *cli = b->cli;
+    char err[512];
+    b->subscribed = 0;
+    if ((*rc = cli_resume(cli)) != 0)
+        return *rc == CL_EXIT_UNAVAILABLE && !first ? RUN_LOST : RUN_EXIT;
+    if ((*rc = subscribe(cli)) != 0)
+        return *rc == CL_EXIT_UNAVAILABLE && !first ? RUN_LOST : RUN_EXIT;
+    b->subscribed = 1;
+    if ((*rc = draw_inbox(b)) != 0)
+        return *rc == CL_EXIT_UNAVAILABLE ? RUN_LOST : RUN_EXIT;
+    if (output_failed(rc) || (b->count && b->drawn >= b->count))
+        return RUN_EXIT;
+    uint64_t drawn_ns = cl_mono_ns();
+    int dirty = 0;
+    for (;;) {
+        if (cli_interrupted || past_deadline(b)) {
+            *rc = 0;
+            return RUN_EXIT;
+        }
+        uint64_t now = cl_mono_ns(), since_ms = (now - drawn_ns) / 1000000;
+        if ((dirty && since_ms >= REDRAW_MIN_MS) || since_ms >= REFRESH_MS) {
+            if ((*rc = draw_inbox(b)) != 0)
+                return *rc == CL_EXIT_UNAVAILABLE ? RUN_LOST : RUN_EXIT;
+            if (output_failed(rc) || (b->count && b->drawn >= b->count))
+                return RUN_EXIT;
+            drawn_ns = cl_mono_ns();
+            dirty = 0;
+            continue;
+        }
+        int wait = dirty ? (int)(REDRAW_MIN_MS - since_ms) : POLL_MS;
+        const Clinic__Event *ev;
+        int status = cl_sync_next_event(cli->sync, wait, &ev, err, sizeof(err));
+        if (status == CL_ETIMEOUT)
+            continue;
+        if (status != 0) {
+            if (cl_cli_exit_status(status) == CL_EXIT_UNAUTH) {
+                *rc = cli_error(status, "%s: run 'clinic login'", err);
+                return RUN_EXIT;
+            }
+            cli_error(status, "connection lost: %s", err);
+            *rc = 0;
+            return RUN_LOST;
+        }
+        if (ev->session_expired) {
+            cl_settings_remove_token(cli->config_dir);
+            *rc = cli_error(CL_EEXPIRED, "session expired: run 'clinic login'");
+            return RUN_EXIT;
+        }
+        /* The inbox carries messages too: only a request's change redraws. */
+        if (strcmp(ev->entity, "request") == 0)
+            dirty = 1;
+    }
+}
+
+static void pause_ms(const inbox_t *b, unsigned ms)
+{
+    uint64_t until = cl_mono_ns() + (uint64_t)ms * 1000000u;
+    while (!cli_interrupted && !past_deadline(b) && cl_mono_ns() < until) {
+        struct timespec slice = {0, 50 * 1000000L};
+        nanosleep(&slice, NULL);
+    }
+}
+
+static int watch_inbox(inbox_t *b)
+{
+    setvbuf(stdout, NULL, _IOFBF, BUFSIZ);
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    unsigned backoff = BACKOFF_FIRST_MS;
+    long failures = 0;
+    int rc = 0;
+    for (int first = 1;; first = 0) {
+        run_end_t end = run_connection(b, first, &rc);
+        cl_sync_close(b->cli->sync);
+        b->cli->sync = NULL;
+        if (end == RUN_EXIT || cli_interrupted || past_deadline(b))
+            break;
+        if (b->subscribed) {
+            failures = 0;
+            backoff = BACKOFF_FIRST_MS;
+        }
+        if (b->reconnect_limit >= 0 && failures >= b->reconnect_limit) {
+            rc = cli_error(CL_EUNAVAIL, "gave up after %ld reconnect attempt%s", failures,
+                           failures == 1 ? "" : "s");
+            break;
+        }
+        fprintf(stderr, "clinic: reconnecting in %.1f s\n", backoff / 1000.0);
+        pause_ms(b, backoff);
+        backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
+        failures++;
+        if (cli_interrupted) {
+            rc = 0;
+            break;
+        }
+    }
+    return rc;
+}
+
+int cmd_approvals(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    const char *kind = "", *count = NULL, *timeout = NULL, *limit = NULL;
+    int watch = 0, npos, rc;
+    const cli_opt_t opts[] = {{"--kind", &kind, NULL},
+                              {"--watch", NULL, &watch},
+                              {"--count", &count, NULL},
+                              {"--timeout", &timeout, NULL},
+                              {"--reconnect-limit", &limit, NULL}};
+    inbox_t b = {.cli = cli, .reconnect_limit = -1};
+    uint64_t n;
+    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+        return rc;
+    if (npos > 0)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
+    if ((count || timeout || limit) && !watch)
+        return cli_usage_error(cmd, "--count, --timeout and --reconnect-limit go with --watch");
+    if (count && (cl_cli_parse_uint(count, UINT64_MAX, &b.count) != 0 || b.count == 0))
+        return cli_usage_error(cmd, "--count: expected a number above 0");
+    if (timeout) {
+        if (cl_cli_parse_uint(timeout, 365u * 86400, &n) != 0 || n == 0)
+            return cli_usage_error(cmd, "--timeout: expected seconds above 0");
+        b.deadline_ns = cl_mono_ns() + n * 1000000000ull;
+    }
+    if (limit) {
+        if (cl_cli_parse_uint(limit, 1000000, &n) != 0)
+            return cli_usage_error(cmd, "--reconnect-limit: expected a number");
+        b.reconnect_limit = (long)n;
+    }
+    b.kind = kind;
+    b.watch = watch;
+    b.tty = watch && isatty(STDOUT_FILENO) && !cli->json;
+    if (watch)
+        return watch_inbox(&b);
+    if ((rc = cli_resume(cli)) != 0)
+        return rc;
+    return draw_inbox(&b);
+}
+
+/* ---- balances and the accrual policy ---- */
+
+static void print_balance(cli_t *cli, const Clinic__TimeOffBalanceShowReply *r)
+{
+    if (cli->json) {
+        cl_json_t *j = &cli->j;
+        cl_json_object_begin(j);
+        cl_json_kv_uint(j, "staff_id", r->staff_id);
+        cl_json_kv_string(j, "staff_name", r->staff_name);
+        cl_json_kv_string(j, "as_of", r->as_of);
+        cl_json_key(j, "balances");
+        cl_json_array_begin(j);
+        for (size_t i = 0; i < r->n_balances; i++) {
+            const Clinic__TimeOffBalance *b = r->balances[i];
+            cl_json_object_begin(j);
+            cl_json_kv_string(j, "type", b->type);
+            cl_json_kv_bool(j, "tracked", b->tracked);
+            cl_json_kv_int(j, "accrued", b->accrued);
+            cl_json_kv_int(j, "adjusted", b->adjusted);
+            cl_json_kv_int(j, "used", b->used);
+            cl_json_kv_int(j, "pending", b->pending);
+            cl_json_kv_int(j, "balance", b->balance);
+            cl_json_kv_int(j, "available", b->available);
+            cl_json_kv_int(j, "accrual_minutes", b->accrual_minutes);
+            cl_json_kv_int(j, "cap_minutes", b->cap_minutes);
+            cl_json_object_end(j);
+        }
+        cl_json_array_end(j);
+        cl_json_key(j, "ledger");
+        cl_json_array_begin(j);
+        for (size_t i = 0; i < r->n_ledger; i++) {
+            const Clinic__TimeOffLedgerEntry *e = r->ledger[i];
+            cl_json_object_begin(j);
+            cl_json_kv_uint(j, "id", e->id);
+            cl_json_kv_string(j, "type", e->type);
+            cl_json_kv_string(j, "entry", e->entry);
+            cl_json_kv_int(j, "minutes", e->minutes);
+            cl_json_kv_string(j, "period", e->period);
+            cl_json_kv_uint(j, "request_id", e->request_id);
+            cl_json_kv_string(j, "reason", e->reason);
+            cl_json_kv_int(j, "at", e->at);
+            cl_json_kv_string(j, "by", e->by);
+            cl_json_object_end(j);
+        }
+        cl_json_array_end(j);
+        cl_json_object_end(j);
+        cli_json_emit(cli);
+        return;
+    }
+    printf("Time off of ");
+    cli_put(stdout, r->staff_name, 0);
+    printf(" (staff %llu) as of %s\n", (unsigned long long)r->staff_id, r->as_of);
+    printf("  %-9s %9s %9s %9s %9s %9s %9s\n", "TYPE", "ACCRUED", "ADJUSTED", "USED", "BALANCE",
+           "PENDING", "AVAILABLE");
+    for (size_t i = 0; i < r->n_balances; i++) {
+        const Clinic__TimeOffBalance *b = r->balances[i];
+        printf("  %-9s ", b->type);
+        if (!b->tracked) {
+            printf("%9s %9s %9s %9s ", "-", "-", "-", "-");
+            char p[32];
+            snprintf(p, sizeof(p), "%lldh%02lld", (long long)(b->pending / 60),
+                     (long long)(b->pending % 60));
+            printf("%9s %9s\n", p, "-");
+            continue;
+        }
+        const int64_t v[6] = {b->accrued, b->adjusted, b->used,
+                              b->balance, b->pending,  b->available};
+        for (int k = 0; k < 6; k++) {
+            char s[32];
+            int64_t m = v[k] < 0 ? -v[k] : v[k];
+            snprintf(s, sizeof(s), "%s%lldh%02lld", v[k] < 0 ? "-" : "", (long long)(m / 60),
+                     (long long)(m % 60));
+            printf("%9s%s", s, k == 5 ? "\n" : " ");
+        }
+    }
+    if (r->n_ledger) {
+        printf("\n  Ledger\n");
+        for (size_t i = 0; i < r->n_ledger; i++) {
+            const Clinic__TimeOffLedgerEntry *e = r->ledger[i];
+            char t[32];
+            cli_time(e->at, t, sizeof(t));
+            printf("  %s  %-9s %-10s ", t, e->type, e->entry);
+            put_minutes(e->minutes);
+            printf("  ");
+            cli_put(stdout, e->reason, 0);
+            if (e->by[0]) {
+                printf(" (");
+                cli_put(stdout, e->by, 0);
+                printf(")");
+            }
+            printf("\n");
+        }
+    }
+}
+
+int cmd_balance(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    const char *staff = NULL;
+    int ledger = 0;
+    const cli_opt_t opts[] = {{"--staff", &staff, NULL}, {"--ledger", NULL, &ledger}};
+    int npos, rc;
+    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+        return rc;
+    if (npos > 0)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
+    Clinic__TimeOffBalanceShowRequest m = CLINIC__TIME_OFF_BALANCE_SHOW_REQUEST__INIT;
+    if (staff && parse_id(staff, &m.staff_id) != 0)
+        return cli_usage_error(cmd, "--staff: expected a staff id");
+    m.ledger = ledger;
+    if ((rc = cli_resume(cli)) != 0)
+        return rc;
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_TIME_OFF_BALANCE_SHOW);
+    req.time_off_balance_show = &m;
+    const Clinic__Response *resp;
+    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_TIME_OFF_BALANCE_SHOW, &resp)) != 0)
+        return rc;
+    print_balance(cli, resp->time_off_balance_show);
+    return 0;
+}
+
+int cmd_accrual_adjust(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    const char *type = NULL, *minutes = NULL, *reason = NULL;
+    const cli_opt_t opts[] = {
+        {"--type", &type, NULL}, {"--minutes", &minutes, NULL}, {"--reason", &reason, NULL}};
+    int npos, rc;
+    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+        return rc;
+    Clinic__TimeOffBalanceAdjustRequest m = CLINIC__TIME_OFF_BALANCE_ADJUST_REQUEST__INIT;
+    if (npos != 1 || parse_id(argv[0], &m.staff_id) != 0)
+        return cli_usage_error(cmd, "give the staff id");
+    if (type == NULL || minutes == NULL || reason == NULL)
+        return cli_usage_error(cmd, "--type, --minutes and --reason are required");
+    if (parse_minutes(minutes, &m.minutes) != 0)
+        return cli_usage_error(cmd, "--minutes: expected signed minutes (-90, 480, 8h, -1h30)");
+    m.type = (char *)type;
+    m.reason = (char *)reason;
+    if ((rc = cli_resume(cli)) != 0)
+        return rc;
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_TIME_OFF_BALANCE_ADJUST);
+    req.time_off_balance_adjust = &m;
+    const Clinic__Response *resp;
+    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_TIME_OFF_BALANCE_ADJUST, &resp)) != 0)
+        return rc;
+    print_balance(cli, resp->time_off_balance_adjust);
+    return 0;
+}
+
+static void print_policies(cli_t *cli, const Clinic__AccrualPolicyReply *r)
+{
+    if (cli->json) {
+        cl_json_t *j = &cli->j;
+        cl_json_object_begin(j);
+        cl_json_kv_string(j, "pay_period", r->pay_period);
+        cl_json_key(j, "policies");
+        cl_json_array_begin(j);
+        for (size_t i = 0; i < r->n_policies; i++) {
+            const Clinic__AccrualPolicy *p = r->policies[i];
+            cl_json_object_begin(j);
+            cl_json_kv_string(j, "type", p->type);
+            cl_json_kv_bool(j, "tracked", p->tracked);
+            cl_json_kv_int(j, "accrual_minutes", p->accrual_minutes);
+            cl_json_kv_int(j, "cap_minutes", p->cap_minutes);
+            cl_json_kv_string(j, "effective_from", p->effective_from);
+            cl_json_kv_int(j, "updated_at", p->updated_at);
+            cl_json_kv_string(j, "updated_by", p->updated_by);
+            cl_json_kv_uint(j, "version", p->version);
+            cl_json_object_end(j);
+        }
+        cl_json_array_end(j);
+        cl_json_object_end(j);
+        cli_json_emit(cli);
+        return;
+    }
+    printf("Accrual per %s pay period\n", r->pay_period[0] ? r->pay_period : "?");
+    printf("  %-9s %9s %9s  %-10s  %s\n", "TYPE", "ACCRUAL", "CAP", "SINCE", "VERSION");
+    for (size_t i = 0; i < r->n_policies; i++) {
+        const Clinic__AccrualPolicy *p = r->policies[i];
+        printf("  %-9s ", p->type);
+        if (!p->tracked) {
+            printf("%9s %9s  %-10s  %llu\n", "no balance", "-", "-",
+                   (unsigned long long)p->version);
+            continue;
+        }
+        char a[32], c[32];
+        snprintf(a, sizeof(a), "%lldh%02lld", (long long)(p->accrual_minutes / 60),
+                 (long long)(p->accrual_minutes % 60));
+        if (p->cap_minutes)
+            snprintf(c, sizeof(c), "%lldh%02lld", (long long)(p->cap_minutes / 60),
+                     (long long)(p->cap_minutes % 60));
+        else
+            snprintf(c, sizeof(c), "none");
+        printf("%9s %9s  %-10s  %llu\n", a, c, p->effective_from[0] ? p->effective_from : "-",
+               (unsigned long long)p->version);
+    }
+}
+
+static int policy_get(cli_t *cli, const Clinic__AccrualPolicyReply **out)
+{
+    Clinic__Request req;
+    Clinic__AccrualPolicyGetRequest m = CLINIC__ACCRUAL_POLICY_GET_REQUEST__INIT;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_ACCRUAL_POLICY_GET);
+    req.accrual_policy_get = &m;
+    const Clinic__Response *resp;
+    int rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_ACCRUAL_POLICY_GET, &resp);
+    if (rc == 0)
+        *out = resp->accrual_policy_get;
+    return rc;
+}
+
+int cmd_accrual_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    int npos, rc;
+    if ((rc = cli_parse(cmd, argc, argv, NULL, 0, &npos)) != 0)
+        return rc;
+    if (npos > 0)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
+    if ((rc = cli_resume(cli)) != 0)
+        return rc;
+    const Clinic__AccrualPolicyReply *r;
+    if ((rc = policy_get(cli, &r)) != 0)
+        return rc;
+    print_policies(cli, r);
+    return 0;
+}
+
+int cmd_accrual_set(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    const char *minutes = NULL, *cap = "0", *version = NULL;
+    const cli_opt_t opts[] = {
+        {"--minutes", &minutes, NULL}, {"--cap", &cap, NULL}, {"--expect-version", &version, NULL}};
+    int npos, rc;
+    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+        return rc;
+    if (npos != 1)
+        return cli_usage_error(cmd, "give the type (vacation, sick or personal)");
+    if (minutes == NULL)
+        return cli_usage_error(cmd, "--minutes is required (per pay period)");
+    Clinic__AccrualPolicySetRequest m = CLINIC__ACCRUAL_POLICY_SET_REQUEST__INIT;
+    m.type = argv[0];
+    if (parse_minutes(minutes, &m.accrual_minutes) != 0 || m.accrual_minutes < 0)
+        return cli_usage_error(cmd, "--minutes: expected minutes (240) or hours (4h)");
+    if (parse_minutes(cap, &m.cap_minutes) != 0 || m.cap_minutes < 0)
+        return cli_usage_error(cmd, "--cap: expected minutes (2400) or hours (40h); 0: none");
+    if (version && parse_id(version, &m.version) != 0)
+        return cli_usage_error(cmd, "--expect-version: expected a version");
+    if ((rc = cli_resume(cli)) != 0)
+        return rc;
+    if (!version) {
+        const Clinic__AccrualPolicyReply *cur;
+        if ((rc = policy_get(cli, &cur)) != 0)
+            return rc;
+        for (size_t i = 0; i < cur->n_policies; i++)
+            if (strcmp(cur->policies[i]->type, m.type) == 0)
+                m.version = cur->policies[i]->version;
+    }
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_ACCRUAL_POLICY_SET);
+    req.accrual_policy_set = &m;
+    const Clinic__Response *resp;
+    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_ACCRUAL_POLICY_SET, &resp)) != 0)
+        return rc;
+    print_policies(cli, resp->accrual_policy_set);
+    return 0;
+}

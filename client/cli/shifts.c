@@ -1,0 +1,1035 @@
+/* The staff-scheduling commands: desks, shifts (add, list, edit, cancel), publishing a week, named
+ * weekly templates, the coverage view and shift swaps (also `request swap`). Times are HH:MM and
+ * dates YYYY-MM-DD in the clinic's time zone, as the server states them; a desk may be named by
+ * id or by name, a staff member by id. A change reads the record's version first (or takes
+ * --expect-version), so a concurrent edit is reported as a conflict. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+#include "status.h"
+
+/* ---- arguments --------------------------------------------------------------------------------
+ */
+
+/* "9:30" or "09:30" to minutes of the day; "24:00" too when `allow_end`. */
+static int parse_hhmm(const char *s, int allow_end, uint32_t *out)
+{
+    const char *colon = strchr(s, ':');
+    if (colon == NULL || colon == s || colon - s > 2 || strlen(colon + 1) != 2)
+        return CL_EINVAL;
+    uint32_t h = 0, m = 0;
+    for (const char *p = s; p < colon; p++) {
+        if (*p < '0' || *p > '9')
+            return CL_EINVAL;
+        h = h * 10 + (uint32_t)(*p - '0');
+    }
+    for (const char *p = colon + 1; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return CL_EINVAL;
+        m = m * 10 + (uint32_t)(*p - '0');
+    }
+    if (m > 59 || h > 24 || (h == 24 && (m != 0 || !allow_end)))
+        return CL_EINVAL;
+    *out = h * 60 + m;
+    return 0;
+}
+
+static void fmt_hhmm(uint32_t minute, char out[6])
+{
+    snprintf(out, 6, "%02u:%02u", (minute / 60) % 100, minute % 60);
+}
+
+/* "HH:MM-HH:MM": a start and an end (an end not after the start is the next day's). */
+static int parse_span(const char *s, uint32_t *start, uint32_t *end)
+{
+    const char *dash = strchr(s, '-');
+    char a[8];
+    if (dash == NULL || (size_t)(dash - s) >= sizeof(a))
+        return CL_EINVAL;
+    memcpy(a, s, (size_t)(dash - s));
+    a[dash - s] = '\0';
+    return parse_hhmm(a, 0, start) == 0 && parse_hhmm(dash + 1, 1, end) == 0 ? 0 : CL_EINVAL;
+}
+
+/* One weekday: "mon", "monday" or 0-6 (0 Sunday); -1 for anything else. */
+static int parse_weekday(const char *s, size_t len)
+{
+    if (len == 1 && s[0] >= '0' && s[0] <= '6')
+        return s[0] - '0';
+    static const char *const full[] = {"sunday",   "monday", "tuesday", "wednesday",
+                                       "thursday", "friday", "saturday"};
+    for (int i = 0; i < 7; i++)
+        if (len >= 3 && len <= strlen(full[i]) && strncasecmp(s, full[i], len) == 0)
+            return i;
+    return -1;
+}
+
+/* Weekdays "mon", "mon-fri", "mon,wed,fri" into a bit set; 0 for bad input. */
+static unsigned parse_weekdays(const char *s, size_t len)
+{
+    unsigned set = 0;
+    const char *p = s, *stop = s + len;
+    while (p < stop) {
+        const char *end = memchr(p, ',', (size_t)(stop - p));
+        if (end == NULL)
+            end = stop;
+        const char *dash = memchr(p, '-', (size_t)(end - p));
+        int a = parse_weekday(p, (size_t)((dash ? dash : end) - p));
+        int b = dash ? parse_weekday(dash + 1, (size_t)(end - dash - 1)) : a;
+        if (a < 0 || b < 0)
+            return 0;
+        for (int d = a;; d = (d + 1) % 7) {
+            set |= 1u << d;
+            if (d == b)
+                break;
+        }
+        p = end < stop ? end + 1 : end;
+    }
+    return set;
+}
+
+static int parse_id(const cli_command_t *cmd, const char *what, const char *s, uint64_t *out)
+{
+    if (cl_cli_parse_uint(s, INT64_MAX, out) != 0 || *out == 0)
+        return cli_usage_error(cmd, "%s must be a number, not '%s'", what, s);
+    return 0;
+}
+
+static int parse_version(const cli_command_t *cmd, const char *s, uint64_t *out)
+{
+    if (cl_cli_parse_uint(s, UINT64_MAX, out) != 0 || *out == 0)
+        return cli_usage_error(cmd, "--expect-version: expected a version (a number)");
+    return 0;
+}
+
+static const Clinic__DeskListReply *desks_cached;
+
+/* The id of the desk `arg` names: a number is an id, anything else a name (any case). */
+static int resolve_desk(cli_t *cli, const char *arg, uint64_t *id)
+{
+    if (cl_cli_parse_uint(arg, INT64_MAX, id) == 0 && *id > 0)
+        return 0;
+    Clinic__DeskListRequest l = CLINIC__DESK_LIST_REQUEST__INIT;
+    l.include_inactive = 1;
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_DESK_LIST);
+    req.desk_list = &l;
+    const Clinic__Response *resp;
+    int rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_DESK_LIST, &resp);
+    if (rc != 0)
+        return rc;
+    desks_cached = resp->desk_list;
+    for (size_t i = 0; i < desks_cached->n_desks; i++)
+        if (strcasecmp(desks_cached->desks[i]->name, arg) == 0)
+            return *id = desks_cached->desks[i]->id, 0;
+    return cli_error(CL_ENOTFOUND, "no desk named %s", arg);
+}
+
+/* ---- output -----------------------------------------------------------------------------------
+ */
+
+static void json_shift_fields(cl_json_t *j, const Clinic__Shift *s)
+{
+    char a[6], b[6];
+    fmt_hhmm(s->start_minute, a);
+    fmt_hhmm(s->end_minute, b);
+    cl_json_kv_uint(j, "id", s->id);
+    cl_json_kv_uint(j, "staff_id", s->staff_id);
+    cl_json_kv_string(j, "staff_name", s->staff_name);
+    cl_json_kv_uint(j, "desk_id", s->desk_id);
+    cl_json_kv_string(j, "desk_name", s->desk_name);
+    cl_json_kv_string(j, "date", s->date);
+    cl_json_kv_string(j, "start", a);
+    cl_json_kv_string(j, "end", b);
+    cl_json_kv_int(j, "starts_at", s->starts_at);
+    cl_json_kv_int(j, "ends_at", s->ends_at);
+    cl_json_kv_uint(j, "minutes", s->minutes);
+    cl_json_kv_string(j, "state", s->state);
+    cl_json_kv_string(j, "overtime", s->overtime);
+    cl_json_kv_uint(j, "overtime_minutes", s->overtime_minutes);
+    cl_json_kv_uint(j, "overtime_request_id", s->overtime_request_id);
+    cl_json_kv_uint(j, "timeoff_request_id", s->timeoff_request_id);
+    cl_json_kv_string(j, "note", s->note);
+    cl_json_kv_uint(j, "version", s->version);
+}
+
+static void json_shift(cl_json_t *j, const char *key, const Clinic__Shift *s)
+{
+    if (key)
+        cl_json_key(j, key);
+    cl_json_object_begin(j);
+    json_shift_fields(j, s);
+    cl_json_object_end(j);
+}
+
+/* "12    2023-11-20 09:00-17:00  Front desk  ann (3)  draft  overtime pending (60 min)" */
+static void put_shift(const Clinic__Shift *s)
+{
+    char a[6], b[6];
+    fmt_hhmm(s->start_minute, a);
+    fmt_hhmm(s->end_minute, b);
+    printf("%-5" PRIu64 " %s %s-%s  ", s->id, s->date, a, b);
+    cli_put(stdout, s->desk_name, 0);
+    printf("  ");
+    cli_put(stdout, s->staff_name, 0);
+    printf(" (%" PRIu64 ")  %s", s->staff_id, s->state);
+    if (s->minutes != 0 && s->minutes % 60 != 0)
+        printf("  %u h %02u", s->minutes / 60, s->minutes % 60);
+    else
+        printf("  %u h", s->minutes / 60);
+    if (s->overtime[0])
+        printf("  overtime %s (%u min, request %" PRIu64 ")", s->overtime, s->overtime_minutes,
+               s->overtime_request_id);
+    if (s->timeoff_request_id)
+        printf("  time off (request %" PRIu64 ")", s->timeoff_request_id);
+    if (s->note[0]) {
+        printf("  ");
+        cli_put(stdout, s->note, 0);
+    }
+    printf("\n");
+}
+
+static void print_shift(cli_t *cli, const char *verb, const Clinic__Shift *s)
+{
+    if (cli->json) {
+        json_shift(&cli->j, NULL, s);
+        cli_json_emit(cli);
+        return;
+    }
+    if (verb)
+        printf("%s shift ", verb);
+    put_shift(s);
+}
+
+static void print_desk(cli_t *cli, const char *verb, const Clinic__Desk *d)
+{
+    if (cli->json) {
+        cl_json_object_begin(&cli->j);
+        cl_json_kv_uint(&cli->j, "id", d->id);
+        cl_json_kv_string(&cli->j, "name", d->name);
+        cl_json_kv_uint(&cli->j, "min_staff", d->min_staff);
+        cl_json_kv_bool(&cli->j, "active", d->active);
+        cl_json_kv_uint(&cli->j, "version", d->version);
+        cl_json_object_end(&cli->j);
+        cli_json_emit(cli);
+        return;
+    }
+    if (verb)
+        printf("%s desk ", verb);
+    printf("%-4" PRIu64 "  %-8s  min %-2u  ", d->id, d->active ? "active" : "inactive",
+           d->min_staff);
+    cli_put(stdout, d->name, 0);
+    printf("\n");
+}
+
+static void print_swap(cli_t *cli, const char *verb, const Clinic__ShiftSwap *w)
+{
+    if (cli->json) {
+        cl_json_t *j = &cli->j;
+        cl_json_object_begin(j);
+        cl_json_kv_uint(j, "id", w->id);
+        cl_json_kv_string(j, "state", w->state);
+        cl_json_kv_uint(j, "proposer_id", w->proposer_id);
+        cl_json_kv_string(j, "proposer_name", w->proposer_name);
+        cl_json_kv_uint(j, "other_id", w->other_id);
+        cl_json_kv_string(j, "other_name", w->other_name);
+        if (w->shift)
+            json_shift(j, "shift", w->shift);
+        if (w->other_shift)
+            json_shift(j, "other_shift", w->other_shift);
+        cl_json_kv_uint(j, "request_id", w->request_id);
+        cl_json_kv_string(j, "note", w->note);
+        cl_json_kv_int(j, "created_at", w->created_at);
+        cl_json_kv_int(j, "decided_at", w->decided_at);
+        cl_json_kv_uint(j, "version", w->version);
+        cl_json_object_end(j);
+        cli_json_emit(cli);
+        return;
+    }
+    if (verb)
+        printf("%s ", verb);
+    printf("swap %" PRIu64 " [%s]: ", w->id, w->state);
+    cli_put(stdout, w->proposer_name, 0);
+    printf(" gives shift %" PRIu64 " for ", w->shift ? w->shift->id : 0);
+    cli_put(stdout, w->other_name, 0);
+    printf("'s shift %" PRIu64, w->other_shift ? w->other_shift->id : 0);
+    if (w->request_id)
+        printf(" (request %" PRIu64 ")", w->request_id);
+    printf("\n");
+    if (w->shift) {
+        printf("  ");
+        put_shift(w->shift);
+    }
+    if (w->other_shift) {
+        printf("  ");
+        put_shift(w->other_shift);
+    }
+}
+
+/* ---- desks ------------------------------------------------------------------------------------
+ */
+
+static int parse_min(const cli_command_t *cmd, const char *s, uint32_t *out)
+{
+    uint64_t v;
+    if (cl_cli_parse_uint(s, 1000, &v) != 0)
+        return cli_usage_error(cmd, "--min: expected a number of staff");
+    *out = (uint32_t)v;
+    return 0;
+}
+
+int cmd_desk_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    const char *min = NULL;
+    const cli_opt_t opts[] = {{"--min", &min, NULL}};
+    int npos, rc;
+    Clinic__DeskAddRequest m = CLINIC__DESK_ADD_REQUEST__INIT;
+    m.min_staff = 1;
+    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+        return rc;
+    if (npos != 1)
+        return cli_usage_error(cmd, "expected one NAME (quote a name with spaces)");
+    if (min && (rc = parse_min(cmd, min, &m.min_staff)) != 0)
+        return rc;
+    m.name = argv[0];
+    if ((rc = cli_resume(cli)) != 0)
+        return rc;
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_DESK_ADD);
+    req.desk_add = &m;
+    const Clinic__Response *resp;
+    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_DESK_ADD, &resp)) != 0)
+        return rc;
+    print_desk(cli, "added", resp->desk_add->desk);
+    return 0;
+}
+
+int cmd_desk_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    int all = 0, npos, rc;
+    const cli_opt_t opts[] = {{"--all", NULL, &all}};
+    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+        return rc;
+    if (npos > 0)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
+    if ((rc = cli_resume(cli)) != 0)
+        return rc;
+    Clinic__DeskListRequest l = CLINIC__DESK_LIST_REQUEST__INIT;
+    l.include_inactive = all;
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_DESK_LIST);
+    req.desk_list = &l;
+    const Clinic__Response *resp;
+    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_DESK_LIST, &resp)) != 0)
+        return rc;
+    for (size_t i = 0; i < resp->desk_list->n_desks; i++)
+        print_desk(cli, NULL, resp->desk_list->desks[i]);
+    return 0;
+}
+
+int cmd_desk_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    const char *name = NULL, *min = NULL, *active = NULL, *expect = NULL;
+    const cli_opt_t opts[] = {{"--name", &name, NULL},
+                              {"--min", &min, NULL},
+                              {"--active", &active, NULL},
+                              {"--expect-version", &expect, NULL}};
+    int npos, rc;
+    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+        return rc;
+    if (npos != 1)
+        return cli_usage_error(cmd, "expected one DESK");
+    if (active && strcmp(active, "yes") != 0 && strcmp(active, "no") != 0)
+        return cli_usage_error(cmd, "--active takes yes or no");
+    uint32_t min_staff = 0;
+    if (min && (rc = parse_min(cmd, min, &min_staff)) != 0)
+        return rc;
+    uint64_t version = 0;
+    if (expect && (rc = parse_version(cmd, expect, &version)) != 0)
+        return rc;
+    uint64_t id;
+    if ((rc = cli_resume(cli)) != 0 || (rc = resolve_desk(cli, argv[0], &id)) != 0)
+        return rc;
+    /* The whole record is sent: read it first (resolve_desk may have). */
+    const Clinic__Desk *cur = NULL;
+    if (desks_cached == NULL) {
+        Clinic__DeskListRequest l = CLINIC__DESK_LIST_REQUEST__INIT;
+        l.include_inactive = 1;
+        Clinic__Request lreq;
+        cli_request_init(&lreq, CLINIC__REQUEST__BODY_DESK_LIST);
+        lreq.desk_list = &l;
+        const Clinic__Response *lresp;
+        if ((rc = cli_call(cli, &lreq, CLINIC__RESPONSE__RESULT_DESK_LIST, &lresp)) != 0)
+            return rc;
+        desks_cached = lresp->desk_list;
+    }
+    for (size_t i = 0; i < desks_cached->n_desks; i++)
+        if (desks_cached->desks[i]->id == id)
+            cur = desks_cached->desks[i];
+    if (cur == NULL)
+        return cli_error(CL_ENOTFOUND, "no desk with id %" PRIu64, id);
+    Clinic__DeskEditRequest m = CLINIC__DESK_EDIT_REQUEST__INIT;
+    m.id = id;
+    m.version = version ? version : cur->version;
+    m.name = name ? (char *)name : cur->name;
+    m.min_staff = min ? min_staff : cur->min_staff;
+    m.active = active ? strcmp(active, "yes") == 0 : cur->active;
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_DESK_EDIT);
+    req.desk_edit = &m;
+    const Clinic__Response *resp;
+    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_DESK_EDIT, &resp)) != 0)
+        return rc;
+    print_desk(cli, "changed", resp->desk_edit->desk);
+    return 0;
+}
+
+/* ---- shifts -----------------------------------------------------------------------------------
+ */
+
+int cmd_shift_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    const char *staff = NULL, *desk = NULL, *date = NULL, *start = NULL, *end = NULL, *note = NULL;
+    int publish = 0, npos, rc;
+    const cli_opt_t opts[] = {{"--staff", &staff, NULL},    {"--desk", &desk, NULL},
+                              {"--date", &date, NULL},      {"--start", &start, NULL},
+                              {"--end", &end, NULL},        {"--note", &note, NULL},
+                              {"--publish", NULL, &publish}};
+    Clinic__ShiftAddRequest m = CLINIC__SHIFT_ADD_REQUEST__INIT;
+    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+        return rc;
+    if (npos > 0)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
+    if (!staff || !desk || !date || !start || !end)
+        return cli_usage_error(cmd, "--staff, --desk, --date, --start and --end are required");
+    if ((rc = parse_id(cmd, "--staff", staff, &m.staff_id)) != 0)
+        return rc;
+    if (parse_hhmm(start, 0, &m.start_minute) != 0 || parse_hhmm(end, 1, &m.end_minute) != 0)
+        return cli_usage_error(cmd, "--start and --end are HH:MM");
+    m.date = (char *)date;
+    if (note)
+        m.note = (char *)note;
+    m.publish = publish;
+    if ((rc = cli_resume(cli)) != 0 || (rc = resolve_desk(cli, desk, &m.desk_id)) != 0)
+        return rc;
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_SHIFT_ADD);
+    req.shift_add = &m;
+    const Clinic__Response *resp;
+    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SHIFT_ADD, &resp)) != 0)
+        return rc;
+    print_shift(cli, "added", resp->shift_add->shift);
+    return 0;
+}
+
+int cmd_shift_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    const char *from = "", *to = "", *staff = NULL, *desk = NULL;
+    int all = 0, npos, rc;
+    const cli_opt_t opts[] = {{"--from", &from, NULL},
+                              {"--to", &to, NULL},
+                              {"--staff", &staff, NULL},
+                              {"--desk", &desk, NULL},
+                              {"--all", NULL, &all}};
+    Clinic__ShiftListRequest l = CLINIC__SHIFT_LIST_REQUEST__INIT;
+    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+        return rc;
+    if (npos > 1)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[1]);
+    if (npos == 1 && (rc = parse_id(cmd, "ID", argv[0], &l.id)) != 0)
+        return rc;
+    if (staff && (rc = parse_id(cmd, "--staff", staff, &l.staff_id)) != 0)
+        return rc;
+    l.from_date = (char *)from;
+    l.to_date = (char *)to;
+    l.include_cancelled = all;
+    if ((rc = cli_resume(cli)) != 0 || (desk && (rc = resolve_desk(cli, desk, &l.desk_id)) != 0))
+        return rc;
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_SHIFT_LIST);
+    req.shift_list = &l;
+    const Clinic__Response *resp;
+    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SHIFT_LIST, &resp)) != 0)
+        return rc;
+    for (size_t i = 0; i < resp->shift_list->n_shifts; i++)
+        print_shift(cli, NULL, resp->shift_list->shifts[i]);
+    if (!cli->json && resp->shift_list->n_shifts == 0)
+        printf("no shifts\n");
+    return 0;
+}
+
+/* Reads shift `id` (its fields borrowed from the reply, valid until the next call). */
+static int shift_get(cli_t *cli, uint64_t id, const Clinic__Shift **out)
+{
+    Clinic__ShiftListRequest l = CLINIC__SHIFT_LIST_REQUEST__INIT;
+    l.id = id;
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_SHIFT_LIST);
+    req.shift_list = &l;
+    const Clinic__Response *resp;
+    int rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SHIFT_LIST, &resp);
+    if (rc != 0)
+        return rc;
+    if (resp->shift_list->n_shifts != 1)
+        return cli_error(CL_ENOTFOUND, "no shift %" PRIu64, id);
+    *out = resp->shift_list->shifts[0];
+    return 0;
+}
+
+int cmd_shift_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    const char *staff = NULL, *desk = NULL, *date = NULL, *start = NULL, *end = NULL, *note = NULL,
+               *expect = NULL;
+    const cli_opt_t opts[] = {
+        {"--staff", &staff, NULL},          {"--desk", &desk, NULL}, {"--date", &date, NULL},
+        {"--start", &start, NULL},          {"--end", &end, NULL},   {"--note", &note, NULL},
+        {"--expect-version", &expect, NULL}};
+    Clinic__ShiftEditRequest m = CLINIC__SHIFT_EDIT_REQUEST__INIT;
+    uint32_t a = 0, b = 0;
+    uint64_t staff_id = 0, desk_id = 0, version = 0;
+    int npos, rc;
+    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+        return rc;
+    if (npos != 1)
+        return cli_usage_error(cmd, "expected one shift ID");
+    if ((rc = parse_id(cmd, "ID", argv[0], &m.id)) != 0)
+        return rc;
+    if (staff && (rc = parse_id(cmd, "--staff", staff, &staff_id)) != 0)
+        return rc;
+    if ((start && parse_hhmm(start, 0, &a) != 0) || (end && parse_hhmm(end, 1, &b) != 0))
+        return cli_usage_error(cmd, "--start and --end are HH:MM");
+    if (expect && (rc = parse_version(cmd, expect, &version)) != 0)
+        return rc;
+    if ((rc = cli_resume(cli)) != 0 || (desk && (rc = resolve_desk(cli, desk, &desk_id)) != 0))
+        return rc;
+    const Clinic__Shift *cur;
+    if ((rc = shift_get(cli, m.id, &cur)) != 0)
+        return rc;
+    /* Copies: the reply dies at the next call. */
+    char cur_date[11], *cur_note = cl_strdup(cur->note);
+    snprintf(cur_date, sizeof(cur_date), "%s", cur->date);
+    m.version = version ? version : cur->version;
+    m.staff_id = staff ? staff_id : cur->staff_id;
+    m.desk_id = desk ? desk_id : cur->desk_id;
+    m.date = date ? (char *)date : cur_date;
+    m.start_minute = start ? a : cur->start_minute;
+    m.end_minute = end ? b : cur->end_minute;
+    m.note = note ? (char *)note : cur_note;
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_SHIFT_EDIT);
+    req.shift_edit = &m;
+    const Clinic__Response *resp;
+    rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SHIFT_EDIT, &resp);
+    free(cur_note);
+    if (rc != 0)
+        return rc;
+    print_shift(cli, "changed", resp->shift_edit->shift);
+    return 0;
+}
+
+int cmd_shift_cancel(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    const char *reason = "", *expect = NULL;
+    const cli_opt_t opts[] = {{"--reason", &reason, NULL}, {"--expect-version", &expect, NULL}};
+    Clinic__ShiftCancelRequest m = CLINIC__SHIFT_CANCEL_REQUEST__INIT;
+    int npos, rc;
+    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+        return rc;
+    if (npos != 1)
+        return cli_usage_error(cmd, "expected one shift ID");
+    if ((rc = parse_id(cmd, "ID", argv[0], &m.id)) != 0)
+        return rc;
+    if (expect && (rc = parse_version(cmd, expect, &m.version)) != 0)
+        return rc;
+    if ((rc = cli_resume(cli)) != 0)
+        return rc;
+    if (!expect) {
+        const Clinic__Shift *cur;
+        if ((rc = shift_get(cli, m.id, &cur)) != 0)
+            return rc;
+        m.version = cur->version;
+    }
+    m.reason = (char *)reason;
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_SHIFT_CANCEL);
+    req.shift_cancel = &m;
+    const Clinic__Response *resp;
+    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SHIFT_CANCEL, &resp)) != 0)
+        return rc;
+    print_shift(cli, "cancelled", resp->shift_cancel->shift);
+    return 0;
+}
+
+int cmd_shift_publish(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    int npos, rc;
+    if ((rc = cli_parse(cmd, argc, argv, NULL, 0, &npos)) != 0)
+        return rc;
+    if (npos != 1)
+        return cli_usage_error(cmd, "expected WEEK_START (YYYY-MM-DD)");
+    if ((rc = cli_resume(cli)) != 0)
+        return rc;
+    Clinic__ShiftWeekPublishRequest m = CLINIC__SHIFT_WEEK_PUBLISH_REQUEST__INIT;
+    m.week_start = argv[0];
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_SHIFT_WEEK_PUBLISH);
+    req.shift_week_publish = &m;
+    const Clinic__Response *resp;
+    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SHIFT_WEEK_PUBLISH, &resp)) != 0)
+        return rc;
+    const Clinic__ShiftWeekPublishReply *r = resp->shift_week_publish;
+    if (cli->json) {
+        cl_json_object_begin(&cli->j);
+        cl_json_kv_string(&cli->j, "week_start", r->week_start);
+        cl_json_kv_uint(&cli->j, "published", r->published);
+        cl_json_kv_int(&cli->j, "published_at", r->published_at);
+        cl_json_kv_string(&cli->j, "published_by", r->published_by);
+        cl_json_object_end(&cli->j);
+        cli_json_emit(cli);
+        return 0;
+    }
+    printf("week of %s published: %u shift%s\n", r->week_start, r->published,
+           r->published == 1 ? "" : "s");
+    return 0;
+}
+
+/* ---- templates --------------------------------------------------------------------------------
+ */
+
+static void print_template(cli_t *cli, const Clinic__ShiftTemplate *t)
+{
+    static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    if (cli->json) {
+        cl_json_t *j = &cli->j;
+        cl_json_object_begin(j);
+        cl_json_kv_string(j, "name", t->name);
+        cl_json_kv_uint(j, "version", t->version);
+        cl_json_key(j, "rows");
+        cl_json_array_begin(j);
+        for (size_t i = 0; i < t->n_rows; i++) {
+            const Clinic__ShiftTemplateRow *r = t->rows[i];
+            char a[6], b[6];
+            fmt_hhmm(r->start_minute, a);
+            fmt_hhmm(r->end_minute, b);
+            cl_json_object_begin(j);
+            cl_json_kv_uint(j, "weekday", r->weekday);
+            cl_json_kv_string(j, "start", a);
+            cl_json_kv_string(j, "end", b);
+            cl_json_kv_uint(j, "desk_id", r->desk_id);
+            cl_json_kv_string(j, "desk_name", r->desk_name);
+            cl_json_kv_uint(j, "staff_id", r->staff_id);
+            cl_json_kv_string(j, "staff_name", r->staff_name);
+            cl_json_object_end(j);
+        }
+        cl_json_array_end(j);
+        cl_json_object_end(j);
+        cli_json_emit(cli);
+        return;
+    }
+    printf("template ");
+    cli_put(stdout, t->name, 0);
+    printf(" (version %" PRIu64 ", %zu rows)\n", t->version, t->n_rows);
+    for (size_t i = 0; i < t->n_rows; i++) {
+        const Clinic__ShiftTemplateRow *r = t->rows[i];
+        char a[6], b[6];
+        fmt_hhmm(r->start_minute, a);
+        fmt_hhmm(r->end_minute, b);
+        printf("  %s %s-%s  ", days[r->weekday % 7], a, b);
+        cli_put(stdout, r->desk_name, 0);
+        printf("  ");
+        cli_put(stdout, r->staff_name, 0);
+        printf(" (%" PRIu64 ")\n", r->staff_id);
+    }
+}
+
+/* `shift template set NAME ROW...`: each ROW is DAYS/HH:MM-HH:MM/DESK/STAFF_ID, one row per
+ * weekday of DAYS. No rows removes the template. */
+static int template_set(cli_t *cli, const cli_command_t *cmd, int npos, char **argv,
+                        const char *expect)
+{
+    int rc;
+    uint64_t version = 0;
+    if (npos < 1)
+        return cli_usage_error(cmd, "expected NAME and rows DAYS/HH:MM-HH:MM/DESK/STAFF_ID");
+    if (expect && cl_cli_parse_uint(expect, UINT64_MAX, &version) != 0)
+        return cli_usage_error(cmd, "--expect-version: expected a version (a number)");
+    if ((rc = cli_resume(cli)) != 0)
+        return rc;
+    size_t cap = (size_t)(npos - 1) * 7 + 1, n = 0;
+    Clinic__ShiftTemplateRow *rows = cl_malloc(cap * sizeof(*rows));
+    Clinic__ShiftTemplateRow **ptrs = cl_malloc(cap * sizeof(*ptrs));
+    for (int i = 1; i < npos; i++) {
+        char *parts[4], *copy = cl_strdup(argv[i]), *p = copy;
+        int k = 0;
+        for (; k < 4 && p; k++) {
+            parts[k] = p;
+            p = strchr(p, '/');
+            if (p)
+                *p++ = '\0';
+        }
+        unsigned set = k == 4 && p == NULL ? parse_weekdays(parts[0], strlen(parts[0])) : 0;
+        uint32_t a, b;
+        uint64_t desk_id = 0, staff_id = 0;
+        if (set == 0 || parse_span(parts[1], &a, &b) != 0 ||
+            cl_cli_parse_uint(parts[3], INT64_MAX, &staff_id) != 0 || staff_id == 0) {
+            free(copy);
+            free(rows);
+            free(ptrs);
+            return cli_usage_error(cmd, "row '%s': expected DAYS/HH:MM-HH:MM/DESK/STAFF_ID",
+                                   argv[i]);
+        }
+        if ((rc = resolve_desk(cli, parts[2], &desk_id)) != 0) {
+            free(copy);
+            free(rows);
+            free(ptrs);
+            return rc;
+        }
+        free(copy);
+        for (int d = 0; d < 7; d++) {
+            if (!(set & (1u << d)))
+                continue;
+            clinic__shift_template_row__init(&rows[n]);
+            rows[n].weekday = (uint32_t)d;
+            rows[n].start_minute = a;
+            rows[n].end_minute = b;
+            rows[n].desk_id = desk_id;
+            rows[n].staff_id = staff_id;
+            ptrs[n] = &rows[n];
+            n++;
+        }
+    }
+    /* Without --expect-version, set over the version there is now (0: a new template). */
+    if (!expect) {
+        Clinic__ShiftTemplateListRequest l = CLINIC__SHIFT_TEMPLATE_LIST_REQUEST__INIT;
+        Clinic__Request lreq;
+        cli_request_init(&lreq, CLINIC__REQUEST__BODY_SHIFT_TEMPLATE_LIST);
+        lreq.shift_template_list = &l;
+        const Clinic__Response *lresp;
+        if ((rc = cli_call(cli, &lreq, CLINIC__RESPONSE__RESULT_SHIFT_TEMPLATE_LIST, &lresp)) !=
+            0) {
+            free(rows);
+            free(ptrs);
+            return rc;
+        }
+        for (size_t i = 0; i < lresp->shift_template_list->n_templates; i++)
+            if (strcmp(lresp->shift_template_list->templates[i]->name, argv[0]) == 0)
+                version = lresp->shift_template_list->templates[i]->version;
+    }
+    Clinic__ShiftTemplateSetRequest m = CLINIC__SHIFT_TEMPLATE_SET_REQUEST__INIT;
+    m.name = argv[0];
+    m.version = version;
+    m.rows = ptrs;
+    m.n_rows = n;
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_SHIFT_TEMPLATE_SET);
+    req.shift_template_set = &m;
+    const Clinic__Response *resp;
+    rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SHIFT_TEMPLATE_SET, &resp);
+    free(rows);
+    free(ptrs);
+    if (rc != 0)
+        return rc;
+    if (n == 0 && !cli->json) {
+        printf("template %s removed\n", argv[0]);
+        return 0;
+    }
+    print_template(cli, resp->shift_template_set->template_);
+    return 0;
+}
+
+static int template_list(cli_t *cli, const cli_command_t *cmd, int npos, char **argv)
+{
+    int rc;
+    if (npos > 1)
+        return cli_usage_error(cmd, "template list takes at most a NAME");
+    if ((rc = cli_resume(cli)) != 0)
+        return rc;
+    Clinic__ShiftTemplateListRequest l = CLINIC__SHIFT_TEMPLATE_LIST_REQUEST__INIT;
+    if (npos == 1)
+        l.name = argv[0];
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_SHIFT_TEMPLATE_LIST);
+    req.shift_template_list = &l;
+    const Clinic__Response *resp;
+    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SHIFT_TEMPLATE_LIST, &resp)) != 0)
+        return rc;
+    for (size_t i = 0; i < resp->shift_template_list->n_templates; i++)
+        print_template(cli, resp->shift_template_list->templates[i]);
+    if (!cli->json && resp->shift_template_list->n_templates == 0)
+        printf("no templates\n");
+    return 0;
+}
+
+static int template_apply(cli_t *cli, const cli_command_t *cmd, int npos, char **argv)
+{
+    int rc;
+    if (npos != 2)
+        return cli_usage_error(cmd, "expected NAME and WEEK_START");
+    if ((rc = cli_resume(cli)) != 0)
+        return rc;
+    Clinic__ShiftTemplateApplyRequest m = CLINIC__SHIFT_TEMPLATE_APPLY_REQUEST__INIT;
+    m.name = argv[0];
+    m.week_start = argv[1];
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_SHIFT_TEMPLATE_APPLY);
+    req.shift_template_apply = &m;
+    const Clinic__Response *resp;
+    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SHIFT_TEMPLATE_APPLY, &resp)) != 0)
+        return rc;
+    const Clinic__ShiftTemplateApplyReply *r = resp->shift_template_apply;
+    if (cli->json) {
+        cl_json_t *j = &cli->j;
+        cl_json_object_begin(j);
+        cl_json_key(j, "created");
+        cl_json_array_begin(j);
+        for (size_t i = 0; i < r->n_created; i++)
+            json_shift(j, NULL, r->created[i]);
+        cl_json_array_end(j);
+        cl_json_key(j, "skipped");
+        cl_json_array_begin(j);
+        for (size_t i = 0; i < r->n_skipped; i++) {
+            cl_json_object_begin(j);
+            cl_json_kv_uint(j, "row", r->skipped[i]->row);
+            cl_json_kv_string(j, "date", r->skipped[i]->date);
+            cl_json_kv_uint(j, "staff_id", r->skipped[i]->staff_id);
+            cl_json_kv_string(j, "staff_name", r->skipped[i]->staff_name);
+            cl_json_kv_string(j, "desk_name", r->skipped[i]->desk_name);
+            cl_json_kv_string(j, "reason", r->skipped[i]->reason);
+            cl_json_object_end(j);
+        }
+        cl_json_array_end(j);
+        cl_json_object_end(j);
+        cli_json_emit(cli);
+        return 0;
+    }
+    for (size_t i = 0; i < r->n_created; i++)
+        print_shift(cli, "drafted", r->created[i]);
+    for (size_t i = 0; i < r->n_skipped; i++) {
+        printf("skipped row %u on %s: ", r->skipped[i]->row, r->skipped[i]->date);
+        cli_put(stdout, r->skipped[i]->reason, 0);
+        printf("\n");
+    }
+    printf("%zu drafted, %zu skipped\n", r->n_created, r->n_skipped);
+    return 0;
+}
+
+int cmd_shift_template(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    const char *expect = NULL;
+    const cli_opt_t opts[] = {{"--expect-version", &expect, NULL}};
+    int npos, rc;
+    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+        return rc;
+    if (npos < 1)
+        return cli_usage_error(cmd, "expected set, list or apply");
+    if (strcmp(argv[0], "set") == 0)
+        return template_set(cli, cmd, npos - 1, argv + 1, expect);
+    if (strcmp(argv[0], "list") == 0)
+        return template_list(cli, cmd, npos - 1, argv + 1);
+    if (strcmp(argv[0], "apply") == 0)
+        return template_apply(cli, cmd, npos - 1, argv + 1);
+    return cli_usage_error(cmd, "unknown template command '%s'", argv[0]);
+}
+
+/* ---- coverage ---------------------------------------------------------------------------------
+ */
+
+int cmd_shift_coverage(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    const char *from = "", *to = "", *desk = NULL;
+    int drafts = 0, npos, rc;
+    const cli_opt_t opts[] = {{"--from", &from, NULL},
+                              {"--to", &to, NULL},
+                              {"--desk", &desk, NULL},
+                              {"--drafts", NULL, &drafts}};
+    Clinic__ShiftCoverageRequest m = CLINIC__SHIFT_COVERAGE_REQUEST__INIT;
+    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+        return rc;
+    if (npos > 0)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
+    m.from_date = (char *)from;
+    m.to_date = (char *)to;
+    m.include_drafts = drafts;
+    if ((rc = cli_resume(cli)) != 0 || (desk && (rc = resolve_desk(cli, desk, &m.desk_id)) != 0))
+        return rc;
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_SHIFT_COVERAGE);
+    req.shift_coverage = &m;
+    const Clinic__Response *resp;
+    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SHIFT_COVERAGE, &resp)) != 0)
+        return rc;
+    const Clinic__ShiftCoverageReply *r = resp->shift_coverage;
+    for (size_t i = 0; i < r->n_days; i++) {
+        const Clinic__ShiftCoverageDay *d = r->days[i];
+        if (cli->json) {
+            cl_json_t *j = &cli->j;
+            cl_json_object_begin(j);
+            cl_json_kv_string(j, "date", d->date);
+            cl_json_kv_uint(j, "desk_id", d->desk_id);
+            cl_json_kv_string(j, "desk_name", d->desk_name);
+            cl_json_kv_uint(j, "min_staff", d->min_staff);
+            cl_json_kv_string(j, "window", d->window);
+            cl_json_kv_bool(j, "gap", d->gap);
+            cl_json_key(j, "segments");
+            cl_json_array_begin(j);
+            for (size_t k = 0; k < d->n_segments; k++) {
+                const Clinic__ShiftCoverageSegment *g = d->segments[k];
+                char a[6], b[6];
+                fmt_hhmm(g->start_minute, a);
+                fmt_hhmm(g->end_minute, b);
+                cl_json_object_begin(j);
+                cl_json_kv_string(j, "start", a);
+                cl_json_kv_string(j, "end", b);
+                cl_json_kv_int(j, "starts_at", g->starts_at);
+                cl_json_kv_int(j, "ends_at", g->ends_at);
+                cl_json_kv_uint(j, "on_duty", g->on_duty);
+                cl_json_kv_bool(j, "gap", g->gap);
+                cl_json_object_end(j);
+            }
+            cl_json_array_end(j);
+            cl_json_object_end(j);
+            cli_json_emit(cli);
+            continue;
+        }
+        printf("%s  ", d->date);
+        cli_put(stdout, d->desk_name, 0);
+        printf(" (min %u)%s", d->min_staff, d->gap ? "  GAP" : "");
+        if (d->n_segments == 0)
+            printf("  closed, no shifts");
+        printf("\n");
+        for (size_t k = 0; k < d->n_segments; k++) {
+            const Clinic__ShiftCoverageSegment *g = d->segments[k];
+            char a[6], b[6];
+            fmt_hhmm(g->start_minute, a);
+            fmt_hhmm(g->end_minute, b);
+            printf("  %s-%s  %u on duty%s\n", a, b, g->on_duty, g->gap ? "  << below minimum" : "");
+        }
+    }
+    if (!cli->json)
+        printf("%u day%s with a gap\n", r->gaps, r->gaps == 1 ? "" : "s");
+    return 0;
+}
+
+/* ---- swaps ------------------------------------------------------------------------------------
+ */
+
+static int swap_propose(cli_t *cli, const cli_command_t *cmd, int npos, char **argv,
+                        const char *note)
+{
+    Clinic__SwapProposeRequest m = CLINIC__SWAP_PROPOSE_REQUEST__INIT;
+    int rc;
+    if (npos != 2)
+        return cli_usage_error(cmd, "expected MY_SHIFT and OTHER_SHIFT");
+    if ((rc = parse_id(cmd, "MY_SHIFT", argv[0], &m.shift_id)) != 0 ||
+        (rc = parse_id(cmd, "OTHER_SHIFT", argv[1], &m.other_shift_id)) != 0)
+        return rc;
+    if (note)
+        m.note = (char *)note;
+    if ((rc = cli_resume(cli)) != 0)
+        return rc;
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_SWAP_PROPOSE);
+    req.swap_propose = &m;
+    const Clinic__Response *resp;
+    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SWAP_PROPOSE, &resp)) != 0)
+        return rc;
+    print_swap(cli, "proposed", resp->swap_propose->swap);
+    return 0;
+}
+
+/* The swaps the user sees (`all`: every swap); the reply lives until the next call. */
+static int swap_list_get(cli_t *cli, const char *state, int all, const Clinic__SwapListReply **out)
+{
+    Clinic__SwapListRequest l = CLINIC__SWAP_LIST_REQUEST__INIT;
+    l.state = (char *)state;
+    l.all = all;
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_SWAP_LIST);
+    req.swap_list = &l;
+    const Clinic__Response *resp;
+    int rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SWAP_LIST, &resp);
+    if (rc == 0)
+        *out = resp->swap_list;
+    return rc;
+}
+
+static int swap_respond(cli_t *cli, const cli_command_t *cmd, int npos, char **argv,
+                        const char *action, const char *expect)
+{
+    Clinic__SwapRespondRequest m = CLINIC__SWAP_RESPOND_REQUEST__INIT;
+    int rc;
+    if (npos != 1)
+        return cli_usage_error(cmd, "expected one swap ID");
+    if ((rc = parse_id(cmd, "ID", argv[0], &m.id)) != 0)
+        return rc;
+    if (expect && (rc = parse_version(cmd, expect, &m.version)) != 0)
+        return rc;
+    if ((rc = cli_resume(cli)) != 0)
+        return rc;
+    if (!expect) {
+        const Clinic__SwapListReply *l;
+        if ((rc = swap_list_get(cli, "", 0, &l)) != 0)
+            return rc;
+        for (size_t i = 0; i < l->n_swaps; i++)
+            if (l->swaps[i]->id == m.id)
+                m.version = l->swaps[i]->version;
+        if (m.version == 0)
+            return cli_error(CL_ENOTFOUND, "no swap %" PRIu64 " of yours", m.id);
+    }
+    m.action = (char *)action;
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_SWAP_RESPOND);
+    req.swap_respond = &m;
+    const Clinic__Response *resp;
+    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SWAP_RESPOND, &resp)) != 0)
+        return rc;
+    print_swap(cli, NULL, resp->swap_respond->swap);
+    return 0;
+}
+
+int cmd_shift_swap(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    const char *note = NULL, *state = "", *expect = NULL;
+    int all = 0, npos, rc;
+    const cli_opt_t opts[] = {{"--note", &note, NULL},
+                              {"--state", &state, NULL},
+                              {"--all", NULL, &all},
+                              {"--expect-version", &expect, NULL}};
+    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+        return rc;
+    if (npos < 1)
+        return cli_usage_error(cmd, "expected propose, accept, decline, withdraw or list");
+    const char *what = argv[0];
+    if (strcmp(what, "propose") == 0)
+        return swap_propose(cli, cmd, npos - 1, argv + 1, note);
+    if (strcmp(what, "accept") == 0 || strcmp(what, "decline") == 0 ||
+        strcmp(what, "withdraw") == 0)
+        return swap_respond(cli, cmd, npos - 1, argv + 1, what, expect);
+    if (strcmp(what, "list") != 0)
+        return cli_usage_error(cmd, "unknown swap command '%s'", what);
+    if (npos > 1)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[1]);
+    if ((rc = cli_resume(cli)) != 0)
+        return rc;
+    const Clinic__SwapListReply *l;
+    if ((rc = swap_list_get(cli, state, all, &l)) != 0)
+        return rc;
+    for (size_t i = 0; i < l->n_swaps; i++)
+        print_swap(cli, NULL, l->swaps[i]);
+    if (!cli->json && l->n_swaps == 0)
+        printf("no swaps\n");
+    return 0;
+}
+
+int cmd_request_swap(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    const char *note = NULL;
+    const cli_opt_t opts[] = {{"--note", &note, NULL}};
+    int npos, rc;
+    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+        return rc;
+    return swap_propose(cli, cmd, npos, argv, note);
+}
