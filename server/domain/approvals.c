@@ -117,6 +117,11 @@ static int overtime_approve(cl_tx_t *tx, const cl_request_t *r, int override)
     return cl_shift_overtime_decided(tx, r, 1);
 }
 
+static int swap_close(cl_tx_t *tx, const cl_request_t *r, cl_req_state_t state)
+{
+    return cl_shift_swap_closed(tx, r, state == CL_REQ_DENIED);
+}
+
 static int overtime_close(cl_tx_t *tx, const cl_request_t *r, cl_req_state_t state)
 {
     (void)state;
@@ -153,7 +158,7 @@ static int expense_validate(cl_tx_t *tx, cl_request_t *r, cl_req_flags_t *flags)
 /* The kind table, indexed by cl_req_kind_t. */
 static const cl_req_kind_def_t KINDS[] = {
     {CL_REQ_TIMEOFF, "timeoff", "time off", timeoff_validate, timeoff_approve, NULL},
-    {CL_REQ_SWAP, "swap", "shift swap", swap_validate, swap_approve, NULL},
+    {CL_REQ_SWAP, "swap", "shift swap", swap_validate, swap_approve, swap_close},
     {CL_REQ_OVERTIME, "overtime", "overtime", overtime_validate, overtime_approve, overtime_close},
     {CL_REQ_CORRECTION, "correction", "timesheet correction", correction_validate,
      correction_approve, NULL},

@@ -93,6 +93,8 @@ static int give_shift(cl_tx_t *tx, Clinic__Shift *s, int64_t staff_id)
     return cl_shift_announce(tx, now, CLINIC__CHANGE_OP__UPDATED, 1, before);
 }
 
+static int settle_swap(cl_tx_t *tx, const cl_request_t *r, const char *state);
+
 int cl_shift_swap_approve(cl_tx_t *tx, const cl_request_t *r)
 {
     Clinic__Shift *mine, *theirs;
@@ -111,7 +113,19 @@ int cl_shift_swap_approve(cl_tx_t *tx, const cl_request_t *r)
     if ((rc = give_shift(tx, mine, r->other)) < 0 ||
         (rc = give_shift(tx, theirs, r->requester)) < 0)
         return rc;
+    return settle_swap(tx, r, "approved");
+}
 
+int cl_shift_swap_closed(cl_tx_t *tx, const cl_request_t *r, int denied)
+{
+    return settle_swap(tx, r, denied ? "declined" : "withdrawn");
+}
+
+/* The swap accepted for request `r`, moved to `state` as its request was decided, and both
+ * parties told. No accepted swap (an older database, or settled already): nothing to do. */
+static int settle_swap(cl_tx_t *tx, const cl_request_t *r, const char *state)
+{
+    int rc;
     sqlite3_stmt *st = cl_shift_stmt(tx, CL_SHQ_SWAP_ACCEPTED_FOR);
     if (st == NULL)
         return CL_EINTERNAL;
@@ -128,7 +142,7 @@ int cl_shift_swap_approve(cl_tx_t *tx, const cl_request_t *r)
     if ((st = cl_shift_stmt(tx, CL_SHQ_SWAP_SET_STATE)) == NULL)
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, swap);
-    sqlite3_bind_text(st, 2, "approved", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, r->id);
     sqlite3_bind_int64(st, 4, tx->now);
     sqlite3_bind_int64(st, 5, version);

@@ -88,6 +88,9 @@ int cl_shift_timeoff_approve(cl_tx_t *tx, const cl_request_t *r, int override);
 int cl_shift_swap_check(cl_tx_t *tx, const cl_request_t *r);
 /* Approving a swap: the two shifts change hands (each side's conflicts checked again). */
 int cl_shift_swap_approve(cl_tx_t *tx, const cl_request_t *r);
+/* A swap request denied (`denied`) or withdrawn: the swap is settled as declined or withdrawn,
+ * and both parties are told; the shifts stay with their holders. */
+int cl_shift_swap_closed(cl_tx_t *tx, const cl_request_t *r, int denied);
 /* Deciding an overtime request: approved, the shift stands as approved overtime; denied or
  * withdrawn, the shift is cancelled (kept, marked). */
 int cl_shift_overtime_decided(cl_tx_t *tx, const cl_request_t *r, int approved);

@@ -151,7 +151,7 @@ static void hours(clinic_t *c, int weekday, int open, int close)
 /* ---- the approvals hooks, run as a handler would call them ---- */
 
 static struct {
-    int which; /* 1 time off, 2 swap check, 3 swap approve, 4 overtime decided */
+    int which; /* 1 time off, 2 swap check, 3 swap approve, 4 overtime decided, 5 swap closed */
     cl_request_t r;
     int flag;
 } hook;
@@ -166,6 +166,8 @@ static int hook_handler(cl_tx_t *tx, cl_job_t *job)
         return cl_shift_swap_check(tx, &hook.r);
     case 3:
         return cl_shift_swap_approve(tx, &hook.r);
+    case 5:
+        return cl_shift_swap_closed(tx, &hook.r, hook.flag);
     default:
         return cl_shift_overtime_decided(tx, &hook.r, hook.flag);
     }
@@ -854,6 +856,53 @@ CL_TEST(swap_propose_accept_check_and_approve)
     clinic_close(&c);
 }
 
+/* A swap request the manager denies (or the proposer withdraws) settles the swap, which must not
+ * stay "accepted" with its request gone; the shifts stay with their holders. */
+CL_TEST(swap_denied_is_settled_and_shifts_stay)
+{
+    clinic_t c;
+    clinic_open(&c);
+    uint64_t a = shift_add(&c, c.ann_id, c.front, MONDAY, 9 * 60, 17 * 60, 1);
+    uint64_t b = shift_add(&c, c.bob_id, c.phones, TUESDAY, 9 * 60, 17 * 60, 1);
+    cl_job_t *job = propose(&c, &c.ann, a, b);
+    ASSERT_OK(job->status);
+    uint64_t id = job->resp.swap_propose->swap->id;
+    cl_job_free(job);
+    job = respond(&c, &c.bob, id, 1, "accept");
+    ASSERT_OK(job->status);
+    uint64_t request = job->resp.swap_respond->swap->request_id;
+    cl_job_free(job);
+
+    cl_request_t r = {0};
+    r.id = (int64_t)request;
+    r.kind = CL_REQ_SWAP;
+    r.requester = c.ann_id;
+    r.other = c.bob_id;
+    r.ref_id = (int64_t)a;
+    r.ref2_id = (int64_t)b;
+    job = hook_run(&c, 5, &r, 1);
+    ASSERT_OK(job->status);
+    cl_job_free(job);
+    char sql[200];
+    snprintf(sql, sizeof(sql), "SELECT state FROM shift_swaps WHERE id = %llu",
+             (unsigned long long)id);
+    sqlite3_stmt *st = fx_prepare(&c.fx, sql);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    ASSERT_STR_EQ((const char *)sqlite3_column_text(st, 0), "declined");
+    sqlite3_finalize(st);
+    ASSERT_EQ(shift_int(&c, "staff_id", a), c.ann_id);
+    ASSERT_EQ(shift_int(&c, "staff_id", b), c.bob_id);
+    /* Settled: a second close finds no accepted swap and changes nothing. */
+    job = hook_run(&c, 5, &r, 0);
+    ASSERT_OK(job->status);
+    cl_job_free(job);
+    st = fx_prepare(&c.fx, sql);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    ASSERT_STR_EQ((const char *)sqlite3_column_text(st, 0), "declined");
+    sqlite3_finalize(st);
+    clinic_close(&c);
+}
+
 /* Bad input: swapping a draft, a shift not one's own, one's own two shifts, or a past one. */
 CL_TEST(swap_propose_refusals)
 {
@@ -1008,6 +1057,7 @@ CL_TEST_MAIN(CL_TEST_ENTRY(desk_add_list_and_edit_with_version),
              CL_TEST_ENTRY(coverage_without_hours_spans_the_shifts),
              CL_TEST_ENTRY(template_apply_skips_conflicts_and_makes_the_rest),
              CL_TEST_ENTRY(swap_propose_accept_check_and_approve),
+             CL_TEST_ENTRY(swap_denied_is_settled_and_shifts_stay),
              CL_TEST_ENTRY(swap_propose_refusals),
              CL_TEST_ENTRY(timeoff_approve_below_desk_minimum_conflict_unless_override),
              CL_TEST_ENTRY(timeoff_approve_with_the_desk_covered),
