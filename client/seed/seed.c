@@ -508,6 +508,24 @@ void seed_date_add(const char *date, int days, char out[11])
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
+/* Runs `req` logged in as demo user `username` on a connection of its own. */
+void seed_call_as(const seed_ctx_t *ctx, const char *username, const Clinic__Request *req)
+{
+    cl_sync_t *mine = conn, *theirs = NULL;
+    char err[256];
+    if (cl_sync_connect(ctx->cfg, &theirs, err, sizeof(err)) != 0)
+        seed_die("cannot connect as %s: %s", username, err);
+    const Clinic__LoginReply *login;
+    if (cl_sync_login(theirs, username, ctx->password, &login, err, sizeof(err)) != 0) {
+        cl_sync_close(theirs);
+        seed_die("cannot log in as %s: %s", username, err);
+    }
+    conn = theirs;
+    seed_call(req, 0, NULL);
+    conn = mine;
+    cl_sync_close(theirs);
+}
+
 /* --- arguments -------------------------------------------------------------------------------- */
 
 static void usage(FILE *f)

@@ -22,6 +22,10 @@ void seed_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Sends `req`; returns the reply, or NULL with *status set when `allow_fail`; else dies. */
 const Clinic__Response *seed_call(const Clinic__Request *req, int allow_fail, int *status);
 
+/* Sends `req` logged in as demo user `username` (the demo password) on a connection of its own,
+ * closed after; dies on any failure. */
+void seed_call_as(const seed_ctx_t *ctx, const char *username, const Clinic__Request *req);
+
 /* `date` plus `days` as YYYY-MM-DD into `out` (11 bytes). */
 void seed_date_add(const char *date, int days, char out[11]);
 
@@ -32,8 +36,8 @@ void seed_staff(const seed_ctx_t *ctx);
 /* The staff id of a seeded staff member, by username (or full name for those without one). */
 uint64_t seed_staff_id(const char *who);
 
-/* Marks the seeding user's own staff record as left (every user is a staff member; this one is
- * not a person). Call last. */
+/* Has the manager mark the seeding user's own staff record as left (every user is a staff
+ * member; this one is not a person). Call last. */
 void seed_staff_retire_seeder(const seed_ctx_t *ctx);
 
 /* seed_shifts.c: desks and a published week of shifts from a weekly template. */

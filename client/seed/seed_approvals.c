@@ -44,24 +44,6 @@ static void adjust(const char *who, const char *type, int64_t minutes)
     seed_call(&req, 0, NULL);
 }
 
-/* Runs `req` logged in as demo user `username` on a connection of its own. */
-static void call_as(const seed_ctx_t *ctx, const char *username, const Clinic__Request *req)
-{
-    cl_sync_t *mine = conn, *theirs = NULL;
-    char err[256];
-    if (cl_sync_connect(ctx->cfg, &theirs, err, sizeof(err)) != 0)
-        seed_die("cannot connect as %s: %s", username, err);
-    const Clinic__LoginReply *login;
-    if (cl_sync_login(theirs, username, ctx->password, &login, err, sizeof(err)) != 0) {
-        cl_sync_close(theirs);
-        seed_die("cannot log in as %s: %s", username, err);
-    }
-    conn = theirs;
-    seed_call(req, 0, NULL);
-    conn = mine;
-    cl_sync_close(theirs);
-}
-
 static void time_off(const seed_ctx_t *ctx, const char *username, const char *type, int from_days,
                      int days, uint32_t start_minute, uint32_t end_minute, const char *why)
 {
@@ -78,7 +60,7 @@ static void time_off(const seed_ctx_t *ctx, const char *username, const char *ty
     Clinic__Request req = CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_TIME_OFF_FILE;
     req.time_off_file = &t;
-    call_as(ctx, username, &req);
+    seed_call_as(ctx, username, &req);
 }
 
 static void expense(const seed_ctx_t *ctx, const char *username, int64_t cents,
@@ -91,7 +73,7 @@ static void expense(const seed_ctx_t *ctx, const char *username, int64_t cents,
     Clinic__Request req = CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_EXPENSE_FILE;
     req.expense_file = &e;
-    call_as(ctx, username, &req);
+    seed_call_as(ctx, username, &req);
 }
 
 void seed_approvals(const seed_ctx_t *ctx)

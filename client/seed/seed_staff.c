@@ -151,7 +151,6 @@ void seed_staff(const seed_ctx_t *ctx)
 
 void seed_staff_retire_seeder(const seed_ctx_t *ctx)
 {
-    (void)ctx;
     Clinic__StaffShowRequest s = CLINIC__STAFF_SHOW_REQUEST__INIT;
     Clinic__Request req = CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_STAFF_SHOW;
@@ -163,5 +162,5 @@ void seed_staff_retire_seeder(const seed_ctx_t *ctx)
     l.reason = "the demo's seeding account, not a person";
     req.body_case = CLINIC__REQUEST__BODY_STAFF_LEAVE;
     req.staff_leave = &l;
-    seed_call(&req, 0, NULL);
+    seed_call_as(ctx, "morgan", &req); /* nobody marks themself as left */
 }
