@@ -2,44 +2,15 @@
  * (list, show, withdraw), the approvals inbox with its counts per kind and age (redrawn live with
  * `approvals --watch`), approving (one or many at once) and denying, time-off balances, and the
  * accrual policy payroll keeps. Each takes --json (one object per line). */
-#include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "clock.h"
 #include "mem.h"
 #include "status.h"
 
-enum {
-    POLL_MS = 200,
-    REDRAW_MIN_MS = 100, /* at most ten redraws a second, however many events come */
-    REFRESH_MS = 60000,  /* redraw without events too, so that the ages move on */
-    BACKOFF_FIRST_MS = 200,
-    BACKOFF_MAX_MS = 5000,
-};
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    cli_interrupted = 1;
-}
-
 /* ---- argument values ---- */
-
-/* "HH:MM" (00:00-24:00) into local minutes of the day. */
-static int parse_clock(const char *s, uint32_t *out)
-{
-    unsigned h, m;
-    char tail;
-    if (sscanf(s, "%2u:%2u%c", &h, &m, &tail) != 2 || m > 59 || h > 24 || (h == 24 && m != 0))
-        return -1;
-    *out = h * 60 + m;
-    return 0;
-}
 
 /* "12.34", "12" or "$12.3" into cents. */
 static int parse_dollars(const char *s, int64_t *cents)
@@ -305,9 +276,9 @@ int cmd_request_timeoff(cli_t *cli, const cli_command_t *cmd, int argc, char **a
     m.from_date = (char *)from;
     m.to_date = (char *)to;
     m.details = (char *)reason;
-    if (start && (parse_clock(start, &m.start_minute) != 0 || m.start_minute > 1439))
+    if (start && (cl_cli_parse_hhmm(start, 0, &m.start_minute) != 0 || m.start_minute > 1439))
         return cli_usage_error(cmd, "--start: expected HH:MM");
-    if (end && (parse_clock(end, &m.end_minute) != 0 || m.end_minute == 0))
+    if (end && (cl_cli_parse_hhmm(end, 1, &m.end_minute) != 0 || m.end_minute == 0))
         return cli_usage_error(cmd, "--end: expected HH:MM after midnight");
     Clinic__Request req;
     cli_request_init(&req, CLINIC__REQUEST__BODY_TIME_OFF_FILE);
@@ -592,11 +563,6 @@ typedef struct {
     const char *kind;
     int watch;
     int tty;
-    uint64_t count;
-    uint64_t drawn;
-    uint64_t deadline_ns;
-    long reconnect_limit;
-    int subscribed;
 } inbox_t;
 
 static void print_inbox(cli_t *cli, const Clinic__ApprovalsSummaryReply *s,
@@ -678,34 +644,16 @@ static int draw_inbox(inbox_t *b)
         print_inbox(b->cli, s, l, b->tty);
         if (b->watch && !b->tty && !b->cli->json)
             printf("\n");
-        b->drawn++;
     }
     clinic__approvals_summary_reply__free_unpacked(s, NULL);
     return rc;
 }
 
-static int past_deadline(const inbox_t *b)
-{
-    return b->deadline_ns && cl_mono_ns() >= b->deadline_ns;
-}
-
-typedef enum { RUN_EXIT, RUN_LOST } run_end_t;
-
-static int output_failed(int *rc)
-{
-    int out_errno = cli_flush();
-    if (out_errno == 0)
-        return 0;
-    *rc = out_errno == EPIPE
-              ? 0
-              : cli_error(CL_EIO, "cannot write the output: %s", strerror(out_errno));
-    return 1;
-}
-
 /* Subscribes to the user's inbox and, for a manager, to "approvals" (everyone's requests): a
  * user without approve_all is refused that topic, and then watches the inbox alone. */
-static int subscribe(cli_t *cli)
+static int inbox_subscribe(cli_live_t *v)
 {
+    cli_t *cli = v->cli;
     char *topics[] = {"inbox", "approvals"};
     char err[512];
     Clinic__SubscribeRequest sub = CLINIC__SUBSCRIBE_REQUEST__INIT;
@@ -725,110 +673,16 @@ static int subscribe(cli_t *cli)
     return 0;
 }
 
-/* Connects, resumes, subscribes, draws, then redraws on each change of a request (at most every
- * REDRAW_MIN_MS, and every REFRESH_MS regardless) until the connection is lost (RUN_LOST) or the
- * watch ends (RUN_EXIT with *rc). Subscribed first, then read: a change committed after the
- * read comes as an event, and what happened while disconnected is in the drawing. */
-static run_end_t run_connection(inbox_t *b, int first, int *rc)
+static int inbox_draw(cli_live_t *v)
 {
-    cli_t *cli = b->cli;
-    char err[512];
-    b->subscribed = 0;
-    if ((*rc = cli_resume(cli)) != 0)
-        return *rc == CL_EXIT_UNAVAILABLE && !first ? RUN_LOST : RUN_EXIT;
-    if ((*rc = subscribe(cli)) != 0)
-        return *rc == CL_EXIT_UNAVAILABLE && !first ? RUN_LOST : RUN_EXIT;
-    b->subscribed = 1;
-    if ((*rc = draw_inbox(b)) != 0)
-        return *rc == CL_EXIT_UNAVAILABLE ? RUN_LOST : RUN_EXIT;
-    if (output_failed(rc) || (b->count && b->drawn >= b->count))
-        return RUN_EXIT;
-    uint64_t drawn_ns = cl_mono_ns();
-    int dirty = 0;
-    for (;;) {
-        if (cli_interrupted || past_deadline(b)) {
-            *rc = 0;
-            return RUN_EXIT;
-        }
-        uint64_t now = cl_mono_ns(), since_ms = (now - drawn_ns) / 1000000;
-        if ((dirty && since_ms >= REDRAW_MIN_MS) || since_ms >= REFRESH_MS) {
-            if ((*rc = draw_inbox(b)) != 0)
-                return *rc == CL_EXIT_UNAVAILABLE ? RUN_LOST : RUN_EXIT;
-            if (output_failed(rc) || (b->count && b->drawn >= b->count))
-                return RUN_EXIT;
-            drawn_ns = cl_mono_ns();
-            dirty = 0;
-            continue;
-        }
-        int wait = dirty ? (int)(REDRAW_MIN_MS - since_ms) : POLL_MS;
-        const Clinic__Event *ev;
-        int status = cl_sync_next_event(cli->sync, wait, &ev, err, sizeof(err));
-        if (status == CL_ETIMEOUT)
-            continue;
-        if (status != 0) {
-            if (cl_cli_exit_status(status) == CL_EXIT_UNAUTH) {
-                *rc = cli_error(status, "%s: run 'clinic login'", err);
-                return RUN_EXIT;
-            }
-            cli_error(status, "connection lost: %s", err);
-            *rc = 0;
-            return RUN_LOST;
-        }
-        if (ev->session_expired) {
-            cl_settings_remove_token(cli->config_dir);
-            *rc = cli_error(CL_EEXPIRED, "session expired: run 'clinic login'");
-            return RUN_EXIT;
-        }
-        /* The inbox carries messages too: only a request's change redraws. */
-        if (strcmp(ev->entity, "request") == 0)
-            dirty = 1;
-    }
+    return draw_inbox(v->view);
 }
 
-static void pause_ms(const inbox_t *b, unsigned ms)
+/* The inbox carries messages too: only a request's change redraws. */
+static int inbox_relevant(cli_live_t *v, const Clinic__Event *ev)
 {
-    uint64_t until = cl_mono_ns() + (uint64_t)ms * 1000000u;
-    while (!cli_interrupted && !past_deadline(b) && cl_mono_ns() < until) {
-        struct timespec slice = {0, 50 * 1000000L};
-        nanosleep(&slice, NULL);
-    }
-}
-
-static int watch_inbox(inbox_t *b)
-{
-    setvbuf(stdout, NULL, _IOFBF, BUFSIZ);
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    unsigned backoff = BACKOFF_FIRST_MS;
-    long failures = 0;
-    int rc = 0;
-    for (int first = 1;; first = 0) {
-        run_end_t end = run_connection(b, first, &rc);
-        cl_sync_close(b->cli->sync);
-        b->cli->sync = NULL;
-        if (end == RUN_EXIT || cli_interrupted || past_deadline(b))
-            break;
-        if (b->subscribed) {
-            failures = 0;
-            backoff = BACKOFF_FIRST_MS;
-        }
-        if (b->reconnect_limit >= 0 && failures >= b->reconnect_limit) {
-            rc = cli_error(CL_EUNAVAIL, "gave up after %ld reconnect attempt%s", failures,
-                           failures == 1 ? "" : "s");
-            break;
-        }
-        fprintf(stderr, "clinic: reconnecting in %.1f s\n", backoff / 1000.0);
-        pause_ms(b, backoff);
-        backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
-        failures++;
-        if (cli_interrupted) {
-            rc = 0;
-            break;
-        }
-    }
-    return rc;
+    (void)v;
+    return strcmp(ev->entity, "request") == 0;
 }
 
 int cmd_approvals(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
@@ -840,31 +694,24 @@ int cmd_approvals(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
                               {"--count", &count, NULL},
                               {"--timeout", &timeout, NULL},
                               {"--reconnect-limit", &limit, NULL}};
-    inbox_t b = {.cli = cli, .reconnect_limit = -1};
-    uint64_t n;
+    inbox_t b = {.cli = cli};
+    cli_live_t live = {.cli = cli,
+                       .subscribe = inbox_subscribe,
+                       .draw = inbox_draw,
+                       .relevant = inbox_relevant,
+                       .view = &b,
+                       .refresh_ms = 60000}; /* ages are shown in minutes and more */
     if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
         return rc;
     if (npos > 0)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
-    if ((count || timeout || limit) && !watch)
-        return cli_usage_error(cmd, "--count, --timeout and --reconnect-limit go with --watch");
-    if (count && (cl_cli_parse_uint(count, UINT64_MAX, &b.count) != 0 || b.count == 0))
-        return cli_usage_error(cmd, "--count: expected a number above 0");
-    if (timeout) {
-        if (cl_cli_parse_uint(timeout, 365u * 86400, &n) != 0 || n == 0)
-            return cli_usage_error(cmd, "--timeout: expected seconds above 0");
-        b.deadline_ns = cl_mono_ns() + n * 1000000000ull;
-    }
-    if (limit) {
-        if (cl_cli_parse_uint(limit, 1000000, &n) != 0)
-            return cli_usage_error(cmd, "--reconnect-limit: expected a number");
-        b.reconnect_limit = (long)n;
-    }
+    if ((rc = cli_live_options(cmd, &live, watch, count, timeout, limit)) != 0)
+        return rc;
     b.kind = kind;
     b.watch = watch;
     b.tty = watch && isatty(STDOUT_FILENO) && !cli->json;
     if (watch)
-        return watch_inbox(&b);
+        return cli_live_run(&live);
     if ((rc = cli_resume(cli)) != 0)
         return rc;
     return draw_inbox(&b);

@@ -104,6 +104,32 @@ void cli_put_list(FILE *f, char **items, size_t n);
  * away); once failed it keeps returning that errno. */
 int cli_flush(void);
 
+/* A view that redraws itself live (live.c): `board --watch`, `approvals --watch`. */
+typedef struct cli_live_s cli_live_t;
+struct cli_live_s {
+    cli_t *cli;
+    /* Subscribes the (resumed) connection to what the view shows: 0 or an exit status, printed. */
+    int (*subscribe)(cli_live_t *v);
+    /* Reads and prints the view once: 0 or an exit status, printed. */
+    int (*draw)(cli_live_t *v);
+    /* Whether an event calls for a redraw; NULL: every event does. */
+    int (*relevant)(cli_live_t *v, const Clinic__Event *ev);
+    void *view;              /* the caller's own state */
+    uint64_t count;          /* stop after this many drawings; 0: no limit */
+    uint64_t deadline_ns;    /* stop then (cl_mono_ns); 0: no deadline */
+    long reconnect_limit;    /* failed attempts in a row before giving up; < 0: no limit */
+    unsigned refresh_ms;     /* redraw at least this often (ages move on); 0: 30 s */
+    uint64_t drawn;          /* drawings so far */
+    int subscribed;          /* the last connection got as far as subscribing */
+};
+/* Draws, then redraws as events come, reconnecting with backoff when the connection is lost,
+ * until Ctrl-C, the count, the deadline, or a failure. Returns the exit status. */
+int cli_live_run(cli_live_t *v);
+/* Reads --count, --timeout and --reconnect-limit (NULL when not given) into `v`; they go with
+ * --watch only. Returns 0 or CL_EXIT_USAGE (printed). */
+int cli_live_options(const cli_command_t *cmd, cli_live_t *v, int watch, const char *count,
+                     const char *timeout, const char *limit);
+
 /* The commands. */
 int cmd_login(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_logout(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);

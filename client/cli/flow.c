@@ -7,28 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "clock.h"
 #include "mem.h"
 #include "status.h"
 
 enum {
-    POLL_MS = 200,
-    REDRAW_MIN_MS = 100, /* at most ten redraws a second, however many events come */
-    REFRESH_MS = 30000,  /* redraw without events too, so that the minutes move on */
-    BACKOFF_FIRST_MS = 200,
-    BACKOFF_MAX_MS = 5000,
     NAME_COLUMNS_MAX = 24, /* longer names are cut on the board */
 };
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    cli_interrupted = 1;
-}
 
 /* ---- argument values ---- */
 
@@ -761,12 +748,7 @@ typedef struct {
     cli_t *cli;
     Clinic__BoardGetRequest req;
     int watch;
-    int tty;        /* stdout is a terminal: clear the screen before each drawing */
-    uint64_t count; /* --count: stop after this many drawings; 0: never */
-    uint64_t drawn;
-    uint64_t deadline_ns; /* --timeout as a cl_mono_ns instant; 0: none */
-    long reconnect_limit; /* failed attempts in a row before giving up; < 0: no limit */
-    int subscribed;
+    int tty; /* stdout is a terminal: clear the screen before each drawing */
 } board_t;
 
 /* Whether a patient is in the building and moving through the flow: the board shows the
@@ -896,42 +878,18 @@ static int draw(board_t *b)
         print_board_text(resp->board_get, b->tty);
     if (b->watch && !b->tty && !b->cli->json)
         printf("\n");
-    b->drawn++;
     return 0;
 }
 
-static int past_deadline(const board_t *b)
+static int board_draw(cli_live_t *v)
 {
-    return b->deadline_ns && cl_mono_ns() >= b->deadline_ns;
+    return draw(v->view);
 }
 
-typedef enum { RUN_EXIT, RUN_LOST } run_end_t;
-
-/* Output that failed: a reader that went away (EPIPE) ends the watch quietly. */
-static int output_failed(int *rc)
+/* "board" has every flow step, cancellation and no-show; a booking or a move of the day comes on
+ * "schedule" only. */
+static int board_subscribe(cli_live_t *v)
 {
-    int out_errno = cli_flush();
-    if (out_errno == 0)
-        return 0;
-    *rc = out_errno == EPIPE
-              ? 0
-              : cli_error(CL_EIO, "cannot write the output: %s", strerror(out_errno));
-    return 1;
-}
-
-/* Connects, resumes, subscribes to "board" and "schedule", draws, then redraws as events come (at
- * most every REDRAW_MIN_MS, and every REFRESH_MS regardless) until the connection is lost
- * (RUN_LOST) or the watch ends (RUN_EXIT with *rc). */
-static run_end_t run_connection(board_t *b, int first, int *rc)
-{
-    cli_t *cli = b->cli;
-    char err[512];
-
-    b->subscribed = 0;
-    if ((*rc = cli_resume(cli)) != 0)
-        return *rc == CL_EXIT_UNAVAILABLE && !first ? RUN_LOST : RUN_EXIT;
-    /* "board" has every flow step, cancellation and no-show; a booking or a move of the day
-     * comes on "schedule" only. */
     char *topics[] = {"board", "schedule"};
     Clinic__SubscribeRequest sub = CLINIC__SUBSCRIBE_REQUEST__INIT;
     sub.topics = topics;
@@ -940,102 +898,7 @@ static run_end_t run_connection(board_t *b, int first, int *rc)
     cli_request_init(&req, CLINIC__REQUEST__BODY_SUBSCRIBE);
     req.subscribe = &sub;
     const Clinic__Response *resp;
-    if ((*rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SUBSCRIBE, &resp)) != 0)
-        return *rc == CL_EXIT_UNAVAILABLE && !first ? RUN_LOST : RUN_EXIT;
-    b->subscribed = 1;
-
-    /* Subscribed from now on, then read: a change committed after the read comes as an event,
-     * and whatever happened while disconnected is in the drawing, so nothing is replayed. */
-    if ((*rc = draw(b)) != 0)
-        return *rc == CL_EXIT_UNAVAILABLE ? RUN_LOST : RUN_EXIT;
-    if (output_failed(rc) || (b->count && b->drawn >= b->count))
-        return RUN_EXIT;
-    uint64_t drawn_ns = cl_mono_ns();
-    int dirty = 0;
-    for (;;) {
-        if (cli_interrupted || past_deadline(b)) {
-            *rc = 0;
-            return RUN_EXIT;
-        }
-        uint64_t now = cl_mono_ns(), since_ms = (now - drawn_ns) / 1000000;
-        if ((dirty && since_ms >= REDRAW_MIN_MS) || since_ms >= REFRESH_MS) {
-            if ((*rc = draw(b)) != 0)
-                return *rc == CL_EXIT_UNAVAILABLE ? RUN_LOST : RUN_EXIT;
-            if (output_failed(rc) || (b->count && b->drawn >= b->count))
-                return RUN_EXIT;
-            drawn_ns = cl_mono_ns();
-            dirty = 0;
-            continue;
-        }
-        int wait = dirty ? (int)(REDRAW_MIN_MS - since_ms) : POLL_MS;
-        const Clinic__Event *ev;
-        int status = cl_sync_next_event(cli->sync, wait, &ev, err, sizeof(err));
-        if (status == CL_ETIMEOUT)
-            continue;
-        if (status != 0) {
-            if (cl_cli_exit_status(status) == CL_EXIT_UNAUTH) {
-                *rc = cli_error(status, "%s: run 'clinic login'", err);
-                return RUN_EXIT;
-            }
-            cli_error(status, "connection lost: %s", err);
-            *rc = 0;
-            return RUN_LOST;
-        }
-        if (ev->session_expired) {
-            cl_settings_remove_token(cli->config_dir);
-            *rc = cli_error(CL_EEXPIRED, "session expired: run 'clinic login'");
-            return RUN_EXIT;
-        }
-        dirty = 1;
-    }
-}
-
-/* Sleeps `ms`, waking early for SIGINT or the deadline. */
-static void pause_ms(const board_t *b, unsigned ms)
-{
-    uint64_t until = cl_mono_ns() + (uint64_t)ms * 1000000u;
-    while (!cli_interrupted && !past_deadline(b) && cl_mono_ns() < until) {
-        struct timespec slice = {0, 50 * 1000000L};
-        nanosleep(&slice, NULL);
-    }
-}
-
-static int watch_board(board_t *b)
-{
-    setvbuf(stdout, NULL, _IOFBF, BUFSIZ);
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-
-    unsigned backoff = BACKOFF_FIRST_MS;
-    long failures = 0;
-    int rc = 0;
-    for (int first = 1;; first = 0) {
-        run_end_t end = run_connection(b, first, &rc);
-        cl_sync_close(b->cli->sync);
-        b->cli->sync = NULL;
-        if (end == RUN_EXIT || cli_interrupted || past_deadline(b))
-            break;
-        if (b->subscribed) {
-            failures = 0;
-            backoff = BACKOFF_FIRST_MS;
-        }
-        if (b->reconnect_limit >= 0 && failures >= b->reconnect_limit) {
-            rc = cli_error(CL_EUNAVAIL, "gave up after %ld reconnect attempt%s", failures,
-                           failures == 1 ? "" : "s");
-            break;
-        }
-        fprintf(stderr, "clinic: reconnecting in %.1f s\n", backoff / 1000.0);
-        pause_ms(b, backoff);
-        backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
-        failures++;
-        if (cli_interrupted) {
-            rc = 0;
-            break;
-        }
-    }
-    return rc;
+    return cli_call(v->cli, &req, CLINIC__RESPONSE__RESULT_SUBSCRIBE, &resp);
 }
 
 int cmd_board(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
@@ -1050,8 +913,8 @@ int cmd_board(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
                               {"--count", &count, NULL},
                               {"--timeout", &timeout, NULL},
                               {"--reconnect-limit", &limit, NULL}};
-    board_t b = {.cli = cli, .reconnect_limit = -1};
-    uint64_t n;
+    board_t b = {.cli = cli};
+    cli_live_t live = {.cli = cli, .subscribe = board_subscribe, .draw = board_draw, .view = &b};
     if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
         return rc;
     if (npos > 0)
@@ -1062,24 +925,12 @@ int cmd_board(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return cli_usage_error(cmd, "--arrived-wait: expected minutes (1-1440)");
     if (roomed && parse_u32(roomed, 1440, &b.req.roomed_wait_minutes) != 0)
         return cli_usage_error(cmd, "--roomed-wait: expected minutes (1-1440)");
-    if ((count || timeout || limit) && !watch)
-        return cli_usage_error(cmd, "--count, --timeout and --reconnect-limit go with --watch");
-    if (count && (cl_cli_parse_uint(count, UINT64_MAX, &b.count) != 0 || b.count == 0))
-        return cli_usage_error(cmd, "--count: expected a number above 0");
-    if (timeout) {
-        if (cl_cli_parse_uint(timeout, 365u * 86400, &n) != 0 || n == 0)
-            return cli_usage_error(cmd, "--timeout: expected seconds above 0");
-        b.deadline_ns = cl_mono_ns() + n * 1000000000ull;
-    }
-    if (limit) {
-        if (cl_cli_parse_uint(limit, 1000000, &n) != 0)
-            return cli_usage_error(cmd, "--reconnect-limit: expected a number");
-        b.reconnect_limit = (long)n;
-    }
+    if ((rc = cli_live_options(cmd, &live, watch, count, timeout, limit)) != 0)
+        return rc;
     b.watch = watch;
     b.tty = watch && isatty(STDOUT_FILENO) && !cli->json;
     if (watch)
-        return watch_board(&b);
+        return cli_live_run(&live);
     if ((rc = cli_resume(cli)) != 0)
         return rc;
     return draw(&b);

@@ -16,34 +16,6 @@ static const char *const WEEKDAYS[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri",
 /* ---- arguments --------------------------------------------------------------------------------
  */
 
-/* "9:30" or "09:30" to minutes of the day; "24:00" too when `allow_end`. */
-static int parse_hhmm(const char *s, int allow_end, uint32_t *out)
-{
-    const char *colon = strchr(s, ':');
-    if (colon == NULL || colon == s || colon - s > 2 || strlen(colon + 1) != 2)
-        return CL_EINVAL;
-    uint32_t h = 0, m = 0;
-    for (const char *p = s; p < colon; p++) {
-        if (*p < '0' || *p > '9')
-            return CL_EINVAL;
-        h = h * 10 + (uint32_t)(*p - '0');
-    }
-    for (const char *p = colon + 1; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return CL_EINVAL;
-        m = m * 10 + (uint32_t)(*p - '0');
-    }
-    if (m > 59 || h > 24 || (h == 24 && (m != 0 || !allow_end)))
-        return CL_EINVAL;
-    *out = h * 60 + m;
-    return 0;
-}
-
-static void fmt_hhmm(uint32_t minute, char out[6])
-{
-    snprintf(out, 6, "%02u:%02u", (minute / 60) % 100, minute % 60);
-}
-
 /* One weekday: "mon", "monday", "Mon" or 0-6 (0 Sunday). Returns it or -1. */
 static int parse_weekday(const char *s, size_t len)
 {
@@ -176,7 +148,7 @@ static int resolve_opt(cli_t *cli, kind_t kind, const char *arg, uint64_t *id)
 static void json_hhmm(cl_json_t *j, const char *key, uint32_t minute)
 {
     char s[6];
-    fmt_hhmm(minute, s);
+    cl_cli_format_hhmm(minute, s);
     cl_json_kv_string(j, key, s);
 }
 
@@ -224,8 +196,8 @@ static void put_hours(Clinic__ProviderHours **hours, size_t n)
     int last = -1;
     for (size_t i = 0; i < n; i++) {
         char a[6], b[6];
-        fmt_hhmm(hours[i]->start_minute, a);
-        fmt_hhmm(hours[i]->end_minute, b);
+        cl_cli_format_hhmm(hours[i]->start_minute, a);
+        cl_cli_format_hhmm(hours[i]->end_minute, b);
         if ((int)hours[i]->weekday != last)
             printf("%s%s", last < 0 ? "" : "; ", WEEKDAYS[hours[i]->weekday % 7]);
         printf(" %s-%s", a, b);
@@ -308,8 +280,8 @@ static void json_entry(cl_json_t *j, const Clinic__WaitlistEntry *e)
 static void put_appointment(const Clinic__Appointment *a)
 {
     char from[6], to[6];
-    fmt_hhmm(a->start_minute, from);
-    fmt_hhmm(a->start_minute + a->minutes, to);
+    cl_cli_format_hhmm(a->start_minute, from);
+    cl_cli_format_hhmm(a->start_minute + a->minutes, to);
     printf("%s %s-%s ", a->date, from, to);
     cli_put(stdout, a->patient_name, 0);
     printf(" (");
@@ -329,7 +301,7 @@ static void put_offers(Clinic__WaitlistEntry **offers, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         char t[6];
-        fmt_hhmm(offers[i]->offered_start_minute, t);
+        cl_cli_format_hhmm(offers[i]->offered_start_minute, t);
         printf("  offered to waitlist entry %" PRIu64 ": ", offers[i]->id);
         cli_put(stdout, offers[i]->patient_name, 0);
         printf(" (%s %s)\n", offers[i]->offered_date, t);
@@ -559,7 +531,7 @@ static int parse_ranges(const char *s, unsigned days, Clinic__ProviderHours *out
         if (dash == NULL)
             return CL_EINVAL;
         *dash = '\0';
-        if (parse_hhmm(tok, 0, &a) != 0 || parse_hhmm(dash + 1, 1, &b) != 0)
+        if (cl_cli_parse_hhmm(tok, 0, &a) != 0 || cl_cli_parse_hhmm(dash + 1, 1, &b) != 0)
             return CL_EINVAL;
         for (int d = 0; d < 7; d++) {
             if (!(days & (1u << d)))
@@ -623,8 +595,8 @@ int cmd_provider_hours(cli_t *cli, const cli_command_t *cmd, int argc, char **ar
                 if (cur.hours[i].weekday != d)
                     continue;
                 char a[6], b[6];
-                fmt_hhmm(cur.hours[i].start_minute, a);
-                fmt_hhmm(cur.hours[i].end_minute, b);
+                cl_cli_format_hhmm(cur.hours[i].start_minute, a);
+                cl_cli_format_hhmm(cur.hours[i].end_minute, b);
                 printf(" %s-%s", a, b);
                 any = 1;
             }
@@ -846,8 +818,8 @@ static int hours_list(cli_t *cli, const Clinic__ClinicHoursListReply **out)
 static void print_day(cli_t *cli, const Clinic__ClinicDay *d)
 {
     char a[6], b[6];
-    fmt_hhmm(d->open_minute, a);
-    fmt_hhmm(d->close_minute, b);
+    cl_cli_format_hhmm(d->open_minute, a);
+    cl_cli_format_hhmm(d->close_minute, b);
     if (cli->json) {
         cl_json_object_begin(&cli->j);
         cl_json_kv_uint(&cli->j, "weekday", d->weekday);
@@ -877,7 +849,7 @@ int cmd_hours_set(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return cli_usage_error(cmd, "expected WEEKDAYS OPEN CLOSE, or WEEKDAYS closed");
     if (parse_weekdays(argv[0], &days) != 0)
         return cli_usage_error(cmd, "WEEKDAYS: mon, mon-fri or mon,wed,fri; not '%s'", argv[0]);
-    if (!closed && (parse_hhmm(argv[1], 0, &open) != 0 || parse_hhmm(argv[2], 1, &close) != 0))
+    if (!closed && (cl_cli_parse_hhmm(argv[1], 0, &open) != 0 || cl_cli_parse_hhmm(argv[2], 1, &close) != 0))
         return cli_usage_error(cmd, "OPEN and CLOSE are HH:MM");
     if ((rc = cli_resume(cli)) != 0)
         return rc;
@@ -1032,8 +1004,8 @@ int cmd_holiday_remove(cli_t *cli, const cli_command_t *cmd, int argc, char **ar
 static void print_block(cli_t *cli, const char *verb, const Clinic__Block *b)
 {
     char a[6], e[6];
-    fmt_hhmm(b->start_minute, a);
-    fmt_hhmm(b->end_minute, e);
+    cl_cli_format_hhmm(b->start_minute, a);
+    cl_cli_format_hhmm(b->end_minute, e);
     if (cli->json) {
         cl_json_object_begin(&cli->j);
         cl_json_kv_uint(&cli->j, "id", b->id);
@@ -1085,7 +1057,7 @@ int cmd_block_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return cli_usage_error(cmd, "give --provider or --room");
     if (date == NULL || reason == NULL)
         return cli_usage_error(cmd, "--date and --reason are required");
-    if (parse_hhmm(start, 0, &a) != 0 || parse_hhmm(end, 1, &b) != 0)
+    if (cl_cli_parse_hhmm(start, 0, &a) != 0 || cl_cli_parse_hhmm(end, 1, &b) != 0)
         return cli_usage_error(cmd, "--start and --end are HH:MM");
     if ((rc = cli_resume(cli)) != 0)
         return rc;
@@ -1215,7 +1187,7 @@ int cmd_appt_book(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     if ((rc = parse_id(cmd, "--patient", patient, &patient_id)) != 0 ||
         (waitlist && (rc = parse_id(cmd, "--waitlist", waitlist, &waitlist_id)) != 0))
         return rc;
-    if (parse_hhmm(time, 0, &start) != 0)
+    if (cl_cli_parse_hhmm(time, 0, &start) != 0)
         return cli_usage_error(cmd, "--time is HH:MM");
     if (minutes && cl_cli_parse_uint(minutes, 1440, &n_minutes) != 0)
         return cli_usage_error(cmd, "--minutes is a number");
@@ -1279,7 +1251,7 @@ int cmd_appt_move(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return rc;
     if (room && no_room)
         return cli_usage_error(cmd, "give --room or --no-room, not both");
-    if (time && parse_hhmm(time, 0, &start) != 0)
+    if (time && cl_cli_parse_hhmm(time, 0, &start) != 0)
         return cli_usage_error(cmd, "--time is HH:MM");
     if (date[0] && time == NULL)
         return cli_usage_error(cmd, "--date needs --time");
@@ -1399,8 +1371,8 @@ int cmd_appt_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return 0;
     }
     char from[6], to[6], booked[32];
-    fmt_hhmm(a->start_minute, from);
-    fmt_hhmm(a->start_minute + a->minutes, to);
+    cl_cli_format_hhmm(a->start_minute, from);
+    cl_cli_format_hhmm(a->start_minute + a->minutes, to);
     cli_time(a->created_at, booked, sizeof(booked));
     printf("Appointment %" PRIu64 "%s\n", a->id, a->overbooked ? " (overbooked)" : "");
     printf("When:     %s %s-%s (%u minutes)\n", a->date, from, to, a->minutes);
@@ -1497,8 +1469,8 @@ int cmd_appt_slots(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
     if (type == NULL)
         return cli_usage_error(cmd, "--type is required");
-    if ((after && parse_hhmm(after, 0, &earliest) != 0) ||
-        (before && parse_hhmm(before, 1, &latest) != 0))
+    if ((after && cl_cli_parse_hhmm(after, 0, &earliest) != 0) ||
+        (before && cl_cli_parse_hhmm(before, 1, &latest) != 0))
         return cli_usage_error(cmd, "--after and --before are HH:MM");
     if ((limit && cl_cli_parse_uint(limit, 1000, &n_limit) != 0) ||
         (step && cl_cli_parse_uint(step, 1440, &n_step) != 0))
@@ -1525,8 +1497,8 @@ int cmd_appt_slots(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     for (size_t i = 0; i < r->n_slots; i++) {
         const Clinic__Slot *s = r->slots[i];
         char a[6], b[6];
-        fmt_hhmm(s->start_minute, a);
-        fmt_hhmm(s->start_minute + (uint32_t)((s->ends_at - s->starts_at) / 60), b);
+        cl_cli_format_hhmm(s->start_minute, a);
+        cl_cli_format_hhmm(s->start_minute + (uint32_t)((s->ends_at - s->starts_at) / 60), b);
         if (cli->json) {
             cl_json_object_begin(&cli->j);
             cl_json_kv_string(&cli->j, "date", s->date);
@@ -1576,7 +1548,7 @@ int cmd_appt_series(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
                                     "--count are required");
     if ((rc = parse_id(cmd, "--patient", patient, &patient_id)) != 0)
         return rc;
-    if (parse_hhmm(time, 0, &start) != 0)
+    if (cl_cli_parse_hhmm(time, 0, &start) != 0)
         return cli_usage_error(cmd, "--time is HH:MM");
     if (cl_cli_parse_uint(count, 1000, &n_count) != 0 ||
         (minutes && cl_cli_parse_uint(minutes, 1440, &n_minutes) != 0))
@@ -1609,7 +1581,7 @@ int cmd_appt_series(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     for (size_t i = 0; i < r->n_occurrences; i++) {
         const Clinic__SeriesOccurrence *o = r->occurrences[i];
         char t[6];
-        fmt_hhmm(start, t);
+        cl_cli_format_hhmm(start, t);
         if (cli->json) {
             cl_json_object_begin(&cli->j);
             cl_json_kv_uint(&cli->j, "series_id", r->series_id);
@@ -1696,7 +1668,7 @@ static void print_entry(cli_t *cli, const char *verb, const Clinic__WaitlistEntr
     printf(", %s to %s [%s", e->earliest_date, e->latest_date, e->state);
     if (e->offered_starts_at) {
         char t[6];
-        fmt_hhmm(e->offered_start_minute, t);
+        cl_cli_format_hhmm(e->offered_start_minute, t);
         printf(": %s %s", e->offered_date, t);
     }
     printf("]");

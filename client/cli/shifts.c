@@ -14,34 +14,6 @@
 /* ---- arguments --------------------------------------------------------------------------------
  */
 
-/* "9:30" or "09:30" to minutes of the day; "24:00" too when `allow_end`. */
-static int parse_hhmm(const char *s, int allow_end, uint32_t *out)
-{
-    const char *colon = strchr(s, ':');
-    if (colon == NULL || colon == s || colon - s > 2 || strlen(colon + 1) != 2)
-        return CL_EINVAL;
-    uint32_t h = 0, m = 0;
-    for (const char *p = s; p < colon; p++) {
-        if (*p < '0' || *p > '9')
-            return CL_EINVAL;
-        h = h * 10 + (uint32_t)(*p - '0');
-    }
-    for (const char *p = colon + 1; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return CL_EINVAL;
-        m = m * 10 + (uint32_t)(*p - '0');
-    }
-    if (m > 59 || h > 24 || (h == 24 && (m != 0 || !allow_end)))
-        return CL_EINVAL;
-    *out = h * 60 + m;
-    return 0;
-}
-
-static void fmt_hhmm(uint32_t minute, char out[6])
-{
-    snprintf(out, 6, "%02u:%02u", (minute / 60) % 100, minute % 60);
-}
-
 /* "HH:MM-HH:MM": a start and an end (an end not after the start is the next day's). */
 static int parse_span(const char *s, uint32_t *start, uint32_t *end)
 {
@@ -51,7 +23,7 @@ static int parse_span(const char *s, uint32_t *start, uint32_t *end)
         return CL_EINVAL;
     memcpy(a, s, (size_t)(dash - s));
     a[dash - s] = '\0';
-    return parse_hhmm(a, 0, start) == 0 && parse_hhmm(dash + 1, 1, end) == 0 ? 0 : CL_EINVAL;
+    return cl_cli_parse_hhmm(a, 0, start) == 0 && cl_cli_parse_hhmm(dash + 1, 1, end) == 0 ? 0 : CL_EINVAL;
 }
 
 /* One weekday: "mon", "monday" or 0-6 (0 Sunday); -1 for anything else. */
@@ -134,8 +106,8 @@ static int resolve_desk(cli_t *cli, const char *arg, uint64_t *id)
 static void json_shift_fields(cl_json_t *j, const Clinic__Shift *s)
 {
     char a[6], b[6];
-    fmt_hhmm(s->start_minute, a);
-    fmt_hhmm(s->end_minute, b);
+    cl_cli_format_hhmm(s->start_minute, a);
+    cl_cli_format_hhmm(s->end_minute, b);
     cl_json_kv_uint(j, "id", s->id);
     cl_json_kv_uint(j, "staff_id", s->staff_id);
     cl_json_kv_string(j, "staff_name", s->staff_name);
@@ -169,8 +141,8 @@ static void json_shift(cl_json_t *j, const char *key, const Clinic__Shift *s)
 static void put_shift(const Clinic__Shift *s)
 {
     char a[6], b[6];
-    fmt_hhmm(s->start_minute, a);
-    fmt_hhmm(s->end_minute, b);
+    cl_cli_format_hhmm(s->start_minute, a);
+    cl_cli_format_hhmm(s->end_minute, b);
     printf("%-5" PRIu64 " %s %s-%s  ", s->id, s->date, a, b);
     cli_put(stdout, s->desk_name, 0);
     printf("  ");
@@ -407,7 +379,7 @@ int cmd_shift_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return cli_usage_error(cmd, "--staff, --desk, --date, --start and --end are required");
     if ((rc = parse_id(cmd, "--staff", staff, &m.staff_id)) != 0)
         return rc;
-    if (parse_hhmm(start, 0, &m.start_minute) != 0 || parse_hhmm(end, 1, &m.end_minute) != 0)
+    if (cl_cli_parse_hhmm(start, 0, &m.start_minute) != 0 || cl_cli_parse_hhmm(end, 1, &m.end_minute) != 0)
         return cli_usage_error(cmd, "--start and --end are HH:MM");
     m.date = (char *)date;
     if (note)
@@ -499,7 +471,7 @@ int cmd_shift_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return rc;
     if (staff && (rc = parse_id(cmd, "--staff", staff, &staff_id)) != 0)
         return rc;
-    if ((start && parse_hhmm(start, 0, &a) != 0) || (end && parse_hhmm(end, 1, &b) != 0))
+    if ((start && cl_cli_parse_hhmm(start, 0, &a) != 0) || (end && cl_cli_parse_hhmm(end, 1, &b) != 0))
         return cli_usage_error(cmd, "--start and --end are HH:MM");
     if (expect && (rc = parse_version(cmd, expect, &version)) != 0)
         return rc;
@@ -612,8 +584,8 @@ static void print_template(cli_t *cli, const Clinic__ShiftTemplate *t)
         for (size_t i = 0; i < t->n_rows; i++) {
             const Clinic__ShiftTemplateRow *r = t->rows[i];
             char a[6], b[6];
-            fmt_hhmm(r->start_minute, a);
-            fmt_hhmm(r->end_minute, b);
+            cl_cli_format_hhmm(r->start_minute, a);
+            cl_cli_format_hhmm(r->end_minute, b);
             cl_json_object_begin(j);
             cl_json_kv_uint(j, "weekday", r->weekday);
             cl_json_kv_string(j, "start", a);
@@ -635,8 +607,8 @@ static void print_template(cli_t *cli, const Clinic__ShiftTemplate *t)
     for (size_t i = 0; i < t->n_rows; i++) {
         const Clinic__ShiftTemplateRow *r = t->rows[i];
         char a[6], b[6];
-        fmt_hhmm(r->start_minute, a);
-        fmt_hhmm(r->end_minute, b);
+        cl_cli_format_hhmm(r->start_minute, a);
+        cl_cli_format_hhmm(r->end_minute, b);
         printf("  %s %s-%s  ", days[r->weekday % 7], a, b);
         cli_put(stdout, r->desk_name, 0);
         printf("  ");
@@ -878,8 +850,8 @@ int cmd_shift_coverage(cli_t *cli, const cli_command_t *cmd, int argc, char **ar
             for (size_t k = 0; k < d->n_segments; k++) {
                 const Clinic__ShiftCoverageSegment *g = d->segments[k];
                 char a[6], b[6];
-                fmt_hhmm(g->start_minute, a);
-                fmt_hhmm(g->end_minute, b);
+                cl_cli_format_hhmm(g->start_minute, a);
+                cl_cli_format_hhmm(g->end_minute, b);
                 cl_json_object_begin(j);
                 cl_json_kv_string(j, "start", a);
                 cl_json_kv_string(j, "end", b);
@@ -903,8 +875,8 @@ int cmd_shift_coverage(cli_t *cli, const cli_command_t *cmd, int argc, char **ar
         for (size_t k = 0; k < d->n_segments; k++) {
             const Clinic__ShiftCoverageSegment *g = d->segments[k];
             char a[6], b[6];
-            fmt_hhmm(g->start_minute, a);
-            fmt_hhmm(g->end_minute, b);
+            cl_cli_format_hhmm(g->start_minute, a);
+            cl_cli_format_hhmm(g->end_minute, b);
             printf("  %s-%s  %u on duty%s\n", a, b, g->on_duty, g->gap ? "  << below minimum" : "");
         }
     }

@@ -128,6 +128,33 @@ void cl_cli_format_time(int64_t t, char *out, size_t outlen)
              (unsigned)(rem / 3600), (unsigned)(rem % 3600 / 60), (unsigned)(rem % 60));
 }
 
+int cl_cli_parse_hhmm(const char *s, int allow_end, uint32_t *out)
+{
+    const char *colon = strchr(s, ':');
+    if (colon == NULL || colon == s || colon - s > 2 || strlen(colon + 1) != 2)
+        return CL_EINVAL;
+    uint32_t h = 0, m = 0;
+    for (const char *p = s; p < colon; p++) {
+        if (*p < '0' || *p > '9')
+            return CL_EINVAL;
+        h = h * 10 + (uint32_t)(*p - '0');
+    }
+    for (const char *p = colon + 1; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return CL_EINVAL;
+        m = m * 10 + (uint32_t)(*p - '0');
+    }
+    if (m > 59 || h > 24 || (h == 24 && (m != 0 || !allow_end)))
+        return CL_EINVAL;
+    *out = h * 60 + m;
+    return 0;
+}
+
+void cl_cli_format_hhmm(uint32_t minute, char out[6])
+{
+    snprintf(out, 6, "%02u:%02u", (minute / 60) % 100, minute % 60);
+}
+
 int cl_cli_parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
     if (s == NULL || *s == '\0')

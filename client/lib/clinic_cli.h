@@ -38,6 +38,12 @@ void cl_cli_format_time(int64_t t, char *out, size_t outlen);
 /* Parses a decimal unsigned integer in [0, max]. Returns 0 or CL_EINVAL. */
 int cl_cli_parse_uint(const char *s, uint64_t max, uint64_t *out);
 
+/* Parses a local time of day, "9:30" or "09:30", into minutes of the day (0-1439); "24:00"
+ * (1440) too when `allow_end`. Returns 0 or CL_EINVAL. */
+int cl_cli_parse_hhmm(const char *s, int allow_end, uint32_t *out);
+/* Formats minutes of the day as "HH:MM" (6 bytes with the NUL); 1440 is "24:00". */
+void cl_cli_format_hhmm(uint32_t minute, char out[6]);
+
 /* Splits a comma-separated list ("a, b,,c") into trimmed, non-empty items: *items is a
  * cl_malloc'ed array of *n cl_strdup'ed strings, freed with cl_cli_free_list. */
 void cl_cli_split_list(const char *s, char ***items, size_t *n);

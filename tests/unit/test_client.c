@@ -415,6 +415,32 @@ CL_TEST(time_format_round_trips)
     }
 }
 
+/* Times of day for hours and shifts: "9:30" and "09:30", "24:00" only as an end; bad input of
+ * every shape refused. */
+CL_TEST(hhmm_parser_and_format)
+{
+    uint32_t m;
+    ASSERT_OK(cl_cli_parse_hhmm("9:30", 0, &m));
+    ASSERT_EQ(m, 570);
+    ASSERT_OK(cl_cli_parse_hhmm("00:00", 0, &m));
+    ASSERT_EQ(m, 0);
+    ASSERT_OK(cl_cli_parse_hhmm("24:00", 1, &m));
+    ASSERT_EQ(m, 1440);
+    ASSERT_EQ(cl_cli_parse_hhmm("24:00", 0, &m), CL_EINVAL);
+    ASSERT_EQ(cl_cli_parse_hhmm("24:01", 1, &m), CL_EINVAL);
+    ASSERT_EQ(cl_cli_parse_hhmm("12:60", 0, &m), CL_EINVAL);
+    ASSERT_EQ(cl_cli_parse_hhmm("12:5", 0, &m), CL_EINVAL);
+    ASSERT_EQ(cl_cli_parse_hhmm("123:00", 0, &m), CL_EINVAL);
+    ASSERT_EQ(cl_cli_parse_hhmm(":30", 0, &m), CL_EINVAL);
+    ASSERT_EQ(cl_cli_parse_hhmm("9h30", 0, &m), CL_EINVAL);
+    ASSERT_EQ(cl_cli_parse_hhmm("-1:30", 0, &m), CL_EINVAL);
+    char out[6];
+    cl_cli_format_hhmm(570, out);
+    ASSERT_STR_EQ(out, "09:30");
+    cl_cli_format_hhmm(1440, out);
+    ASSERT_STR_EQ(out, "24:00");
+}
+
 CL_TEST(uint_parser_checks_range)
 {
     uint64_t v;
@@ -688,6 +714,7 @@ CL_TEST(sync_connect_returns_the_reason_and_cleans_up)
 }
 
 CL_TEST_MAIN(
+    CL_TEST_ENTRY(hhmm_parser_and_format),
     CL_TEST_ENTRY(settings_parse_reads_keys_and_comments),
     CL_TEST_ENTRY(settings_parse_rejects_unknown_key_naming_the_line),
     CL_TEST_ENTRY(settings_relative_paths_follow_the_file),
