@@ -3,7 +3,9 @@
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -103,9 +105,17 @@ SSL_CTX *cl_tls_server_ctx(const char *cert_file, const char *key_file, const ch
                        SSL_VERIFY_PEER | (require_client_cert ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
                        NULL);
     SSL_CTX_set_alpn_select_cb(ctx, on_alpn_select, NULL);
-    /* No session tickets: libclinic does not resume TLS sessions (each connection resumes the
-     * clinic session by token instead), and making an unused ticket cost 14% of a handshake. */
-    SSL_CTX_set_num_tickets(ctx, 0);
+    /* One session ticket per connection, for a workstation's next connection to resume without
+     * signing and verifying certificates again (cl_tls_client_resume). The tickets are stateless
+     * (nothing is kept here), sealed with keys this context drew at random: a restart, or a new
+     * CRL (net.c makes a new context when crl.pem changes), invalidates every ticket, so a
+     * revoked workstation never resumes past its revocation. A client certificate is verified
+     * only in a full handshake; a resumed session carries the verified certificate, and the
+     * session id context binds it to this server. */
+    SSL_CTX_set_num_tickets(ctx, 1);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    static const unsigned char sid_ctx[] = "clinicd";
+    SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1);
     return ctx;
 fail:
     SSL_CTX_free(ctx);
@@ -142,6 +152,88 @@ SSL_CTX *cl_tls_client_ctx(const char *ca_file, const char *cert_file, const cha
 fail:
     SSL_CTX_free(ctx);
     return NULL;
+}
+
+/* ---- client-side resumption: the newest ticket of a context, offered by its next connection */
+
+typedef struct {
+    pthread_mutex_t lock;
+    SSL_SESSION *last; /* one reference held here; NULL before the first ticket */
+} resume_slot_t;
+
+static int resume_index = -1;
+static pthread_once_t resume_once = PTHREAD_ONCE_INIT;
+
+static void resume_slot_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+                             void *argp)
+{
+    (void)parent, (void)ad, (void)idx, (void)argl, (void)argp;
+    resume_slot_t *slot = ptr;
+    if (slot == NULL)
+        return;
+    SSL_SESSION_free(slot->last);
+    pthread_mutex_destroy(&slot->lock);
+    free(slot);
+}
+
+static void resume_index_make(void)
+{
+    resume_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, resume_slot_free);
+}
+
+/* A new ticket arrived (after a handshake, on the connection's reads): keep a copy of it, the
+ * newest. A copy, because the connection's own session is marked not resumable if the
+ * connection ends without a close_notify. */
+static int on_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+    resume_slot_t *slot = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), resume_index);
+    SSL_SESSION *copy = slot ? SSL_SESSION_dup(sess) : NULL;
+    if (copy == NULL)
+        return 0;
+    pthread_mutex_lock(&slot->lock);
+    SSL_SESSION *old = slot->last;
+    slot->last = copy;
+    pthread_mutex_unlock(&slot->lock);
+    SSL_SESSION_free(old);
+    return 0; /* OpenSSL keeps and releases its own reference */
+}
+
+int cl_tls_client_resume(SSL_CTX *ctx)
+{
+    pthread_once(&resume_once, resume_index_make);
+    if (resume_index < 0)
+        return CL_ETLS;
+    resume_slot_t *slot = calloc(1, sizeof(*slot));
+    if (slot == NULL)
+        return CL_ETLS;
+    pthread_mutex_init(&slot->lock, NULL);
+    if (!SSL_CTX_set_ex_data(ctx, resume_index, slot)) {
+        resume_slot_free(NULL, slot, NULL, 0, 0, NULL);
+        return CL_ETLS;
+    }
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ctx, on_new_session);
+    return 0;
+}
+
+/* Offers the context's newest ticket, if any, to a new client session. A server that cannot
+ * open it (another server, restarted, or with a new CRL) answers with a full handshake. */
+static void offer_ticket(SSL_CTX *ctx, SSL *ssl)
+{
+    if (resume_index < 0)
+        return;
+    resume_slot_t *slot = SSL_CTX_get_ex_data(ctx, resume_index);
+    if (slot == NULL)
+        return;
+    pthread_mutex_lock(&slot->lock);
+    if (slot->last && SSL_SESSION_is_resumable(slot->last))
+        SSL_set_session(ssl, slot->last);
+    pthread_mutex_unlock(&slot->lock);
+}
+
+int cl_tls_resumed(const cl_tls_t *t)
+{
+    return t->ssl && SSL_session_reused(t->ssl);
 }
 
 int cl_tls_init(cl_tls_t *t, SSL_CTX *ctx, int is_server, const char *host)
@@ -188,6 +280,7 @@ int cl_tls_init(cl_tls_t *t, SSL_CTX *ctx, int is_server, const char *host)
                 return CL_ETLS;
             }
         }
+        offer_ticket(ctx, t->ssl);
     }
     return 0;
 }

@@ -28,6 +28,13 @@ SSL_CTX *cl_tls_server_ctx(const char *cert_file, const char *key_file, const ch
  * certificate and key when both are given (either may be NULL). Returns NULL and logs why. */
 SSL_CTX *cl_tls_client_ctx(const char *ca_file, const char *cert_file, const char *key_file);
 
+/* Lets the connections of client context `ctx` resume TLS sessions: each keeps the newest ticket
+ * a server sent, and the next connection offers it, which spares both sides the certificate
+ * signatures and checks of a full handshake. Returns 0 or CL_ETLS. */
+int cl_tls_client_resume(SSL_CTX *ctx);
+/* Whether the handshake resumed a session (1) or was a full one (0). */
+int cl_tls_resumed(const cl_tls_t *t);
+
 /* Sets up a session on `ctx`. `host` (client side only, may be NULL on the server) is the name
  * the server certificate must carry: a DNS name or an IP address. Returns 0 or CL_ETLS. */
 int cl_tls_init(cl_tls_t *t, SSL_CTX *ctx, int is_server, const char *host);

@@ -16,7 +16,8 @@
 #   --generate P  before serving, fill the fresh clinic with P patients (and --appointments N
 #                 appointments) with `clinic-bench --generate` (issue 4's search on 1,000,000)
 # Runs (name workload connections): ping ping 50, whoami whoami 50, msg-send msg-send 50,
-#   msg-send-1/-10/-200 (the group-commit batch at other loads), connect connect 50,
+#   msg-send-1/-10/-200 (the group-commit batch at other loads), connect connect 50 (TLS
+#   sessions resumed, as libclinic does), connect-full connect 50 (--full-handshakes),
 #   idle idle 5000, fanout fanout 1000; front desk (issue 4): book book 50, search search 50,
 #   board board 50, board-1 board 1, frontdesk frontdesk 100.
 # Environment: BUILD_DIR (default build-bench in the repository); ANCHORS (default
@@ -32,7 +33,8 @@ OUT=""
 ONLY=""
 WITH_ANCHORS=1
 RUNS="ping:ping:50 whoami:whoami:50 msg-send:msg-send:50 msg-send-1:msg-send:1
-msg-send-10:msg-send:10 msg-send-200:msg-send:200 connect:connect:50 idle:idle:5000
+msg-send-10:msg-send:10 msg-send-200:msg-send:200 connect:connect:50
+connect-full:connect:50 idle:idle:5000
 fanout:fanout:1000 book:book:50 search:search:50 board:board:50 board-1:board:1
 frontdesk:frontdesk:100"
 GENERATE=0
@@ -146,9 +148,11 @@ run_anchors() { # ROUND
 }
 
 run_workloads() { # ROUND
-    local spec name workload conns line
+    local spec name workload conns line flags
     for spec in $RUNS; do
         IFS=: read -r name workload conns <<<"$spec"
+        flags=""
+        [ "$name" = connect-full ] && flags=--full-handshakes
         if [ -n "$ONLY" ] && ! printf ' %s ' "$ONLY" | grep -q " $name "; then
             continue
         fi
@@ -161,7 +165,7 @@ run_workloads() { # ROUND
         line=$("$BENCH" --server "127.0.0.1:$PORT" --ca "$T/ws/ca.crt" --cert "$T/ws/bench.crt" \
             --key "$T/ws/bench.key" --user bench --password-file "$PW" --workload "$workload" \
             --connections "$conns" --seconds "$SECONDS_PER" --server-conf "$DATA/clinicd.conf" \
-            --json 2>>"$T/bench.err" | tail -1) || true
+            --json $flags 2>>"$T/bench.err" | tail -1) || true
         if [ -z "$line" ]; then
             echo "  [$1] $name: clinic-bench failed: $(tail -1 "$T/bench.err" 2>/dev/null)"
             continue
@@ -216,7 +220,7 @@ for name, rs in runs.items():
         extra = "rss/conn %.1f KiB" % ((m(name, "rss_per_connection_bytes") or 0) / 1024)
     elif name == "fanout":
         extra = "deliveries %.0f missed %.0f" % (m(name, "deliveries") or 0, m(name, "missed") or 0)
-    elif name == "connect":
+    elif name.startswith("connect"):
         extra = "login %.0f ms (scrypt_log2_n %s)" % (m(name, "login_ms") or 0, sys.argv[3])
     elif name == "book":
         extra = "booked %.1f/s, conflicts %.0f, double bookings %.0f" % (
@@ -255,8 +259,9 @@ if "msg-send" in runs:
     r = ratio("msg-send", "pg_insert")
     show("msg-send", r is not None and r >= 2 and m("msg-send", "p99_ms") < 10,
          "%s x PostgreSQL INSERT (>= 2), p99 %.3f ms (< 10)" % ("%.2f" % r if r else "n/a", m("msg-send", "p99_ms")))
-if "connect" in runs:
-    show("connect", m("connect", "rps") >= 400, "%.0f connections/s (>= 400)" % m("connect", "rps"))
+for name in ("connect", "connect-full"):
+    if name in runs:
+        show(name, m(name, "rps") >= 400, "%.0f connections/s (>= 400)" % m(name, "rps"))
 if "idle" in runs:
     per = (m("idle", "rss_per_connection_bytes") or 0) / 1024
     show("idle", m("idle", "connections_ok") >= 5000 and 0 < per <= 48,

@@ -97,6 +97,7 @@ struct bench_s {
     unsigned rate; /* fanout: messages per second */
     int json;
     int scrypt_log2_n; /* from --server-conf; 0: unknown */
+    uint64_t tls_resumed; /* connect: connections whose TLS handshake resumed a session */
 
     /* The control connection: login, the server's status before and after. */
     bench_conn_t ctl;

@@ -30,12 +30,14 @@ static void usage(FILE *f)
             "usage: clinic-bench --server HOST:PORT --ca F --cert F --key F --user U\n"
             "                    --password-file F --workload NAME --connections N --seconds S\n"
             "                    [--json] [--rate MSGS_PER_S] [--server-conf CLINICD_CONF]\n"
+            "                    [--full-handshakes]\n"
             "       clinic-bench --generate DIR --patients N [--appointments M]\n"
             "workloads: ping, whoami, msg-send, connect, idle, fanout, book, search, board,\n"
             "           frontdesk\n"
             "The server must be on this machine (a loopback address). --rate paces fanout's\n"
             "sender (default %d/s); --server-conf names the server's clinicd.conf, to report its\n"
-            "scrypt setting. --generate fills the database of a stopped clinic (made by\n"
+            "scrypt setting. Connections resume TLS sessions as libclinic does, unless\n"
+            "--full-handshakes. --generate fills the database of a stopped clinic (made by\n"
             "clinicd init) with N patients and M appointments, directly, for search.\n",
             DEFAULT_RATE);
 }
@@ -99,6 +101,10 @@ static int parse_args(bench_t *b, int argc, char **argv)
         }
         if (strcmp(arg, "--json") == 0) {
             b->json = 1;
+            continue;
+        }
+        if (strcmp(arg, "--full-handshakes") == 0) {
+            b->cfg.full_handshakes = 1;
             continue;
         }
         char name[32];
@@ -334,6 +340,8 @@ static void report(bench_t *b, const bench_status_t *before, const bench_status_
                    (unsigned long long)committed, commits ? (double)committed / commits : 0);
         if (b->workload == BENCH_CONNECT && b->scrypt_log2_n)
             printf(",\"scrypt_log2_n\":%d", b->scrypt_log2_n);
+        if (b->workload == BENCH_CONNECT)
+            printf(",\"tls_resumed\":%llu", (unsigned long long)b->tls_resumed);
         if (b->workload == BENCH_IDLE && have && b->set_up)
             printf(",\"rss_before_bytes\":%llu,\"rss_held_bytes\":%llu,"
                    "\"rss_per_connection_bytes\":%lld",

@@ -108,6 +108,7 @@ static void on_connect_resumed(cl_client_t *c, int status, const Clinic__Respons
         bc->counted = 1;
         if (status == 0) {
             b->requests++;
+            b->tls_resumed += cl_client_tls_resumed(c) != 0;
             bench_lat_add(&b->lat, now - bc->t0);
             b->t_last = now;
         } else {

@@ -477,7 +477,7 @@ int cmd_shift_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return rc;
     if ((rc = cli_resume(cli)) != 0 || (desk && (rc = resolve_desk(cli, desk, &desk_id)) != 0))
         return rc;
-    const Clinic__Shift *cur;
+    const Clinic__Shift *cur = NULL;
     if ((rc = shift_get(cli, m.id, &cur)) != 0)
         return rc;
     /* Copies: the reply dies at the next call. */
@@ -519,7 +519,7 @@ int cmd_shift_cancel(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
     if ((rc = cli_resume(cli)) != 0)
         return rc;
     if (!expect) {
-        const Clinic__Shift *cur;
+        const Clinic__Shift *cur = NULL;
         if ((rc = shift_get(cli, m.id, &cur)) != 0)
             return rc;
         m.version = cur->version;

@@ -688,7 +688,7 @@ int cmd_paypolicy_show(cli_t *cli, const cli_command_t *cmd, int argc, char **ar
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
     if ((rc = cli_resume(cli)) != 0)
         return rc;
-    const Clinic__PayPolicyGetReply *r;
+    const Clinic__PayPolicyGetReply *r = NULL;
     if ((rc = policy_get(cli, &r)) != 0)
         return rc;
     if (cli->json) {
@@ -731,7 +731,7 @@ int cmd_paypolicy_set(cli_t *cli, const cli_command_t *cmd, int argc, char **arg
     if ((rc = cli_resume(cli)) != 0)
         return rc;
     /* Edits send the whole record with the version read (no presence in proto3). */
-    const Clinic__PayPolicyGetReply *cur;
+    const Clinic__PayPolicyGetReply *cur = NULL;
     if ((rc = policy_get(cli, &cur)) != 0)
         return rc;
     Clinic__PayPolicy p = *cur->policy;

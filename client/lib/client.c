@@ -285,21 +285,28 @@ static void on_deadline(uv_timer_t *t)
 
 /* One TLS context serves every connection made with the same files: loading the CA, the
  * certificate and the key costs ~2 ms and ~70 KB, too much per connection for clinic-bench's
- * thousands. Returns a new reference (SSL_CTX_free releases it), or NULL. */
+ * thousands. It also keeps the newest session ticket, so that a reconnection (a watch after a
+ * network blip, the next connection of a long-lived program) resumes its TLS session instead of
+ * a full handshake. Returns a new reference (SSL_CTX_free releases it), or NULL. */
 static SSL_CTX *shared_client_ctx(const cl_client_config_t *cfg)
 {
     static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
     static SSL_CTX *shared;   /* one reference held here */
     static char shared_key[3 * 1024];
     char key[sizeof(shared_key)];
-    snprintf(key, sizeof(key), "%s\n%s\n%s", cfg->ca_file ? cfg->ca_file : "",
-             cfg->cert_file ? cfg->cert_file : "", cfg->key_file ? cfg->key_file : "");
+    snprintf(key, sizeof(key), "%s\n%s\n%s\n%d", cfg->ca_file ? cfg->ca_file : "",
+             cfg->cert_file ? cfg->cert_file : "", cfg->key_file ? cfg->key_file : "",
+             cfg->full_handshakes != 0);
     pthread_mutex_lock(&lock);
     SSL_CTX *ctx = NULL;
     if (shared && strcmp(key, shared_key) == 0) {
         ctx = shared;
     } else {
         ctx = cl_tls_client_ctx(cfg->ca_file, cfg->cert_file, cfg->key_file);
+        if (ctx && !cfg->full_handshakes && cl_tls_client_resume(ctx) != 0) {
+            SSL_CTX_free(ctx);
+            ctx = NULL;
+        }
         if (ctx) {
             if (shared)
                 SSL_CTX_free(shared);
@@ -586,4 +593,9 @@ void cl_client_close(cl_client_t *c)
     if (c->resolving)
         uv_cancel((uv_req_t *)&c->resolve);
     cl_conn_close(&c->conn, 0, "closed by the client", 1);
+}
+
+int cl_client_tls_resumed(const cl_client_t *c)
+{
+    return cl_tls_resumed(&c->conn.tls);
 }

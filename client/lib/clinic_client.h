@@ -21,6 +21,7 @@ typedef struct {
     const char *client_name;    /* sent in Hello ("clinic", "clinic-bench") */
     size_t max_frame;           /* 0: 1 MiB */
     uint32_t timeout_ms;        /* connect + handshake + each blocking call; 0: 10000 */
+    int full_handshakes;        /* never resume a TLS session (clinic-bench measures both) */
 } cl_client_config_t;
 
 /* --- asynchronous ------------------------------------------------------------------------- */
@@ -59,6 +60,9 @@ size_t cl_client_in_flight(const cl_client_t *c);
 
 /* Closes (idempotent). Outstanding replies get CL_EEOF; then on_state(< 0) runs; then it is freed. */
 void cl_client_close(cl_client_t *c);
+
+/* Whether the connection's TLS handshake resumed an earlier session (1) or was a full one (0). */
+int cl_client_tls_resumed(const cl_client_t *c);
 
 /* --- blocking ----------------------------------------------------------------------------- */
 

@@ -370,6 +370,7 @@ typedef struct {
     char server_err[256];
     char peer[128]; /* the client certificate's CN as the server saw it */
     int data_ok;    /* application data went both ways */
+    int resumed;    /* the client resumed a TLS session */
 } handshake_t;
 
 /* Moves every byte `from` has produced to `to`. */
@@ -416,6 +417,8 @@ static void run_handshake(SSL_CTX *sctx, SSL_CTX *cctx, const char *host, handsh
     }
     if (h->client == 0 && h->server == 0) {
         char got[64];
+        h->resumed = cl_tls_resumed(&client);
+        ASSERT_EQ(cl_tls_resumed(&server), h->resumed);
         cl_tls_peer_name(&server, h->peer, sizeof(h->peer));
         const unsigned char *alpn = NULL;
         unsigned alpn_len = 0;
@@ -545,6 +548,54 @@ CL_TEST(tls_handshake_fails_with_revoked_cert)
     teardown(&f);
 }
 
+/* TLS session resumption: a client context that keeps tickets resumes its next connection, and
+ * the resumed session still names the workstation; a server context made after the CRL changed
+ * (net.c makes one) cannot open the old ticket, so a revoked workstation gets a full handshake
+ * and is refused. Bad input: a revoked certificate offering a ticket from before its
+ * revocation. */
+CL_TEST(tls_resumption_ends_with_a_new_crl)
+{
+    fixture_t f;
+    char serial[64], other[64];
+    handshake_t h;
+    setup(&f, NULL, 0);
+    issue(&f, "exam-1", serial);
+    issue(&f, "exam-2", other);
+    SSL_CTX *sctx = server_ctx(&f, 1, 1);
+    SSL_CTX *cctx = client_ctx(&f, "exam-1");
+    ASSERT_OK(cl_tls_client_resume(cctx));
+
+    run_handshake(sctx, cctx, "127.0.0.1", &h);
+    ASSERT_EQ(h.server, 0);
+    ASSERT(h.data_ok);
+    ASSERT_EQ(h.resumed, 0);
+    run_handshake(sctx, cctx, "127.0.0.1", &h);
+    ASSERT_EQ(h.server, 0);
+    ASSERT(h.data_ok);
+    ASSERT_EQ(h.resumed, 1);
+    ASSERT_STR_EQ(h.peer, "exam-1");
+
+    /* Without resumption turned on, every handshake is a full one. */
+    SSL_CTX *full = client_ctx(&f, "exam-2");
+    run_handshake(sctx, full, "127.0.0.1", &h);
+    run_handshake(sctx, full, "127.0.0.1", &h);
+    ASSERT_EQ(h.server, 0);
+    ASSERT_EQ(h.resumed, 0);
+    SSL_CTX_free(full);
+
+    const char *serials[] = {serial};
+    ASSERT_OK(cl_certs_write_crl(f.dir, serials, 1));
+    SSL_CTX *after = server_ctx(&f, 1, 1);
+    run_handshake(after, cctx, "127.0.0.1", &h);
+    ASSERT_EQ(h.server, CL_ETLS);
+    ASSERT_STR_CONTAINS(h.server_err, "revoked");
+
+    SSL_CTX_free(after);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    teardown(&f);
+}
+
 CL_TEST(tls_handshake_fails_on_host_not_in_sans)
 {
     static const char *const sans[] = {"clinic.maple.example"};
@@ -614,5 +665,6 @@ CL_TEST_MAIN(CL_TEST_ENTRY(init_makes_ca_and_server_cert_that_verify),
              CL_TEST_ENTRY(tls_handshake_with_workstation_cert),
              CL_TEST_ENTRY(tls_handshake_fails_without_cert_when_required),
              CL_TEST_ENTRY(tls_handshake_fails_with_revoked_cert),
+             CL_TEST_ENTRY(tls_resumption_ends_with_a_new_crl),
              CL_TEST_ENTRY(tls_handshake_fails_on_host_not_in_sans),
              CL_TEST_ENTRY(tls_handshake_fails_with_another_clinics_cert))
