@@ -293,6 +293,11 @@ if "frontdesk" in runs:
          "%d workstations, every operation's p99 < 10 ms: %s (worst %s %.3f ms)" % (
              r0["connections"], ", ".join("%s %.1f" % (k, v["p99_ms"]) for k, v in r0["ops"].items()),
              worst[0], worst[1]["p99_ms"]))
+    ch = r0.get("changes")
+    if ch:
+        show("changes", ch["delivered"] >= ch["expected"] and ch["p99_ms"] < 10,
+             "%d of %d flow steps reached the other workstations, p99 %.3f ms after the reply "
+             "(all, < 10)" % (ch["delivered"], ch["expected"], ch["p99_ms"]))
 batch = [(rs[0]["connections"], m(n, "mean_batch"), m(n, "rps")) for n, rs in runs.items()
          if n.startswith("msg-send")]
 if batch:

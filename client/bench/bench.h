@@ -113,7 +113,8 @@ struct bench_s {
     size_t setting_up;   /* handshakes and resumes in flight */
     size_t set_up;       /* authenticated */
     size_t setup_failed;
-    int subscribe; /* subscribe each to "inbox" after resuming */
+    int subscribe; /* subscribe each to `topic` ("inbox" when NULL) after resuming */
+    const char *topic;
     uint64_t setup_start, setup_end;
     bench_lat_t setup_lat;
     char first_error[200]; /* the first failure's reason, for the report */

@@ -229,7 +229,7 @@ static void on_resumed(cl_client_t *c, int status, const Clinic__Response *resp,
         setup_done(bc, status, reply_reason(status, resp));
         return;
     }
-    static char *topics[] = {"inbox"};
+    char *topics[] = {(char *)(b->topic ? b->topic : "inbox")};
     Clinic__SubscribeRequest sub = CLINIC__SUBSCRIBE_REQUEST__INIT;
     sub.n_topics = 1;
     sub.topics = topics;

@@ -11,7 +11,9 @@
  *  - board: BoardGetRequest of one day with about 300 appointments.
  *  - frontdesk: every connection a workstation going round search, book (today or later),
  *    board read, and the flow of its own bookings of today (check-in, rooming, vitals), with
- *    each operation's latency apart. */
+ *    each operation's latency apart. Every workstation is subscribed to "board": for each flow
+ *    step, the time from the acknowledging reply (to the workstation that made it) to the event
+ *    at every other workstation is a "change" latency (0 when the event came first). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -445,6 +447,76 @@ typedef struct {
 
 static desk_t *desks; /* owned; one per connection */
 
+/* The flow steps of an appointment as the workstations saw them, to pair each board event with
+ * the reply that acknowledged the same step: one workstation moves an appointment, one step at
+ * a time, so the k-th event of an appointment at any workstation is its k-th step. */
+enum { STEPS_MAX = 8, TRACKED_MAX = 1 << 15 };
+typedef struct {
+    uint64_t appt;              /* 0: a free slot */
+    uint8_t acks;               /* steps acknowledged */
+    uint64_t ack_ns[STEPS_MAX]; /* when each step's reply came */
+    uint8_t *seen;              /* owned; events seen per workstation */
+} tracked_t;
+
+static struct {
+    tracked_t *slots; /* owned; TRACKED_MAX, open addressing by appointment id */
+    size_t used;
+    bench_lat_t lat;
+    uint64_t delivered, expected, untracked;
+} changes;
+
+/* The slot of `appt`, made when `make`; NULL when absent or the table is full. */
+static tracked_t *tracked(bench_t *b, uint64_t appt, int make)
+{
+    if (changes.slots == NULL)
+        return NULL;
+    for (size_t i = 0, h = (size_t)(appt * 0x9E3779B97F4A7C15ULL) >> 49; i < TRACKED_MAX;
+         i++, h = (h + 1) & (TRACKED_MAX - 1)) {
+        tracked_t *t = &changes.slots[h];
+        if (t->appt == appt)
+            return t;
+        if (t->appt == 0) {
+            if (!make || changes.used >= TRACKED_MAX / 2)
+                return NULL;
+            t->appt = appt;
+            t->seen = cl_calloc(b->connections, 1);
+            changes.used++;
+            return t;
+        }
+    }
+    return NULL;
+}
+
+static void on_step_acked(bench_t *b, uint64_t appt, uint64_t now)
+{
+    tracked_t *t = tracked(b, appt, 1);
+    if (t == NULL || t->acks == STEPS_MAX)
+        return;
+    t->ack_ns[t->acks++] = now;
+    changes.expected += b->set_up - 1; /* every other workstation */
+}
+
+static void on_desk_event(cl_client_t *c, const Clinic__Event *ev, void *arg)
+{
+    (void)c;
+    bench_conn_t *bc = arg;
+    bench_t *b = bc->b;
+    uint64_t now = uv_hrtime();
+    if (ev->session_expired || strcmp(ev->entity, "appointment") != 0)
+        return;
+    size_t i = (size_t)(bc - b->conns);
+    tracked_t *t = tracked(b, ev->entity_id, 1);
+    if (t == NULL) {
+        changes.untracked++;
+        return;
+    }
+    unsigned k = t->seen[i] < UINT8_MAX ? t->seen[i]++ : UINT8_MAX;
+    if (desks[i].appt == ev->entity_id)
+        return; /* its own step */
+    changes.delivered++;
+    bench_lat_add(&changes.lat, k < t->acks && now > t->ack_ns[k] ? now - t->ack_ns[k] : 0);
+}
+
 static void desk_issue(bench_conn_t *bc)
 {
     bench_t *b = bc->b;
@@ -618,6 +690,7 @@ static void on_desk_reply(cl_client_t *c, int status, const Clinic__Response *re
     }
     if (w->op >= OP_CHECKIN) {
         if (tr && tr->appointment) {
+            on_step_acked(b, w->appt, now);
             w->version = tr->appointment->version;
             w->flow = w->op == OP_CHECKOUT ? 0 : (int)w->op + 1;
         } else {
@@ -643,6 +716,12 @@ void bench_fd_report(bench_t *b)
                    (double)bench_lat_pct(&ops[i].lat, 500) / 1e6,
                    (double)bench_lat_pct(&ops[i].lat, 990) / 1e6);
         printf("}");
+        printf(",\"changes\":{\"expected\":%llu,\"delivered\":%llu,\"untracked\":%llu,"
+               "\"p50_ms\":%.3f,\"p99_ms\":%.3f}",
+               (unsigned long long)changes.expected, (unsigned long long)changes.delivered,
+               (unsigned long long)changes.untracked,
+               (double)bench_lat_pct(&changes.lat, 500) / 1e6,
+               (double)bench_lat_pct(&changes.lat, 990) / 1e6);
         return;
     }
     for (int i = 0; i < OP__COUNT; i++)
@@ -650,6 +729,11 @@ void bench_fd_report(bench_t *b)
                (unsigned long long)ops[i].count, (unsigned long long)ops[i].refused,
                (unsigned long long)ops[i].errors, (double)bench_lat_pct(&ops[i].lat, 500) / 1e6,
                (double)bench_lat_pct(&ops[i].lat, 990) / 1e6);
+    printf("  changes  %8llu of %llu to the other workstations: p50 %.3f ms, p99 %.3f ms after "
+           "the reply\n",
+           (unsigned long long)changes.delivered, (unsigned long long)changes.expected,
+           (double)bench_lat_pct(&changes.lat, 500) / 1e6,
+           (double)bench_lat_pct(&changes.lat, 990) / 1e6);
 }
 
 void bench_run_fd(bench_t *b)
@@ -658,8 +742,13 @@ void bench_run_fd(bench_t *b)
         bench_run_closed_loop(b);
         return;
     }
-    if (b->workload == BENCH_FRONTDESK)
+    if (b->workload == BENCH_FRONTDESK) {
         desks = cl_calloc(b->connections, sizeof(*desks));
+        changes.slots = cl_calloc(TRACKED_MAX, sizeof(*changes.slots));
+        for (size_t i = 0; i < b->connections; i++)
+            if (b->conns[i].client && b->conns[i].authed)
+                cl_client_on_event(b->conns[i].client, on_desk_event, &b->conns[i]);
+    }
     bench_start_clock(b);
     for (size_t i = 0; i < b->connections; i++) {
         if (b->workload == BENCH_FRONTDESK)

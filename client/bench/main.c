@@ -491,6 +491,9 @@ static int run(bench_t *b)
     case BENCH_SEARCH:
     case BENCH_BOARD:
     case BENCH_FRONTDESK:
+        /* Every workstation watches the board: how soon the others hear of a flow step. */
+        b->subscribe = b->workload == BENCH_FRONTDESK;
+        b->topic = "board";
         if ((rc = bench_fd_setup(b)) != 0 || (rc = bench_open_all(b)) != 0)
             break;
         bench_status(b, &before);
