@@ -230,10 +230,9 @@ static void flush(cl_conn_t *c)
     c->writing = 1;
 }
 
-int cl_conn_write(cl_conn_t *c, const void *data, size_t len)
+/* Encrypts and queues at once. */
+static int write_now(cl_conn_t *c, const void *data, size_t len)
 {
-    if (c->closing || !c->open)
-        return CL_EEOF;
     int rc = cl_tls_write(&c->tls, data, len);
     if (rc != 0) {
         cl_conn_close(c, rc, "TLS write failed", 0);
@@ -241,6 +240,57 @@ int cl_conn_write(cl_conn_t *c, const void *data, size_t len)
     }
     flush(c);
     return 0;
+}
+
+static void dirty_unlink(cl_conn_t *c)
+{
+    if (!c->dirty)
+        return;
+    if (c->dirty_prev)
+        c->dirty_prev->dirty_next = c->dirty_next;
+    else
+        c->batch->dirty = c->dirty_next;
+    if (c->dirty_next)
+        c->dirty_next->dirty_prev = c->dirty_prev;
+    c->dirty_next = c->dirty_prev = NULL;
+    c->dirty = 0;
+}
+
+int cl_conn_write(cl_conn_t *c, const void *data, size_t len)
+{
+    if (c->closing || !c->open)
+        return CL_EEOF;
+    if (c->batch == NULL)
+        return write_now(c, data, len);
+    cl_buf_append(&c->plain, data, len);
+    if (!c->dirty) {
+        c->dirty = 1;
+        c->dirty_prev = NULL;
+        c->dirty_next = c->batch->dirty;
+        if (c->dirty_next)
+            c->dirty_next->dirty_prev = c;
+        c->batch->dirty = c;
+    }
+    return 0;
+}
+
+void cl_conn_set_batch(cl_conn_t *c, cl_conn_batch_t *batch)
+{
+    c->batch = batch;
+}
+
+void cl_conn_batch_flush(cl_conn_batch_t *batch)
+{
+    cl_conn_t *c;
+    while ((c = batch->dirty) != NULL) {
+        dirty_unlink(c);
+        /* Idle connections keep no buffer: the plaintext is freed once encrypted. */
+        cl_buf_t plain = c->plain;
+        c->plain = (cl_buf_t){0};
+        if (!c->closing && c->open)
+            write_now(c, cl_buf_head(&plain), cl_buf_size(&plain));
+        cl_buf_free(&plain);
+    }
 }
 
 void cl_conn_pause(cl_conn_t *c)
@@ -301,6 +351,11 @@ void cl_conn_close(cl_conn_t *c, int status, const char *reason, int graceful)
 {
     if (c->closing)
         return;
+    /* Batched plaintext goes out before a graceful close's close_notify, or is dropped. */
+    dirty_unlink(c);
+    if (graceful && c->open && cl_buf_size(&c->plain) > 0)
+        cl_tls_write(&c->tls, cl_buf_head(&c->plain), cl_buf_size(&c->plain));
+    cl_buf_free(&c->plain);
     c->closing = 1;
     c->close_status = status;
     snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason ? reason : "");

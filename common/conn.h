@@ -15,6 +15,14 @@
 
 typedef struct cl_conn_s cl_conn_t;
 
+/* Coalesced writes: the connections of a batch keep what they are given to write as plaintext
+ * until cl_conn_batch_flush, which the owner calls once per loop turn (clinicd: from a
+ * uv_prepare, before the loop waits), so that a burst to one connection (replies and the events
+ * of a group commit) becomes one TLS record and one write instead of one each. */
+typedef struct {
+    cl_conn_t *dirty; /* connections with plaintext waiting, linked through dirty_next */
+} cl_conn_batch_t;
+
 typedef struct {
     /* The TLS handshake completed. Optional. */
     void (*on_open)(cl_conn_t *c);
@@ -43,6 +51,9 @@ struct cl_conn_s {
     cl_buf_t in;         /* plaintext received, not yet cut into frames */
     cl_buf_t out;        /* ciphertext waiting for the socket */
     cl_buf_t flight;     /* ciphertext in the uv_write in flight */
+    cl_buf_t plain;      /* batched plaintext not yet given to TLS (see cl_conn_batch_t) */
+    cl_conn_batch_t *batch;             /* NULL: every write goes to TLS at once */
+    cl_conn_t *dirty_next, *dirty_prev; /* in batch->dirty while `plain` waits */
     size_t max_frame;
     uint64_t handshake_timeout_ms; /* 0: none */
     uint64_t bytes_in, bytes_out;
@@ -55,6 +66,7 @@ struct cl_conn_s {
     unsigned in_input : 1;   /* inside the input loop (no re-entry) */
     unsigned bad_frame : 1;  /* input is dead */
     unsigned handles_open : 2;
+    unsigned dirty : 1;      /* linked in batch->dirty */
     int close_status;
     char close_reason[CL_CONN_REASON_MAX];
 };
@@ -76,11 +88,16 @@ int cl_conn_write(cl_conn_t *c, const void *data, size_t len);
 void cl_conn_pause(cl_conn_t *c);
 void cl_conn_resume(cl_conn_t *c);
 
-/* Bytes of ciphertext queued and in flight. */
+/* Bytes queued (batched plaintext, ciphertext) and in flight. */
 static inline size_t cl_conn_pending(const cl_conn_t *c)
 {
-    return cl_buf_size(&c->out) + cl_buf_size(&c->flight);
+    return cl_buf_size(&c->plain) + cl_buf_size(&c->out) + cl_buf_size(&c->flight);
 }
+
+/* Puts `c` in `batch`: its writes wait for cl_conn_batch_flush. Set before the first write. */
+void cl_conn_set_batch(cl_conn_t *c, cl_conn_batch_t *batch);
+/* Encrypts and queues the plaintext of every connection of `batch` that has some. */
+void cl_conn_batch_flush(cl_conn_batch_t *batch);
 
 /* Closes the connection. `status` 0 with `graceful` flushes what is queued and sends a
  * close_notify first (bounded by a 2 s linger); otherwise the socket is closed at once.

@@ -264,6 +264,7 @@ static void on_connection(uv_stream_t *server, int status)
         return;
     }
     sc->conn.handshake_timeout_ms = (uint64_t)srv->cfg.handshake_timeout_s * 1000;
+    cl_conn_set_batch(&sc->conn, &srv->batch);
     sc->next = srv->conns;
     if (srv->conns)
         srv->conns->prev = sc;
@@ -382,6 +383,11 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss)
     return CL_EINVAL;
 }
 
+static void on_flush_prepare(uv_prepare_t *p)
+{
+    cl_net_flush(cl_container_of(p, cl_server_t, flush_prepare));
+}
+
 int cl_net_listen(cl_server_t *srv)
 {
     struct sockaddr_storage ss;
@@ -417,7 +423,18 @@ int cl_net_listen(cl_server_t *srv)
     }
     uv_timer_init(srv->loop, &srv->sweep_timer);
     uv_timer_start(&srv->sweep_timer, on_sweep, SWEEP_MS, SWEEP_MS);
+    /* Replies and events written during a loop turn (a group commit's replies and its changes'
+     * fan-out, a pipelined burst) leave as one TLS record and one write per connection, just
+     * before the loop waits again. Unreferenced: it never keeps the loop alive by itself. */
+    uv_prepare_init(srv->loop, &srv->flush_prepare);
+    uv_prepare_start(&srv->flush_prepare, on_flush_prepare);
+    uv_unref((uv_handle_t *)&srv->flush_prepare);
     return 0;
+}
+
+void cl_net_flush(cl_server_t *srv)
+{
+    cl_conn_batch_flush(&srv->batch);
 }
 
 void cl_net_drain(cl_server_t *srv)

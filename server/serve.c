@@ -33,6 +33,8 @@ void cl_serve_stopped(cl_server_t *srv)
 {
     cl_store_stop(srv->store);
     srv->store = NULL;
+    cl_net_flush(srv);
+    uv_close((uv_handle_t *)&srv->flush_prepare, NULL);
     uv_close((uv_handle_t *)&srv->sweep_timer, NULL);
     uv_close((uv_handle_t *)&srv->sigterm, NULL);
     uv_close((uv_handle_t *)&srv->sigint, NULL);

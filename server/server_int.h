@@ -50,6 +50,8 @@ struct cl_server_s {
     char data_dir[512];
     uv_tcp_t listener;
     uv_timer_t sweep_timer;
+    uv_prepare_t flush_prepare; /* once per loop turn, before it waits: flushes `batch` */
+    cl_conn_batch_t batch;      /* every connection's writes, coalesced (conn.h) */
     uv_signal_t sigterm, sigint;
     SSL_CTX *tls_ctx; /* owned; replaced when the CRL file changes */
     struct timespec crl_mtime;
@@ -68,6 +70,8 @@ struct cl_server_s {
 
 /* net.c */
 int cl_net_listen(cl_server_t *srv);
+/* Sends every connection's coalesced writes now (the loop does it once a turn). */
+void cl_net_flush(cl_server_t *srv);
 /* Queues one Envelope for the connection; closes it when its output is over the cap. */
 void cl_net_send(cl_sconn_t *sc, const Clinic__Envelope *env);
 /* Answers a protocol error (an Envelope with id 0 and INVALID_ARGUMENT) and closes. */
