@@ -310,7 +310,7 @@ static void submit(cl_server_t *srv, cl_job_t *job)
     cl_sconn_t *sc = job->owner;
     if (sc)
         sc->in_flight++;
-    cl_store_submit(srv->store, job);
+    cl_net_submit(srv, job);
 }
 
 void cl_dispatch_expire(cl_sconn_t *sc)

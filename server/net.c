@@ -432,8 +432,26 @@ int cl_net_listen(cl_server_t *srv)
     return 0;
 }
 
+void cl_net_submit(cl_server_t *srv, cl_job_t *job)
+{
+    job->next = NULL;
+    if (srv->store_stopping) {
+        cl_store_submit(srv->store, job);
+        return;
+    }
+    if (srv->jobs_tail)
+        srv->jobs_tail->next = job;
+    else
+        srv->jobs_head = job;
+    srv->jobs_tail = job;
+}
+
 void cl_net_flush(cl_server_t *srv)
 {
+    if (srv->jobs_head && srv->store) {
+        cl_store_submit_list(srv->store, srv->jobs_head, srv->jobs_tail);
+        srv->jobs_head = srv->jobs_tail = NULL;
+    }
     cl_conn_batch_flush(&srv->batch);
 }
 

@@ -31,6 +31,8 @@ static void on_signal(uv_signal_t *h, int signum)
 
 void cl_serve_stopped(cl_server_t *srv)
 {
+    cl_net_flush(srv); /* the turn's last requests */
+    srv->store_stopping = 1;
     cl_store_stop(srv->store);
     srv->store = NULL;
     cl_net_flush(srv);

@@ -52,6 +52,8 @@ struct cl_server_s {
     uv_timer_t sweep_timer;
     uv_prepare_t flush_prepare; /* once per loop turn, before it waits: flushes `batch` */
     cl_conn_batch_t batch;      /* every connection's writes, coalesced (conn.h) */
+    cl_job_t *jobs_head, *jobs_tail; /* the turn's requests, for the store at the turn's end */
+    int store_stopping;              /* cl_serve_stopped: jobs go to the store at once */
     uv_signal_t sigterm, sigint;
     SSL_CTX *tls_ctx; /* owned; replaced when the CRL file changes */
     struct timespec crl_mtime;
@@ -70,8 +72,12 @@ struct cl_server_s {
 
 /* net.c */
 int cl_net_listen(cl_server_t *srv);
-/* Sends every connection's coalesced writes now (the loop does it once a turn). */
+/* Hands the turn's jobs to the store and sends every connection's coalesced writes now (the
+ * loop does it once a turn, before it waits). */
 void cl_net_flush(cl_server_t *srv);
+/* Queues a job for the store at the end of this loop turn, with the turn's others: one lock and
+ * one wake-up of the store thread for a turn's requests. */
+void cl_net_submit(cl_server_t *srv, cl_job_t *job);
 /* Queues one Envelope for the connection; closes it when its output is over the cap. */
 void cl_net_send(cl_sconn_t *sc, const Clinic__Envelope *env);
 /* Answers a protocol error (an Envelope with id 0 and INVALID_ARGUMENT) and closes. */

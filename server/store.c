@@ -545,15 +545,22 @@ fail:
 
 void cl_store_submit(cl_store_t *s, cl_job_t *job)
 {
-    assert(job->handler != NULL);
     job->next = NULL;
+    cl_store_submit_list(s, job, job);
+}
+
+void cl_store_submit_list(cl_store_t *s, cl_job_t *head, cl_job_t *tail)
+{
+    for (cl_job_t *j = head; j != NULL; j = j->next)
+        assert(j->handler != NULL);
+    assert(tail->next == NULL);
     pthread_mutex_lock(&s->mutex);
     assert(!s->stopping);
     if (s->queue_tail != NULL)
-        s->queue_tail->next = job;
+        s->queue_tail->next = head;
     else
-        s->queue_head = job;
-    s->queue_tail = job;
+        s->queue_head = head;
+    s->queue_tail = tail;
     pthread_cond_signal(&s->work);
     pthread_mutex_unlock(&s->mutex);
 }

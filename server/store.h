@@ -113,6 +113,8 @@ int cl_store_start(const cl_store_config_t *cfg, uv_loop_t *loop, cl_store_done_
 
 /* Queues a job (loop thread). Never calls `done` synchronously. */
 void cl_store_submit(cl_store_t *s, cl_job_t *job);
+/* Queues the jobs `head` .. `tail`, linked through `next`, with one lock and one wake-up. */
+void cl_store_submit_list(cl_store_t *s, cl_job_t *head, cl_job_t *tail);
 
 /* Finishes every queued job and calls `done` for each before it returns (also for jobs that a
  * `done` callback submits meanwhile), then lets the thread checkpoint the WAL and close the
