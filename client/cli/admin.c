@@ -131,12 +131,8 @@ static void format_duration(int64_t s, char *out, size_t outlen)
 
 int cmd_status(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, NULL, 0, &npos)) != 0)
-        return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
-    if ((rc = cli_resume(cli)) != 0)
+    int rc;
+    if ((rc = cli_begin(cli, cmd, argc, argv, NULL, 0)) != 0)
         return rc;
     Clinic__ServerStatusRequest st = CLINIC__SERVER_STATUS_REQUEST__INIT;
     Clinic__Request req;

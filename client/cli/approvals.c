@@ -931,12 +931,8 @@ static int policy_get(cli_t *cli, const Clinic__AccrualPolicyReply **out)
 
 int cmd_accrual_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, NULL, 0, &npos)) != 0)
-        return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
-    if ((rc = cli_resume(cli)) != 0)
+    int rc;
+    if ((rc = cli_begin(cli, cmd, argc, argv, NULL, 0)) != 0)
         return rc;
     const Clinic__AccrualPolicyReply *r;
     if ((rc = policy_get(cli, &r)) != 0)

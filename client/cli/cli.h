@@ -54,6 +54,11 @@ typedef struct {
 int cli_parse(const cli_command_t *cmd, int argc, char **argv, const cli_opt_t *opts, size_t nopts,
               int *npos);
 
+/* For a command that takes options but no other argument: cli_parse, refusing any argument
+ * left, then cli_resume. Returns 0, or the exit status (printed). */
+int cli_begin(cli_t *cli, const cli_command_t *cmd, int argc, char **argv, const cli_opt_t *opts,
+              size_t nopts);
+
 /* Prints "clinic: <message>" and the command's usage to stderr; returns CL_EXIT_USAGE. */
 int cli_usage_error(const cli_command_t *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -679,12 +679,8 @@ int cmd_flow_figures(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
 {
     const char *date = "";
     const cli_opt_t opts[] = {{"--date", &date, NULL}};
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
-        return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
-    if ((rc = cli_resume(cli)) != 0)
+    int rc;
+    if ((rc = cli_begin(cli, cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
     Clinic__FlowFiguresRequest f = CLINIC__FLOW_FIGURES_REQUEST__INIT;
     f.date = (char *)date;

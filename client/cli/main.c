@@ -494,6 +494,17 @@ int cli_parse(const cli_command_t *cmd, int argc, char **argv, const cli_opt_t *
     return 0;
 }
 
+int cli_begin(cli_t *cli, const cli_command_t *cmd, int argc, char **argv, const cli_opt_t *opts,
+              size_t nopts)
+{
+    int npos, rc;
+    if ((rc = cli_parse(cmd, argc, argv, opts, nopts, &npos)) != 0)
+        return rc;
+    if (npos > 0)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
+    return cli_resume(cli);
+}
+
 /* --- input ------------------------------------------------------------------------------- */
 
 /* Reads one line from `f` into `out` without its line end. Returns 0, CL_ENOTFOUND at end of

@@ -389,13 +389,9 @@ int cmd_provider_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
 
 int cmd_provider_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    int all = 0, npos, rc;
+    int all = 0, rc;
     const cli_opt_t opts[] = {{"--all", NULL, &all}};
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
-        return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
-    if ((rc = cli_resume(cli)) != 0)
+    if ((rc = cli_begin(cli, cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
     Clinic__ProviderListRequest l = CLINIC__PROVIDER_LIST_REQUEST__INIT;
     l.include_inactive = all;
@@ -672,13 +668,9 @@ int cmd_room_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 
 int cmd_room_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    int all = 0, npos, rc;
+    int all = 0, rc;
     const cli_opt_t opts[] = {{"--all", NULL, &all}};
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
-        return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
-    if ((rc = cli_resume(cli)) != 0)
+    if ((rc = cli_begin(cli, cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
     Clinic__RoomListRequest l = CLINIC__ROOM_LIST_REQUEST__INIT;
     l.include_inactive = all;
@@ -766,13 +758,9 @@ int cmd_apptype_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 
 int cmd_apptype_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    int all = 0, npos, rc;
+    int all = 0, rc;
     const cli_opt_t opts[] = {{"--all", NULL, &all}};
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
-        return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
-    if ((rc = cli_resume(cli)) != 0)
+    if ((rc = cli_begin(cli, cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
     Clinic__AppointmentTypeListRequest l = CLINIC__APPOINTMENT_TYPE_LIST_REQUEST__INIT;
     l.include_inactive = all;
@@ -878,12 +866,8 @@ int cmd_hours_set(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 
 int cmd_hours_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, NULL, 0, &npos)) != 0)
-        return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
-    if ((rc = cli_resume(cli)) != 0)
+    int rc;
+    if ((rc = cli_begin(cli, cmd, argc, argv, NULL, 0)) != 0)
         return rc;
     const Clinic__ClinicHoursListReply *list;
     if ((rc = hours_list(cli, &list)) != 0)
@@ -937,12 +921,8 @@ int cmd_holiday_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
 {
     const char *from = "", *to = "";
     const cli_opt_t opts[] = {{"--from", &from, NULL}, {"--to", &to, NULL}};
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
-        return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
-    if ((rc = cli_resume(cli)) != 0)
+    int rc;
+    if ((rc = cli_begin(cli, cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
     Clinic__HolidayListRequest l = CLINIC__HOLIDAY_LIST_REQUEST__INIT;
     l.from_date = (char *)from;
@@ -1106,17 +1086,13 @@ static int block_list(cli_t *cli, Clinic__BlockListRequest *l, const Clinic__Blo
 int cmd_block_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
     const char *provider = NULL, *room = NULL, *from = "", *to = "";
-    int all = 0, npos, rc;
+    int all = 0, rc;
     const cli_opt_t opts[] = {{"--provider", &provider, NULL},
                               {"--room", &room, NULL},
                               {"--from", &from, NULL},
                               {"--to", &to, NULL},
                               {"--all", NULL, &all}};
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
-        return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
-    if ((rc = cli_resume(cli)) != 0)
+    if ((rc = cli_begin(cli, cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
     Clinic__BlockListRequest l = CLINIC__BLOCK_LIST_REQUEST__INIT;
     if ((rc = resolve_opt(cli, KIND_PROVIDER, provider, &l.provider_id)) != 0 ||

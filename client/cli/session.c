@@ -91,12 +91,8 @@ out:
 
 int cmd_logout(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, NULL, 0, &npos)) != 0)
-        return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
-    if ((rc = cli_resume(cli)) != 0)
+    int rc;
+    if ((rc = cli_begin(cli, cmd, argc, argv, NULL, 0)) != 0)
         return rc;
     Clinic__LogoutRequest logout = CLINIC__LOGOUT_REQUEST__INIT;
     Clinic__Request req;
@@ -124,12 +120,8 @@ int cmd_logout(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 
 int cmd_whoami(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, NULL, 0, &npos)) != 0)
-        return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
-    if ((rc = cli_resume(cli)) != 0)
+    int rc;
+    if ((rc = cli_begin(cli, cmd, argc, argv, NULL, 0)) != 0)
         return rc;
     Clinic__WhoAmIRequest whoami = CLINIC__WHO_AM_IREQUEST__INIT;
     Clinic__Request req;

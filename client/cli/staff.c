@@ -322,13 +322,9 @@ int cmd_staff_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 int cmd_staff_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
     const char *supervisor = NULL;
-    int all = 0, npos, rc;
+    int all = 0, rc;
     const cli_opt_t opts[] = {{"--all", NULL, &all}, {"--supervisor", &supervisor, NULL}};
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
-        return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
-    if ((rc = cli_resume(cli)) != 0)
+    if ((rc = cli_begin(cli, cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
     Clinic__StaffListRequest l = CLINIC__STAFF_LIST_REQUEST__INIT;
     l.include_left = all;
@@ -689,12 +685,8 @@ int cmd_cred_remove(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 
 int cmd_dashboard(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, NULL, 0, &npos)) != 0)
-        return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
-    if ((rc = cli_resume(cli)) != 0)
+    int rc;
+    if ((rc = cli_begin(cli, cmd, argc, argv, NULL, 0)) != 0)
         return rc;
     Clinic__StaffDashboardRequest d = CLINIC__STAFF_DASHBOARD_REQUEST__INIT;
     Clinic__Request req;

@@ -197,12 +197,8 @@ static void print_punch(const Clinic__Punch *p)
 static int clock_simple(cli_t *cli, const cli_command_t *cmd, int argc, char **argv,
                         Clinic__Request *req, Clinic__Response__ResultCase want)
 {
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, NULL, 0, &npos)) != 0)
-        return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
-    if ((rc = cli_resume(cli)) != 0)
+    int rc;
+    if ((rc = cli_begin(cli, cmd, argc, argv, NULL, 0)) != 0)
         return rc;
     const Clinic__Response *resp;
     if ((rc = cli_call(cli, req, want, &resp)) != 0)
@@ -681,12 +677,8 @@ static int policy_get(cli_t *cli, const Clinic__PayPolicyGetReply **out)
 
 int cmd_paypolicy_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, NULL, 0, &npos)) != 0)
-        return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
-    if ((rc = cli_resume(cli)) != 0)
+    int rc;
+    if ((rc = cli_begin(cli, cmd, argc, argv, NULL, 0)) != 0)
         return rc;
     const Clinic__PayPolicyGetReply *r = NULL;
     if ((rc = policy_get(cli, &r)) != 0)

@@ -144,13 +144,9 @@ static int read_version(cli_t *cli, const char *username, uint64_t *version)
 
 int cmd_user_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    int all = 0, npos, rc;
+    int all = 0, rc;
     const cli_opt_t opts[] = {{"--all", NULL, &all}};
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
-        return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
-    if ((rc = cli_resume(cli)) != 0)
+    if ((rc = cli_begin(cli, cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
     const Clinic__UserListReply *list;
     if ((rc = list_users(cli, all, &list)) != 0)
