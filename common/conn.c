@@ -35,8 +35,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         return;
     if (nread < 0) {
         char reason[CL_CONN_REASON_MAX];
-        snprintf(reason, sizeof(reason), "peer %s", nread == UV_EOF ? "closed the connection"
-                                                                     : uv_strerror((int)nread));
+        snprintf(reason, sizeof(reason), "peer %s",
+                 nread == UV_EOF ? "closed the connection" : uv_strerror((int)nread));
         cl_conn_close(c, nread == UV_EOF ? CL_EEOF : CL_EIO, reason, 0);
         return;
     }
@@ -111,8 +111,8 @@ static void cut_frames(cl_conn_t *c)
     while (!c->paused && !c->closing && !c->bad_frame) {
         const uint8_t *payload;
         size_t len;
-        int rc = cl_frame_next(cl_buf_head(&c->in), cl_buf_size(&c->in), c->max_frame, &payload,
-                               &len);
+        int rc =
+            cl_frame_next(cl_buf_head(&c->in), cl_buf_size(&c->in), c->max_frame, &payload, &len);
         if (rc == 0)
             return;
         if (rc < 0) {
@@ -213,7 +213,8 @@ static void flush(cl_conn_t *c)
 {
     if (c->tls.ssl)
         cl_tls_take(&c->tls, &c->out);
-    if (c->writing || cl_buf_size(&c->out) == 0 || c->handles_open < 2 || uv_is_closing((uv_handle_t *)&c->tcp))
+    if (c->writing || cl_buf_size(&c->out) == 0 || c->handles_open < 2 ||
+        uv_is_closing((uv_handle_t *)&c->tcp))
         return;
     cl_buf_t t = c->flight;
     c->flight = c->out;

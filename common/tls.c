@@ -101,9 +101,8 @@ SSL_CTX *cl_tls_server_ctx(const char *cert_file, const char *key_file, const ch
     if (crl_file && load_crl(ctx, crl_file) != 0)
         goto fail;
     /* Without a required certificate a client may still offer one; it is then verified. */
-    SSL_CTX_set_verify(ctx,
-                       SSL_VERIFY_PEER | (require_client_cert ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
-                       NULL);
+    SSL_CTX_set_verify(
+        ctx, SSL_VERIFY_PEER | (require_client_cert ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), NULL);
     SSL_CTX_set_alpn_select_cb(ctx, on_alpn_select, NULL);
     /* One session ticket per connection, for a workstation's next connection to resume without
      * signing and verifying certificates again (cl_tls_client_resume). The tickets are stateless

@@ -83,8 +83,9 @@ int cl_serve_main(int argc, char **argv)
     }
     if (listen)
         snprintf(srv.cfg.listen, sizeof(srv.cfg.listen), "%s", listen);
-    cl_policy.idle_logoff_s = srv.cfg.idle_logoff_seconds ? (int64_t)srv.cfg.idle_logoff_seconds
-                                                          : (int64_t)srv.cfg.idle_logoff_minutes * 60;
+    cl_policy.idle_logoff_s = srv.cfg.idle_logoff_seconds
+                                  ? (int64_t)srv.cfg.idle_logoff_seconds
+                                  : (int64_t)srv.cfg.idle_logoff_minutes * 60;
     cl_policy.lockout_failures = srv.cfg.lockout_failures;
     cl_policy.lockout_s = (int64_t)srv.cfg.lockout_minutes * 60;
     cl_auth_set_scrypt_cost(srv.cfg.scrypt_log2_n);

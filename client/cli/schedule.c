@@ -837,7 +837,8 @@ int cmd_hours_set(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return cli_usage_error(cmd, "expected WEEKDAYS OPEN CLOSE, or WEEKDAYS closed");
     if (parse_weekdays(argv[0], &days) != 0)
         return cli_usage_error(cmd, "WEEKDAYS: mon, mon-fri or mon,wed,fri; not '%s'", argv[0]);
-    if (!closed && (cl_cli_parse_hhmm(argv[1], 0, &open) != 0 || cl_cli_parse_hhmm(argv[2], 1, &close) != 0))
+    if (!closed &&
+        (cl_cli_parse_hhmm(argv[1], 0, &open) != 0 || cl_cli_parse_hhmm(argv[2], 1, &close) != 0))
         return cli_usage_error(cmd, "OPEN and CLOSE are HH:MM");
     if ((rc = cli_resume(cli)) != 0)
         return rc;

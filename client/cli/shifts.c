@@ -23,7 +23,9 @@ static int parse_span(const char *s, uint32_t *start, uint32_t *end)
         return CL_EINVAL;
     memcpy(a, s, (size_t)(dash - s));
     a[dash - s] = '\0';
-    return cl_cli_parse_hhmm(a, 0, start) == 0 && cl_cli_parse_hhmm(dash + 1, 1, end) == 0 ? 0 : CL_EINVAL;
+    return cl_cli_parse_hhmm(a, 0, start) == 0 && cl_cli_parse_hhmm(dash + 1, 1, end) == 0
+               ? 0
+               : CL_EINVAL;
 }
 
 /* One weekday: "mon", "monday" or 0-6 (0 Sunday); -1 for anything else. */
@@ -375,7 +377,8 @@ int cmd_shift_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return cli_usage_error(cmd, "--staff, --desk, --date, --start and --end are required");
     if ((rc = parse_id(cmd, "--staff", staff, &m.staff_id)) != 0)
         return rc;
-    if (cl_cli_parse_hhmm(start, 0, &m.start_minute) != 0 || cl_cli_parse_hhmm(end, 1, &m.end_minute) != 0)
+    if (cl_cli_parse_hhmm(start, 0, &m.start_minute) != 0 ||
+        cl_cli_parse_hhmm(end, 1, &m.end_minute) != 0)
         return cli_usage_error(cmd, "--start and --end are HH:MM");
     m.date = (char *)date;
     if (note)
@@ -467,7 +470,8 @@ int cmd_shift_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return rc;
     if (staff && (rc = parse_id(cmd, "--staff", staff, &staff_id)) != 0)
         return rc;
-    if ((start && cl_cli_parse_hhmm(start, 0, &a) != 0) || (end && cl_cli_parse_hhmm(end, 1, &b) != 0))
+    if ((start && cl_cli_parse_hhmm(start, 0, &a) != 0) ||
+        (end && cl_cli_parse_hhmm(end, 1, &b) != 0))
         return cli_usage_error(cmd, "--start and --end are HH:MM");
     if (expect && (rc = parse_version(cmd, expect, &version)) != 0)
         return rc;

@@ -228,7 +228,7 @@ int cl_flow_db_entry(cl_tx_t *tx, uint64_t id, cl_flow_entry_t *out)
 typedef struct {
     uint64_t generation;
     char date[11];
-    cl_arena_t arena;         /* the entries' messages and strings */
+    cl_arena_t arena; /* the entries' messages and strings */
     cl_flow_entry_t *entries;
     size_t n, cap;
 } board_cache_t;

@@ -48,8 +48,9 @@ static int self_staff(cl_tx_t *tx, int64_t *staff_id)
     cl_job_t *job = tx->job;
     int rc = cl_staff_of_user(tx, job->who.user_id, staff_id);
     if (rc == CL_ENOTFOUND)
-        return cl_job_fail(job, CL_EPRECOND, NULL,
-                           "your user account is not a staff member's: the time clock is for staff");
+        return cl_job_fail(
+            job, CL_EPRECOND, NULL,
+            "your user account is not a staff member's: the time clock is for staff");
     if (rc < 0)
         return rc;
     int64_t supervisor;
@@ -206,8 +207,8 @@ int cl_handle_clock_out(cl_tx_t *tx, cl_job_t *job)
     const Clinic__Punch *p = reply->punch;
     cl_tc_break_t *breaks = cl_arena_alloc(&job->arena, (p->n_breaks + 1) * sizeof(*breaks));
     for (size_t i = 0; i < p->n_breaks; i++)
-        breaks[i] = (cl_tc_break_t){p->breaks[i]->start_at, p->breaks[i]->end_at,
-                                    p->breaks[i]->paid};
+        breaks[i] =
+            (cl_tc_break_t){p->breaks[i]->start_at, p->breaks[i]->end_at, p->breaks[i]->paid};
     cl_tc_punch_t in = {(int64_t)p->id, p->in_at, p->out_at, breaks, p->n_breaks};
     int64_t worked = cl_tc_punch_worked(&policy, &in, tx->now, NULL, NULL, NULL, NULL);
     reply->worked_minutes = (uint32_t)((worked + 30) / 60);
@@ -291,8 +292,8 @@ static uint32_t punches_worked_minutes(cl_arena_t *a, const cl_pay_policy_t *p,
         const Clinic__Punch *m = punches[i];
         cl_tc_break_t *b = cl_arena_alloc(a, (m->n_breaks + 1) * sizeof(*b));
         for (size_t k = 0; k < m->n_breaks; k++)
-            b[k] = (cl_tc_break_t){m->breaks[k]->start_at, m->breaks[k]->end_at,
-                                   m->breaks[k]->paid};
+            b[k] =
+                (cl_tc_break_t){m->breaks[k]->start_at, m->breaks[k]->end_at, m->breaks[k]->paid};
         cl_tc_punch_t in = {(int64_t)m->id, m->in_at, m->out_at, b, m->n_breaks};
         total += cl_tc_punch_worked(p, &in, now, NULL, NULL, NULL, NULL);
     }
@@ -449,8 +450,8 @@ static int correction_check(cl_tx_t *tx, const cl_request_t *r, Clinic__Punch **
             int64_t k_end = k->end_at ? k->end_at : tx->now;
             if (k->start_at < r->ends_at && k_end > r->starts_at) {
                 local_text(k->start_at, a);
-                snprintf(msg, sizeof(msg), "the break overlaps break %" PRIu64 " from %s",
-                         k->id, a);
+                snprintf(msg, sizeof(msg), "the break overlaps break %" PRIu64 " from %s", k->id,
+                         a);
                 return cl_job_fail(job, CL_ECONFLICT, "in_at", msg);
             }
         }
@@ -466,8 +467,8 @@ static int correction_check(cl_tx_t *tx, const cl_request_t *r, Clinic__Punch **
     if (out_at != 0 && out_at <= r->starts_at)
         return cl_job_fail(job, CL_EINVAL, "out_at", "out_at must be after in_at");
     int64_t other, other_in, other_out;
-    if ((rc = cl_tc_db_overlap(tx, r->requester, r->ref_id, r->starts_at, out_at, &other,
-                               &other_in, &other_out)) < 0)
+    if ((rc = cl_tc_db_overlap(tx, r->requester, r->ref_id, r->starts_at, out_at, &other, &other_in,
+                               &other_out)) < 0)
         return rc;
     if (other) {
         local_text(other_in, a);
@@ -503,8 +504,9 @@ int cl_handle_punch_correction_file(cl_tx_t *tx, cl_job_t *job)
     memset(&r, 0, sizeof(r));
     r.kind = CL_REQ_CORRECTION;
     if ((rc = cl_staff_of_user(tx, job->who.user_id, &r.requester)) == CL_ENOTFOUND)
-        return cl_job_fail(job, CL_EPRECOND, NULL,
-                           "your user account is not a staff member's: the time clock is for staff");
+        return cl_job_fail(
+            job, CL_EPRECOND, NULL,
+            "your user account is not a staff member's: the time clock is for staff");
     if (rc < 0)
         return rc;
     r.ref_id = (int64_t)req->punch_id;
@@ -637,8 +639,8 @@ int cl_handle_pay_policy_set(cl_tx_t *tx, cl_job_t *job)
                             1440)) < 0 ||
         (rc = minutes_check(job, "policy.weekly_overtime_minutes", m->weekly_overtime_minutes, 60,
                             10080)) < 0 ||
-        (rc = minutes_check(job, "policy.break_after_minutes", m->break_after_minutes, 60,
-                            1440)) < 0)
+        (rc = minutes_check(job, "policy.break_after_minutes", m->break_after_minutes, 60, 1440)) <
+            0)
         return rc;
     if (m->break_minutes > 240)
         return cl_job_fail(job, CL_EINVAL, "policy.break_minutes", "break_minutes is at most 240");
@@ -672,8 +674,8 @@ int cl_handle_pay_policy_set(cl_tx_t *tx, cl_job_t *job)
         return rc;
     if ((rc = cl_audit_append(tx->db, tx->now, &job->who, "paypolicy.set", "pay_policy", 1)) < 0)
         return rc;
-    if ((rc = cl_tx_change(tx, CL_TOPIC_TIMECLOCK_NAME, "pay_policy", 1,
-                           CLINIC__CHANGE_OP__UPDATED, 0)) < 0)
+    if ((rc = cl_tx_change(tx, CL_TOPIC_TIMECLOCK_NAME, "pay_policy", 1, CLINIC__CHANGE_OP__UPDATED,
+                           0)) < 0)
         return rc;
     reply->policy = policy_message(&job->arena, &p, version, tx->now, job->who.username);
     reply->policy->updated_by = cl_arena_strdup(&job->arena, job->who.username);

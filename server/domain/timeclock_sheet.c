@@ -144,7 +144,8 @@ void cl_tc_compute(const cl_pay_policy_t *p, const cl_tc_punch_t *punches, size_
         d->worked_minutes = (uint32_t)((d->worked_s + 30) / 60);
         /* A minute is overtime once: by the daily rule first, then the weekly rule counts only
          * the regular minutes that are left. */
-        d->daily_overtime_minutes = daily && d->worked_minutes > daily ? d->worked_minutes - daily : 0;
+        d->daily_overtime_minutes =
+            daily && d->worked_minutes > daily ? d->worked_minutes - daily : 0;
         d->regular_minutes = d->worked_minutes - d->daily_overtime_minutes;
         uint32_t before = week_regular;
         week_regular += d->regular_minutes;
@@ -216,8 +217,8 @@ static int request_period(cl_tx_t *tx, const cl_pay_policy_t *p, const char *dat
  * day (so that weekly overtime sees the whole week), and the punches read. */
 typedef struct {
     cl_date_t week_start, first, last;
-    cl_tc_day_t *days;     /* in the arena; n_days from week_start */
-    size_t n_days, skip;   /* days[skip..] are the period's */
+    cl_tc_day_t *days;   /* in the arena; n_days from week_start */
+    size_t n_days, skip; /* days[skip..] are the period's */
     Clinic__Punch **punches;
     size_t n_punches;
 } sheet_t;
@@ -380,8 +381,8 @@ static void csv_line(cl_tc_text_t *t, int64_t staff_id, const char *name, const 
 }
 
 #define CSV_FIGURES                                                                                \
-    "worked_minutes,regular_minutes,overtime_minutes,daily_overtime_minutes,"                     \
-    "weekly_overtime_minutes,unpaid_break_minutes,rule_break_minutes,regular_hours,"              \
+    "worked_minutes,regular_minutes,overtime_minutes,daily_overtime_minutes,"                      \
+    "weekly_overtime_minutes,unpaid_break_minutes,rule_break_minutes,regular_hours,"               \
     "overtime_hours,open_punches\r\n"
 
 int cl_handle_timesheet_export(cl_tx_t *tx, cl_job_t *job)
