@@ -182,6 +182,28 @@ static int name_taken(cl_job_t *job, const char *what, const char *name)
     return cl_job_fail(job, CL_EEXIST, "name", msg);
 }
 
+/* Runs `st`, the insert (*id 0: RETURNING the new id, set into *id) or the update (*id the row's)
+ * of a setup row with a unique name: CONFLICT on "name" when another row has it; then the
+ * row's audit row `action` and its "schedule" change. */
+static int write_named(cl_tx_t *tx, sqlite3_stmt *st, const char *what, const char *name,
+                       const char *action, const char *entity, int64_t *id)
+{
+    int created = *id == 0;
+    int rc = cl_db_step(tx->db, st);
+    if (rc == 1 && created)
+        *id = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (rc == CL_EEXIST)
+        return name_taken(tx->job, what, name);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return CL_EINTERNAL;
+    return cl_sched_setup_changed(tx, action, entity, (uint64_t)*id,
+                                  created ? CLINIC__CHANGE_OP__CREATED
+                                          : CLINIC__CHANGE_OP__UPDATED);
+}
+
 /* ---- providers ------------------------------------------------------------------------------- */
 
 /* Resolves the clinician login a provider links to ("" for none) into *user_id (0 for none),
@@ -256,17 +278,8 @@ int cl_handle_provider_add(cl_tx_t *tx, cl_job_t *job)
     cl_sched_bind_id(st, 1, user_id);
     sqlite3_bind_text(st, 2, req->name, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, req->specialty, -1, SQLITE_STATIC);
-    rc = cl_db_step(tx->db, st);
-    int64_t id = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    if (rc == CL_EEXIST)
-        return name_taken(job, "provider", req->name);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
-        return CL_EINTERNAL;
-    if ((rc = cl_sched_setup_changed(tx, "provider.add", "provider", (uint64_t)id,
-                                     CLINIC__CHANGE_OP__CREATED)) < 0)
+    int64_t id = 0;
+    if ((rc = write_named(tx, st, "provider", req->name, "provider.add", "provider", &id)) < 0)
         return rc;
     Clinic__ProviderAddReply *reply = CL_ARENA_NEW(&job->arena, Clinic__ProviderAddReply);
     clinic__provider_add_reply__init(reply);
@@ -311,15 +324,8 @@ int cl_handle_provider_edit(cl_tx_t *tx, cl_job_t *job)
     cl_sched_bind_id(st, 4, user_id);
     sqlite3_bind_int(st, 5, req->active ? 1 : 0);
     sqlite3_bind_int64(st, 6, (int64_t)req->version);
-    rc = cl_sched_step_once(tx, st);
-    if (rc == CL_EEXIST)
-        return name_taken(job, "provider", req->name);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
-        return CL_EINTERNAL;
-    if ((rc = cl_sched_setup_changed(tx, "provider.edit", "provider", req->id,
-                                     CLINIC__CHANGE_OP__UPDATED)) < 0)
+    int64_t id = (int64_t)req->id;
+    if ((rc = write_named(tx, st, "provider", req->name, "provider.edit", "provider", &id)) < 0)
         return rc;
     return cl_sched_provider_get(tx, (int64_t)req->id, &reply->provider);
 }
@@ -442,17 +448,8 @@ int cl_handle_room_add(cl_tx_t *tx, cl_job_t *job)
     if (st == NULL)
         return CL_EINTERNAL;
     sqlite3_bind_text(st, 1, req->name, -1, SQLITE_STATIC);
-    rc = cl_db_step(tx->db, st);
-    int64_t id = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    if (rc == CL_EEXIST)
-        return name_taken(job, "room", req->name);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
-        return CL_EINTERNAL;
-    if ((rc = cl_sched_setup_changed(tx, "room.add", "room", (uint64_t)id,
-                                     CLINIC__CHANGE_OP__CREATED)) < 0)
+    int64_t id = 0;
+    if ((rc = write_named(tx, st, "room", req->name, "room.add", "room", &id)) < 0)
         return rc;
     Clinic__RoomAddReply *reply = CL_ARENA_NEW(&job->arena, Clinic__RoomAddReply);
     clinic__room_add_reply__init(reply);
@@ -492,15 +489,8 @@ int cl_handle_room_edit(cl_tx_t *tx, cl_job_t *job)
     sqlite3_bind_text(st, 2, req->name, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 3, req->active ? 1 : 0);
     sqlite3_bind_int64(st, 4, (int64_t)req->version);
-    rc = cl_sched_step_once(tx, st);
-    if (rc == CL_EEXIST)
-        return name_taken(job, "room", req->name);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
-        return CL_EINTERNAL;
-    if ((rc = cl_sched_setup_changed(tx, "room.edit", "room", req->id,
-                                     CLINIC__CHANGE_OP__UPDATED)) < 0)
+    int64_t id = (int64_t)req->id;
+    if ((rc = write_named(tx, st, "room", req->name, "room.edit", "room", &id)) < 0)
         return rc;
     return cl_sched_room_get(tx, (int64_t)req->id, &reply->room);
 }
@@ -576,17 +566,9 @@ int cl_handle_appointment_type_add(cl_tx_t *tx, cl_job_t *job)
     sqlite3_bind_int(st, 2, (int)req->default_minutes);
     sqlite3_bind_text(st, 3, color, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 4, req->needs_room ? 1 : 0);
-    rc = cl_db_step(tx->db, st);
-    int64_t id = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    if (rc == CL_EEXIST)
-        return name_taken(job, "appointment type", req->name);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
-        return CL_EINTERNAL;
-    if ((rc = cl_sched_setup_changed(tx, "appointment_type.add", "appointment_type", (uint64_t)id,
-                                     CLINIC__CHANGE_OP__CREATED)) < 0)
+    int64_t id = 0;
+    if ((rc = write_named(tx, st, "appointment type", req->name, "appointment_type.add",
+                          "appointment_type", &id)) < 0)
         return rc;
     Clinic__AppointmentTypeAddReply *reply =
         CL_ARENA_NEW(&job->arena, Clinic__AppointmentTypeAddReply);
@@ -632,15 +614,9 @@ int cl_handle_appointment_type_edit(cl_tx_t *tx, cl_job_t *job)
     sqlite3_bind_int(st, 5, req->needs_room ? 1 : 0);
     sqlite3_bind_int(st, 6, req->active ? 1 : 0);
     sqlite3_bind_int64(st, 7, (int64_t)req->version);
-    rc = cl_sched_step_once(tx, st);
-    if (rc == CL_EEXIST)
-        return name_taken(job, "appointment type", req->name);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
-        return CL_EINTERNAL;
-    if ((rc = cl_sched_setup_changed(tx, "appointment_type.edit", "appointment_type", req->id,
-                                     CLINIC__CHANGE_OP__UPDATED)) < 0)
+    int64_t id = (int64_t)req->id;
+    if ((rc = write_named(tx, st, "appointment type", req->name, "appointment_type.edit",
+                          "appointment_type", &id)) < 0)
         return rc;
     return cl_sched_type_get(tx, (int64_t)req->id, &reply->type);
 }
