@@ -133,7 +133,8 @@ static int64_t slow_local_instant(cl_date_t d, int minute)
 }
 
 /* The C library's conversions cost microseconds each (a booking makes dozens), so each thread
- * remembers recent days: where a day starts and ends. On a day of exactly 24 hours the offset
+ * remembers days: where a day starts and ends, in a slot chosen by its day number (512 slots: a
+ * booking range of a year and more stays remembered). On a day of exactly 24 hours the offset
  * does not change, and local minutes are plain arithmetic from its start; the days the clocks
  * change take the slow, exact path. A new zone (cl_calendar_set_zone) forgets everything. */
 typedef struct {
@@ -142,7 +143,7 @@ typedef struct {
     unsigned zone;      /* the zone generation it was computed in; 0: empty */
 } day_t;
 
-enum { DAY_SLOTS = 32 };
+enum { DAY_SLOTS = 512 };
 static unsigned zone_generation = 1;
 static _Thread_local day_t days[DAY_SLOTS];
 static _Thread_local unsigned last_slot;
@@ -161,14 +162,27 @@ static const day_t *day_of_date(cl_date_t d)
     return e;
 }
 
-/* The remembered day holding instant `t`, or NULL. */
+static int holds(const day_t *e, int64_t t)
+{
+    return e->zone == zone_generation && t >= e->start && t < e->end;
+}
+
+/* The remembered day holding instant `t`, or NULL. Every zone's offset is within a day of UTC,
+ * so the local date of `t` is its UTC date or one of that date's neighbours: those three days
+ * are looked up (and remembered) before the C library is asked. */
 static const day_t *day_of_instant(int64_t t)
 {
     const day_t *e = &days[last_slot];
-    if (e->zone == zone_generation && t >= e->start && t < e->end)
+    if (holds(e, t))
         return e;
+    int64_t utc_day = (t >= 0 ? t : t - 86399) / 86400;
+    for (int k = 0; k < 3; k++) {
+        e = day_of_date(civil_from_days(utc_day + (k == 0 ? 0 : k == 1 ? -1 : 1)));
+        if (holds(e, t))
+            return e;
+    }
     e = day_of_date(slow_date_of(t));
-    return t >= e->start && t < e->end ? e : NULL;
+    return holds(e, t) ? e : NULL;
 }
 
 static int plain(const day_t *e)

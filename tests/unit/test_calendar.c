@@ -1,5 +1,6 @@
 /* Calendar dates and local time, including the days the clocks change. */
 #include <stdlib.h>
+#include <time.h>
 
 #include "calendar.h"
 #include "status.h"
@@ -90,6 +91,37 @@ CL_TEST(a_new_zone_forgets_the_remembered_days)
     ASSERT_STR_EQ(out, "2026-06-02");
 }
 
+
+/* The remembered days answer exactly as the C library does, instant by instant, in zones far
+ * east and west of UTC and with half-hour changes, over a year with every day revisited. */
+CL_TEST(remembered_days_agree_with_the_c_library)
+{
+    static const char *const zones[] = {"America/Chicago", "Pacific/Kiritimati",
+                                        "Pacific/Pago_Pago", "Australia/Lord_Howe",
+                                        "Europe/London"};
+    for (size_t z = 0; z < sizeof(zones) / sizeof(zones[0]); z++) {
+        ASSERT_OK(cl_calendar_set_zone(zones[z]));
+        /* 2026-01-01T00:00Z, then every 37 minutes for a year, twice (the second pass is
+         * answered from the remembered days), with jumps back and forth between passes. */
+        for (int pass = 0; pass < 2; pass++) {
+            const int64_t from = 1767225600, to = from + 366 * 86400;
+            for (int64_t t = from; t < to; t += 37 * 60) {
+                int64_t u = pass == 0 ? t : from + to - 1 - t;
+                time_t tt = (time_t)u;
+                struct tm tm;
+                ASSERT(localtime_r(&tt, &tm) != NULL);
+                cl_date_t d = cl_date_of(u);
+                ASSERT_EQ(d.year, tm.tm_year + 1900);
+                ASSERT_EQ(d.month, tm.tm_mon + 1);
+                ASSERT_EQ(d.day, tm.tm_mday);
+                ASSERT_EQ(cl_local_minute(u), tm.tm_hour * 60 + tm.tm_min);
+            }
+        }
+    }
+    ASSERT_OK(cl_calendar_set_zone("UTC"));
+}
+
 CL_TEST_MAIN(CL_TEST_ENTRY(a_new_zone_forgets_the_remembered_days),
              CL_TEST_ENTRY(parse_accepts_real_dates_only), CL_TEST_ENTRY(arithmetic_and_weekdays),
-             CL_TEST_ENTRY(days_when_the_clocks_change_have_23_and_25_hours))
+             CL_TEST_ENTRY(days_when_the_clocks_change_have_23_and_25_hours),
+             CL_TEST_ENTRY(remembered_days_agree_with_the_c_library))
