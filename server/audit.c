@@ -90,6 +90,24 @@ static text_t text_of(const char *s)
 int cl_audit_append(cl_db_t *db, int64_t now, const cl_identity_t *who, const char *action,
                     const char *entity, uint64_t entity_id)
 {
+    cl_audit_deferred_t *d = cl_db_audit_defer(db);
+    if (d != NULL) {
+        cl_audit_row_t *r = CL_ARENA_NEW(d->arena, cl_audit_row_t);
+        *r = (cl_audit_row_t){
+            .time = now,
+            .who = who,
+            .action = cl_arena_strdup(d->arena, action ? action : ""),
+            .entity = cl_arena_strdup(d->arena, entity ? entity : ""),
+            .entity_id = entity_id,
+        };
+        if (d->tail)
+            d->tail->next = r;
+        else
+            d->head = r;
+        d->tail = r;
+        return 0;
+    }
+
     char prev[HASH_HEX + 1];
     uint64_t head = 0;
     sqlite3_stmt *st = cl_db_stmt(db, SQL_HEAD);
@@ -133,6 +151,16 @@ int cl_audit_append(cl_db_t *db, int64_t now, const cl_identity_t *who, const ch
     sqlite3_bind_text(st, 8, hash, HASH_HEX, SQLITE_STATIC);
     rc = cl_db_step(db, st);
     return rc < 0 ? rc : 0;
+}
+
+int cl_audit_append_deferred(cl_db_t *db, const cl_audit_deferred_t *d)
+{
+    for (const cl_audit_row_t *r = d->head; r != NULL; r = r->next) {
+        int rc = cl_audit_append(db, r->time, r->who, r->action, r->entity, r->entity_id);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
 }
 
 static text_t column_text(sqlite3_stmt *st, int col)

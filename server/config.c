@@ -73,6 +73,8 @@ static const config_key_t keys[] = {
     STR_KEY(time_zone, 1, check_time_zone, "The clinic's IANA time zone, for calendar dates."),
     BOOL_KEY(require_client_cert,
              "Workstations must present a certificate from the clinic's CA (no: development)."),
+    U32_KEY(readers, 0, 16,
+            "Threads that serve searches, boards and other reads beside the writer (0: none)."),
 };
 
 void cl_config_defaults(cl_config_t *cfg)
@@ -93,6 +95,7 @@ void cl_config_defaults(cl_config_t *cfg)
     cfg->scrypt_log2_n = 15;
     snprintf(cfg->time_zone, sizeof(cfg->time_zone), "%s", "UTC");
     cfg->require_client_cert = 1;
+    cfg->readers = 0;
 }
 
 /* "host:port" or "[v6]:port", port 0-65535 (0: any free port, for tests). */

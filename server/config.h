@@ -23,6 +23,7 @@ typedef struct {
     int scrypt_log2_n;                  /* 15 */
     char time_zone[64];                 /* IANA name; "UTC" */
     int require_client_cert;            /* 1 */
+    uint32_t readers;                   /* reader threads for reads of patient data; 0 */
 } cl_config_t;
 
 /* Fills `cfg` with the defaults above. */

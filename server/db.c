@@ -31,6 +31,7 @@ struct cl_db_s {
     size_t cap;
     size_t count;
     uint64_t generation; /* see cl_db_generation */
+    void *audit_defer;   /* see cl_db_set_audit_defer */
     struct {
         const void *key;
         void *cache;
@@ -69,6 +70,21 @@ uint64_t cl_db_generation(const cl_db_t *db)
 void cl_db_touch(cl_db_t *db)
 {
     db->generation++;
+}
+
+void cl_db_set_generation(cl_db_t *db, uint64_t generation)
+{
+    db->generation = generation;
+}
+
+void cl_db_set_audit_defer(cl_db_t *db, void *defer)
+{
+    db->audit_defer = defer;
+}
+
+void *cl_db_audit_defer(const cl_db_t *db)
+{
+    return db->audit_defer;
 }
 
 void *cl_db_cache_get(cl_db_t *db, const void *key)

@@ -61,6 +61,16 @@ const char *cl_db_text(sqlite3_stmt *st, int col);
  * WITHOUT ROWID tables report no row changes: a cached view must not depend on one. */
 uint64_t cl_db_generation(const cl_db_t *db);
 void cl_db_touch(cl_db_t *db);
+/* A reader's connection writes nothing, so its own generation never moves: the store sets it,
+ * before each read transaction, to the writer's generation as last published after a commit.
+ * A view read in that transaction is at least as new as that generation, so caching it under
+ * that number is safe (at worst it is read again). */
+void cl_db_set_generation(cl_db_t *db, uint64_t generation);
+
+/* A reader's connection cannot write audit rows: while a job runs on it, cl_audit_append hands
+ * them to `defer` (a cl_audit_deferred_t) for the writer. NULL: write them (the default). */
+void cl_db_set_audit_defer(cl_db_t *db, void *defer);
+void *cl_db_audit_defer(const cl_db_t *db);
 
 /* A cache a domain keeps with the connection its data was read from, one per `key` (the address
  * of a static of the domain's), freed by `drop` when the connection closes. Set replaces (and

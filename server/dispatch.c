@@ -305,11 +305,33 @@ static void answer_unsubscribe(cl_sconn_t *sc, uint64_t id, const Clinic__Unsubs
 
 static void push_session_end(cl_sconn_t *sc);
 
+/* Requests whose handlers only read and append audit rows, so that a reader thread may run
+ * them (store.h). Each is checked by tests/integration/test_readers.c. */
+static int reads_only(Clinic__Request__BodyCase kind)
+{
+    switch (kind) {
+    case CLINIC__REQUEST__BODY_PATIENT_SEARCH:
+    case CLINIC__REQUEST__BODY_PATIENT_SHOW:
+    case CLINIC__REQUEST__BODY_APPOINTMENT_GET:
+    case CLINIC__REQUEST__BODY_APPOINTMENT_LIST:
+    case CLINIC__REQUEST__BODY_BOARD_GET:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static void submit(cl_server_t *srv, cl_job_t *job)
 {
     cl_sconn_t *sc = job->owner;
-    if (sc)
+    if (sc) {
+        /* A read goes to a reader only when every earlier request of this connection still in
+         * flight is one too: a read sent behind a write must see that write. */
+        const cl_route_t *route = job->route;
+        job->on_reader = route && reads_only(route->kind) && sc->in_flight == sc->reads_in_flight;
         sc->in_flight++;
+        sc->reads_in_flight += (uint32_t)job->on_reader;
+    }
     cl_net_submit(srv, job);
 }
 
@@ -643,6 +665,8 @@ void cl_dispatch_done(cl_job_t *job, void *arg)
     }
     if (job->envelope)
         clinic__envelope__free_unpacked(job->envelope, NULL);
+    if (sc)
+        sc->reads_in_flight -= (uint32_t)job->on_reader;
     cl_job_free(job);
     if (sc)
         cl_net_job_done(sc);

@@ -28,6 +28,7 @@ struct cl_sconn_s {
     uint64_t last_input_ms;    /* the last byte received */
     uint64_t seen_bytes_in;    /* conn.bytes_in at the last sweep */
     uint32_t in_flight;        /* jobs in the store or on the thread pool */
+    uint32_t reads_in_flight;  /* of those, jobs given to a reader (job->on_reader) */
     uint32_t subs;             /* 1 << cl_topic_t */
     uint64_t sub_from_seq;     /* pushed events at or below this seq were replayed instead */
     unsigned hello : 1;        /* Hello answered */

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +15,19 @@
 #include "log.h"
 #include "status.h"
 
-enum { DEFAULT_MAX_BATCH = 512, DEFAULT_FEED_KEEP = 100000, TRIM_EVERY = 256 };
+enum {
+    DEFAULT_MAX_BATCH = 512,
+    DEFAULT_FEED_KEEP = 100000,
+    TRIM_EVERY = 256,
+    MAX_READERS = 16,
+    READ_TAKE = 4, /* jobs a reader takes at once: few, so that the others get some too */
+};
+
+typedef struct {
+    cl_store_t *store;
+    cl_db_t *db; /* owned: read-only */
+    pthread_t thread;
+} reader_t;
 
 struct cl_store_s {
     cl_db_t *db;      /* owned; the store thread's alone once it runs */
@@ -36,6 +49,16 @@ struct cl_store_s {
     int running;  /* the thread holds jobs taken from the queue */
     int stopping; /* the thread exits once the queue is empty */
     cl_store_stats_t stats;
+    pthread_cond_t read_work; /* signalled: a read job was queued, or readers_stopping set */
+    cl_job_t *read_head;      /* on_reader jobs submitted, not yet taken by a reader */
+    cl_job_t *read_tail;
+    int reading;          /* readers holding jobs */
+    int readers_stopping; /* the readers exit once the read queue is empty */
+
+    /* The writer's data generation after its last transaction (cl_db_set_generation). */
+    _Atomic uint64_t generation;
+    reader_t readers[MAX_READERS];
+    uint32_t nreaders;
 
     /* The store thread's alone. */
     uint32_t trim_countdown; /* commits until the next trim of the change feed */
@@ -268,15 +291,26 @@ static int run_job(cl_store_t *s, cl_job_t *job)
 {
     cl_tx_t tx = {.db = s->db, .store = s, .now = cl_now(), .job = job};
     job->changes = NULL;
-    job->refused = 0;
-    job->resp.status = NULL;
+    if (!job->read_done) { /* else they are the reader's handler's */
+        job->refused = 0;
+        job->resp.status = NULL;
+    }
 
     int rc = run(s->db, SQL_SAVEPOINT);
     if (rc < 0)
         goto out;
     rc = check_session(&tx, job);
-    if (rc == 0)
+    if (rc == 0 && job->read_done) {
+        /* A reader ran the handler; what is left is its audit rows. If they cannot be written,
+         * nothing it read may leave. */
+        rc = job->read_rc;
+        if (rc >= 0 && (rc = cl_audit_append_deferred(s->db, &job->deferred_audit)) < 0)
+            job->resp.result_case = CLINIC__RESPONSE__RESULT__NOT_SET;
+    } else if (rc == 0) {
         rc = job->handler(&tx, job);
+    } else if (job->read_done) {
+        job->resp.result_case = CLINIC__RESPONSE__RESULT__NOT_SET;
+    }
     if (rc > 0 && rc != CL_STEP_PASSWORD) {
         cl_error("store: a handler returned %d", rc);
         rc = CL_EINTERNAL;
@@ -324,7 +358,7 @@ static size_t run_transaction(cl_store_t *s, cl_job_t **jobs, size_t n)
 {
     int write = 0;
     for (size_t i = 0; i < n; i++)
-        write |= jobs[i]->write || jobs[i]->touch_session;
+        write |= jobs[i]->write || jobs[i]->touch_session || jobs[i]->read_done;
 
     /* Only a ROLLBACK that failed after a failed COMMIT could leave one open; it must not make
      * every later BEGIN fail. */
@@ -409,6 +443,7 @@ static void *store_main(void *arg)
         pthread_mutex_unlock(&s->mutex);
 
         run_batch(s, jobs, n, todo);
+        atomic_store(&s->generation, cl_db_generation(s->db));
 
         /* Only now that the batch's fate is sealed may the loop see any of it. */
         pthread_mutex_lock(&s->mutex);
@@ -443,6 +478,114 @@ static void *store_main(void *arg)
     return NULL;
 }
 
+/* ---- the readers ---- */
+
+/* Runs one on_reader job in its own read transaction on `db`: the handler sees the database as
+ * the writer last committed it, and its audit rows are kept in the job for the writer. */
+static void read_job(cl_store_t *s, cl_db_t *db, cl_job_t *job)
+{
+    cl_tx_t tx = {.db = db, .store = s, .now = cl_now(), .job = job};
+    job->changes = NULL;
+    job->refused = 0;
+    job->resp.status = NULL;
+    job->deferred_audit = (cl_audit_deferred_t){.arena = &job->arena};
+    cl_db_set_generation(db, atomic_load(&s->generation));
+    int rc = run(db, SQL_BEGIN);
+    if (rc == 0) {
+        cl_db_set_audit_defer(db, &job->deferred_audit);
+        rc = job->handler(&tx, job);
+        cl_db_set_audit_defer(db, NULL);
+        if (rc > 0) {
+            cl_error("store: a reader's handler returned %d", rc);
+            rc = CL_EINTERNAL;
+        }
+        cl_db_reset_busy(db);
+    }
+    if (in_transaction(db) && run(db, SQL_COMMIT) < 0 && in_transaction(db))
+        run(db, SQL_ROLLBACK);
+    job->read_rc = rc;
+    job->read_done = 1;
+}
+
+static void *reader_main(void *arg)
+{
+    reader_t *r = arg;
+    cl_store_t *s = r->store;
+    cl_job_t *jobs[READ_TAKE];
+
+    pthread_mutex_lock(&s->mutex);
+    for (;;) {
+        while (s->read_head == NULL && !s->readers_stopping)
+            pthread_cond_wait(&s->read_work, &s->mutex);
+        if (s->read_head == NULL)
+            break;
+        size_t n = 0;
+        while (n < READ_TAKE && s->read_head != NULL) {
+            jobs[n++] = s->read_head;
+            s->read_head = s->read_head->next;
+        }
+        if (s->read_head == NULL)
+            s->read_tail = NULL;
+        s->reading++;
+        pthread_mutex_unlock(&s->mutex);
+
+        for (size_t i = 0; i < n; i++)
+            read_job(s, r->db, jobs[i]);
+
+        /* On to the writer, for the session check and the audit rows. */
+        pthread_mutex_lock(&s->mutex);
+        for (size_t i = 0; i < n; i++) {
+            jobs[i]->next = NULL;
+            if (s->queue_tail != NULL)
+                s->queue_tail->next = jobs[i];
+            else
+                s->queue_head = jobs[i];
+            s->queue_tail = jobs[i];
+        }
+        s->reading--;
+        pthread_cond_signal(&s->work);
+    }
+    pthread_mutex_unlock(&s->mutex);
+    cl_db_close(r->db);
+    r->db = NULL;
+    return NULL;
+}
+
+/* Tells the readers to exit once the read queue is empty and waits for them. */
+static void join_readers(cl_store_t *s)
+{
+    pthread_mutex_lock(&s->mutex);
+    s->readers_stopping = 1;
+    pthread_cond_broadcast(&s->read_work);
+    pthread_mutex_unlock(&s->mutex);
+    for (uint32_t i = 0; i < s->nreaders; i++)
+        pthread_join(s->readers[i].thread, NULL);
+    s->nreaders = 0;
+}
+
+/* Opens `count` read-only connections and starts a reader on each; on failure, runs without
+ * (the writer takes every job) and says so. Called before any job is submitted. */
+static void start_readers(cl_store_t *s, const char *path, uint32_t count)
+{
+    if (count > MAX_READERS)
+        count = MAX_READERS;
+    for (uint32_t i = 0; i < count; i++) {
+        reader_t *r = &s->readers[s->nreaders];
+        r->store = s;
+        if (cl_db_open(path, CL_DB_READONLY, &r->db) < 0)
+            break;
+        if (pthread_create(&r->thread, NULL, reader_main, r) != 0) {
+            cl_db_close(r->db);
+            r->db = NULL;
+            break;
+        }
+        s->nreaders++;
+    }
+    if (s->nreaders < count)
+        cl_warn("store: %u of %u readers started; the writer runs the other reads", s->nreaders,
+                count);
+}
+
 /* ---- the loop side ---- */
 
 /* Hands every finished job to `done`, in order. The list is taken whole, so `done` may submit. */
@@ -468,6 +611,7 @@ static void on_jobs_done(uv_async_t *handle)
 static void after_async_close(uv_handle_t *handle)
 {
     cl_store_t *s = cl_container_of(handle, cl_store_t, async);
+    pthread_cond_destroy(&s->read_work);
     pthread_cond_destroy(&s->idle);
     pthread_cond_destroy(&s->work);
     pthread_mutex_destroy(&s->mutex);
@@ -511,12 +655,16 @@ int cl_store_start(const cl_store_config_t *cfg, uv_loop_t *loop, cl_store_done_
     pthread_mutex_init(&s->mutex, NULL);
     pthread_cond_init(&s->work, NULL);
     pthread_cond_init(&s->idle, NULL);
+    pthread_cond_init(&s->read_work, NULL);
+    atomic_init(&s->generation, cl_db_generation(db));
 
     /* The thread blocks every signal, so that they reach the loop thread. */
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     int err = pthread_create(&s->thread, NULL, store_main, s);
+    if (err == 0)
+        start_readers(s, cfg->db_path, cfg->readers);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (err != 0) {
         cl_error("store: cannot start the store thread: %s", strerror(err));
@@ -530,12 +678,14 @@ int cl_store_start(const cl_store_config_t *cfg, uv_loop_t *loop, cl_store_done_
     if (err != 0) {
         cl_error("store: uv_async_init: %s", uv_strerror(err));
         rc = CL_EINTERNAL;
+        join_readers(s);
         join_thread(s);
         goto fail;
     }
     *out = s;
     return 0;
 fail:
+    pthread_cond_destroy(&s->read_work);
     pthread_cond_destroy(&s->idle);
     pthread_cond_destroy(&s->work);
     pthread_mutex_destroy(&s->mutex);
@@ -554,14 +704,30 @@ void cl_store_submit_list(cl_store_t *s, cl_job_t *head, cl_job_t *tail)
     for (cl_job_t *j = head; j != NULL; j = j->next)
         assert(j->handler != NULL);
     assert(tail->next == NULL);
+    (void)tail;
+    int reads = 0, writes = 0;
     pthread_mutex_lock(&s->mutex);
     assert(!s->stopping);
-    if (s->queue_tail != NULL)
-        s->queue_tail->next = head;
-    else
-        s->queue_head = head;
-    s->queue_tail = tail;
-    pthread_cond_signal(&s->work);
+    for (cl_job_t *j = head, *next; j != NULL; j = next) {
+        next = j->next;
+        j->next = NULL;
+        int read = j->on_reader && !j->read_done && j->stage == 0 && s->nreaders > 0;
+        cl_job_t **qhead = read ? &s->read_head : &s->queue_head;
+        cl_job_t **qtail = read ? &s->read_tail : &s->queue_tail;
+        if (*qtail != NULL)
+            (*qtail)->next = j;
+        else
+            *qhead = j;
+        *qtail = j;
+        reads += read;
+        writes += !read;
+    }
+    if (reads > 1)
+        pthread_cond_broadcast(&s->read_work);
+    else if (reads)
+        pthread_cond_signal(&s->read_work);
+    if (writes)
+        pthread_cond_signal(&s->work);
     pthread_mutex_unlock(&s->mutex);
 }
 
@@ -571,7 +737,7 @@ void cl_store_stop(cl_store_t *s)
      * callbacks submit more. The database stays the store thread's throughout. */
     pthread_mutex_lock(&s->mutex);
     for (;;) {
-        while (s->queue_head != NULL || s->running)
+        while (s->queue_head != NULL || s->running || s->read_head != NULL || s->reading)
             pthread_cond_wait(&s->idle, &s->mutex);
         if (s->done_head == NULL)
             break;
@@ -580,6 +746,7 @@ void cl_store_stop(cl_store_t *s)
         pthread_mutex_lock(&s->mutex);
     }
     pthread_mutex_unlock(&s->mutex);
+    join_readers(s);
     join_thread(s);
     uv_close((uv_handle_t *)&s->async, after_async_close);
 }

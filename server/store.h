@@ -1,13 +1,19 @@
 /* The store thread: it owns the one read-write SQLite connection, drains the job queue, runs each
  * job's handler inside its own SAVEPOINT and commits the whole batch once (group commit). Jobs go
  * back to the loop thread, through a uv_async, only after their batch's COMMIT returned; if the
- * COMMIT fails every job of the batch gets an error and none of its changes are reported. */
+ * COMMIT fails every job of the batch gets an error and none of its changes are reported.
+ *
+ * Reader threads (cl_store_config_t.readers) run the handlers of jobs marked on_reader (reads
+ * that write nothing but their audit rows) on read-only connections, beside the writer; each
+ * such job then goes to the writer, which checks its session and appends its audit rows in its
+ * batch, so that its reply, too, leaves only after the commit that made its audit durable. */
 #ifndef CL_STORE_H
 #define CL_STORE_H
 
 #include <stdint.h>
 #include <uv.h>
 
+#include "audit.h"
 #include "clinic.pb-c.h"
 #include "db.h"
 #include "identity.h"
@@ -63,6 +69,7 @@ struct cl_job_s {
     int needs_session;         /* check that who.session_id is still a live session first */
     int touch_session;         /* also record the session's activity */
     int stage;                 /* 0 first; +1 after each CL_STEP_PASSWORD */
+    int on_reader;             /* the handler only reads and audits: a reader may run it */
     void *owner;               /* the loop's (the connection, or NULL) */
     void *envelope;            /* the loop's: the unpacked envelope that owns req */
     const void *route;         /* the loop's: the dispatch table row */
@@ -80,6 +87,11 @@ struct cl_job_s {
     cl_identity_t new_who;     /* login and resume: who the connection now is */
     char token[65];            /* login: the new session token, given once to the client */
     void *scratch;             /* a handler's state between stages, in `arena` */
+
+    /* Set by a reader: the handler ran there; the writer appends its audit rows. */
+    int read_done;
+    int read_rc;               /* the handler's result on the reader */
+    cl_audit_deferred_t deferred_audit;
 };
 
 /* A new zeroed job. */
@@ -101,6 +113,7 @@ typedef struct {
     const char *db_path;
     uint32_t max_batch;        /* jobs per commit at most; 0: 512 */
     uint32_t feed_keep;        /* change rows kept for replay; 0: 100000 */
+    uint32_t readers;          /* reader threads, each with a read-only connection; 0: none */
 } cl_store_config_t;
 
 /* Called on the loop thread with each finished job, in completion order. The callee owns it. */

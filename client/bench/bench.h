@@ -94,7 +94,8 @@ struct bench_s {
     const char *workload_name;
     size_t connections;
     unsigned seconds;
-    unsigned rate; /* fanout: messages per second */
+    unsigned rate;     /* fanout: messages per second */
+    unsigned think_ms; /* frontdesk: each workstation's pause after a reply; 0: none */
     int json;
     int scrypt_log2_n; /* from --server-conf; 0: unknown */
     uint64_t tls_resumed; /* connect: connections whose TLS handshake resumed a session */

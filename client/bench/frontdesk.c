@@ -27,7 +27,7 @@ enum {
     BOOK_PROVIDERS = 20,
     BOOK_ROOMS = 20,
     BOOK_PATIENTS = 500,
-    BOOK_DAYS = 60,
+    BOOK_DAYS = 240, /* a year of slots would outlast any run: the grid must not fill up */
     DAY_OPEN = 7 * 60,
     DAY_CLOSE = 19 * 60,
     SLOT_STEP = 10, /* minutes between candidate starts */
@@ -443,6 +443,8 @@ typedef struct {
     desk_op_t op; /* in flight */
     uint64_t appt, version;
     int flow; /* the next flow step of `appt`: OP_CHECKIN, OP_ROOM, OP_VITALS; 0: none */
+    uv_timer_t think; /* --think-ms: the pause before the next request */
+    bench_conn_t *bc;
 } desk_t;
 
 static desk_t *desks; /* owned; one per connection */
@@ -625,6 +627,19 @@ static void desk_issue(bench_conn_t *bc)
     }
 }
 
+/* A clerk's pause: uniform between half and one and a half times --think-ms, so that the
+ * workstations do not fall into step (as people do not). */
+static uint64_t think_time(const bench_t *b)
+{
+    return b->think_ms / 2 + rnd(b->think_ms + 1);
+}
+
+static void on_think_done(uv_timer_t *t)
+{
+    desk_t *w = cl_container_of(t, desk_t, think);
+    desk_issue(w->bc);
+}
+
 static void on_desk_reply(cl_client_t *c, int status, const Clinic__Response *resp, void *arg)
 {
     (void)c;
@@ -697,7 +712,11 @@ static void on_desk_reply(cl_client_t *c, int status, const Clinic__Response *re
             w->flow = 0; /* refused: leave this one, book another */
         }
     }
-    if (resp != NULL)
+    if (resp == NULL)
+        return;
+    if (b->think_ms)
+        uv_timer_start(&w->think, on_think_done, think_time(b), 0);
+    else
         desk_issue(bc);
 }
 
@@ -706,8 +725,8 @@ void bench_fd_report(bench_t *b)
     if (b->workload != BENCH_FRONTDESK)
         return;
     if (b->json) {
-        printf(",\"booked\":%llu,\"conflicts\":%llu,\"ops\":{", (unsigned long long)b->booked,
-               (unsigned long long)b->conflicts);
+        printf(",\"think_ms\":%u,\"booked\":%llu,\"conflicts\":%llu,\"ops\":{", b->think_ms,
+               (unsigned long long)b->booked, (unsigned long long)b->conflicts);
         for (int i = 0; i < OP__COUNT; i++)
             printf("%s\"%s\":{\"count\":%llu,\"refused\":%llu,\"errors\":%llu,\"p50_ms\":%.3f,"
                    "\"p99_ms\":%.3f}",
@@ -744,6 +763,10 @@ void bench_run_fd(bench_t *b)
     }
     if (b->workload == BENCH_FRONTDESK) {
         desks = cl_calloc(b->connections, sizeof(*desks));
+        for (size_t i = 0; i < b->connections; i++) {
+            desks[i].bc = &b->conns[i];
+            uv_timer_init(b->loop, &desks[i].think);
+        }
         changes.slots = cl_calloc(TRACKED_MAX, sizeof(*changes.slots));
         for (size_t i = 0; i < b->connections; i++)
             if (b->conns[i].client && b->conns[i].authed)
@@ -753,12 +776,17 @@ void bench_run_fd(bench_t *b)
     for (size_t i = 0; i < b->connections; i++) {
         if (b->workload == BENCH_FRONTDESK)
             desks[i].turn = (unsigned)i; /* workstations at different points of their round */
-        if (b->workload == BENCH_FRONTDESK)
+        if (b->workload == BENCH_FRONTDESK && b->think_ms)
+            uv_timer_start(&desks[i].think, on_think_done, rnd(b->think_ms + 1), 0);
+        else if (b->workload == BENCH_FRONTDESK)
             desk_issue(&b->conns[i]);
         else
             fd_issue(&b->conns[i]);
     }
     bench_wait_for_end(b);
+    if (b->workload == BENCH_FRONTDESK)
+        for (size_t i = 0; i < b->connections; i++)
+            uv_close((uv_handle_t *)&desks[i].think, NULL); /* desks stay until exit */
 }
 
 /* --- book: the schedule read back --------------------------------------------------------------

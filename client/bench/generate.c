@@ -294,6 +294,22 @@ static int gen_patients(uint64_t n, int64_t user, int64_t *first_id)
     return exec("COMMIT");
 }
 
+/* The name pairs of the patients from `first` on, from their keys by the rule of
+ * server/schema/0007_name_pairs.sql, in their primary key's order. */
+static int gen_pairs(int64_t first)
+{
+    char sql[768];
+    snprintf(sql, sizeof(sql),
+             "BEGIN; INSERT INTO patient_name_pairs (head, word, head_word, patient_id) "
+             "SELECT substr(a.key, 3, 2), substr(b.key, 3), substr(a.key, 3), a.patient_id "
+             "FROM patient_keys a JOIN patient_keys b ON b.patient_id = a.patient_id "
+             "WHERE a.key >= 'n:' AND a.key < 'n;' AND b.key >= 'n:' AND b.key < 'n;' "
+             "AND b.key <> a.key AND length(a.key) >= 4 AND length(b.key) >= 4 "
+             "AND a.patient_id >= %lld ORDER BY 1, 2, 3, 4; COMMIT",
+             (long long)first);
+    return exec(sql);
+}
+
 /* --- appointments --------------------------------------------------------------------------- */
 
 static int64_t insert_id(const char *sql)
@@ -471,6 +487,8 @@ int bench_generate(int argc, char **argv)
         rc = gen_patients(patients, user, &first_patient);
     if (rc == 0)
         rc = make_indexes();
+    if (rc == 0)
+        rc = gen_pairs(first_patient);
     double t_patients = now_s() - t0;
     size_t nk = n_keys;
     free(keys);

@@ -12,7 +12,13 @@
 #include "mem.h"
 #include "status.h"
 
-enum { MAX_CONNECTIONS = 100000, MAX_SECONDS = 3600, DEFAULT_RATE = 20, MAX_RATE = 1000 };
+enum {
+    MAX_CONNECTIONS = 100000,
+    MAX_SECONDS = 3600,
+    DEFAULT_RATE = 20,
+    MAX_RATE = 1000,
+    MAX_THINK_MS = 60000,
+};
 
 static const struct {
     const char *name;
@@ -30,7 +36,7 @@ static void usage(FILE *f)
             "usage: clinic-bench --server HOST:PORT --ca F --cert F --key F --user U\n"
             "                    --password-file F --workload NAME --connections N --seconds S\n"
             "                    [--json] [--rate MSGS_PER_S] [--server-conf CLINICD_CONF]\n"
-            "                    [--full-handshakes]\n"
+            "                    [--full-handshakes] [--think-ms MS]\n"
             "       clinic-bench --generate DIR --patients N [--appointments M]\n"
             "workloads: ping, whoami, msg-send, connect, idle, fanout, book, search, board,\n"
             "           frontdesk\n"
@@ -38,7 +44,9 @@ static void usage(FILE *f)
             "sender (default %d/s); --server-conf names the server's clinicd.conf, to report its\n"
             "scrypt setting. Connections resume TLS sessions as libclinic does, unless\n"
             "--full-handshakes. --generate fills the database of a stopped clinic (made by\n"
-            "clinicd init) with N patients and M appointments, directly, for search.\n",
+            "clinicd init) with N patients and M appointments, directly, for search.\n"
+            "--think-ms makes each frontdesk workstation pause that long after every reply, as\n"
+            "a clerk does between keystrokes and clicks (default 0: the next request at once).\n",
             DEFAULT_RATE);
 }
 
@@ -92,7 +100,7 @@ static int parse_count(const char *s, unsigned long max, unsigned long *out)
 static int parse_args(bench_t *b, int argc, char **argv)
 {
     const char *password_file = NULL, *workload = NULL, *conns = NULL, *seconds = NULL;
-    const char *rate = NULL, *conf = NULL;
+    const char *rate = NULL, *conf = NULL, *think = NULL;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *value = NULL;
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -121,7 +129,7 @@ static int parse_args(bench_t *b, int argc, char **argv)
         }
         static const char *const names[] = {
             "--server",   "--ca",          "--cert",    "--key",  "--user",       "--password-file",
-            "--workload", "--connections", "--seconds", "--rate", "--server-conf"};
+            "--workload", "--connections", "--seconds", "--rate", "--server-conf", "--think-ms"};
         const char **slots[] = {&b->cfg.server,
                                 &b->cfg.ca_file,
                                 &b->cfg.cert_file,
@@ -132,7 +140,8 @@ static int parse_args(bench_t *b, int argc, char **argv)
                                 &conns,
                                 &seconds,
                                 &rate,
-                                &conf};
+                                &conf,
+                                &think};
         size_t k = 0;
         while (k < CL_ARRAY_SIZE(names) && strcmp(names[k], name) != 0)
             k++;
@@ -186,6 +195,13 @@ static int parse_args(bench_t *b, int argc, char **argv)
             return CL_EINVAL;
         }
         b->rate = (unsigned)v;
+    }
+    if (think) {
+        if (parse_count(think, MAX_THINK_MS, &v) != 0) {
+            fprintf(stderr, "clinic-bench: --think-ms must be 1 to %d\n", MAX_THINK_MS);
+            return CL_EINVAL;
+        }
+        b->think_ms = (unsigned)v;
     }
     if (conf)
         b->scrypt_log2_n = read_scrypt_setting(conf);

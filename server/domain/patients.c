@@ -30,9 +30,6 @@ enum {
     QUERY_MAX = 200,
     SEARCH_DEFAULT = 20,
     SEARCH_MAX = 100,
-    /* How far the most selective search word is looked for: enough to tell a rare prefix
-     * from a common one without reading a common one's whole range. */
-    SELECTIVITY_CAP = 256,
 };
 
 static const char *const SEXES[] = {"female", "male", "other", "unknown"};
@@ -596,26 +593,6 @@ int cl_handle_patient_search(cl_tx_t *tx, cl_job_t *job)
             return cl_job_fail(job, CL_EINVAL, "query", "query has no letter or digit");
         if (n > CL_PATIENT_SEARCH_TOKENS)
             return cl_job_fail(job, CL_EINVAL, "query", "query has more than 4 words");
-        /* The word with the fewest keys leads; the others are checked per candidate. Among
-         * words past the count's cap, the longest prefix is likely the rarest. */
-        if (n > 1) {
-            int best = -1;
-            size_t lead = 0;
-            for (size_t i = 0; i < n; i++) {
-                int count = 0;
-                if ((rc = cl_patients_key_count(tx, tokens[i], SELECTIVITY_CAP, &count)) < 0)
-                    return rc;
-                if (best < 0 || count < best ||
-                    (count == best && strlen(tokens[i]) > strlen(tokens[lead])))
-                    best = count, lead = i;
-            }
-            if (lead != 0) {
-                cl_fold_token_t tmp;
-                memcpy(tmp, tokens[0], sizeof(tmp));
-                memcpy(tokens[0], tokens[lead], sizeof(tmp));
-                memcpy(tokens[lead], tmp, sizeof(tmp));
-            }
-        }
         rc = cl_patients_search_names(tx, tokens, n, limit, reply);
     }
     if (rc < 0 || (rc = audit(tx, "patient.search", 0)) < 0)

@@ -51,14 +51,30 @@ enum {
 
 /* A name search scans the first token's prefix range of patient_keys (its primary key) and
  * checks each further token through patient_keys_patient, which in a WITHOUT ROWID table holds
- * (patient_id, key): one probe of a few rows per candidate. DISTINCT, because a patient can
- * match the range with two of its tokens ("jo": John Johnson); with LIMIT it stops early. */
+ * (patient_id, key): one probe of a few rows per candidate. A patient can match the range with
+ * two of its tokens ("jo": John Johnson): collect_summaries() skips the repeats, and the LIMIT is
+ * bound to -1 (none) since it stops stepping itself (DISTINCT would build a temporary table per
+ * search). */
 #define SEARCH_KEYS_HEAD                                                                           \
-    "SELECT DISTINCT " SUMMARY_COLUMNS " FROM patient_keys k JOIN patients p ON p.id = "           \
+    "SELECT " SUMMARY_COLUMNS " FROM patient_keys k JOIN patients p ON p.id = "           \
     "k.patient_id WHERE k.key >= ?1 AND k.key < ?2 AND p.merged_into = 0"
 #define SEARCH_KEYS_AND(lo, hi)                                                                    \
     " AND EXISTS (SELECT 1 FROM patient_keys k2 WHERE k2.patient_id = k.patient_id AND "           \
     "k2.key >= " lo " AND k2.key < " hi ")"
+
+/* A pair search reads one range of patient_name_pairs: head ?1, word in [?2, ?3), and keeps the
+ * rows whose head_word is in [?4, ?5). Further words are checked as above. */
+#define SEARCH_PAIR_HEAD                                                                           \
+    "SELECT " SUMMARY_COLUMNS " FROM patient_name_pairs k JOIN patients p ON p.id = "     \
+    "k.patient_id WHERE k.head = ?1 AND k.word >= ?2 AND k.word < ?3 AND k.head_word >= ?4 "       \
+    "AND k.head_word < ?5 AND p.merged_into = 0"
+
+/* The name pairs of patient ?1 from its name keys, the rule of 0007_name_pairs.sql. */
+#define PAIRS_OF_PATIENT                                                                           \
+    "SELECT substr(a.key, 3, 2), substr(b.key, 3), substr(a.key, 3), a.patient_id "               \
+    "FROM patient_keys a JOIN patient_keys b ON b.patient_id = a.patient_id "                      \
+    "WHERE a.patient_id = ?1 AND a.key >= 'n:' AND a.key < 'n;' AND b.key >= 'n:' "               \
+    "AND b.key < 'n;' AND b.key <> a.key AND length(a.key) >= 4 AND length(b.key) >= 4"
 
 static const char *const SQL[Q__COUNT] = {
     [CL_PQ_BY_ID] = "SELECT " PATIENT_COLUMNS " FROM patients p LEFT JOIN users u "
@@ -81,6 +97,15 @@ static const char *const SQL[Q__COUNT] = {
         SEARCH_KEYS_HEAD SEARCH_KEYS_AND("?3", "?4") SEARCH_KEYS_AND("?5", "?6") " LIMIT ?7",
     [CL_PQ_SEARCH_KEYS4] = SEARCH_KEYS_HEAD SEARCH_KEYS_AND("?3", "?4") SEARCH_KEYS_AND("?5", "?6")
         SEARCH_KEYS_AND("?7", "?8") " LIMIT ?9",
+    [CL_PQ_SEARCH_PAIR2] = SEARCH_PAIR_HEAD " LIMIT ?6",
+    [CL_PQ_SEARCH_PAIR3] = SEARCH_PAIR_HEAD SEARCH_KEYS_AND("?6", "?7") " LIMIT ?8",
+    [CL_PQ_SEARCH_PAIR4] =
+        SEARCH_PAIR_HEAD SEARCH_KEYS_AND("?6", "?7") SEARCH_KEYS_AND("?8", "?9") " LIMIT ?10",
+    /* Run before the keys change (delete) and after (insert): the pairs follow the keys. */
+    [CL_PQ_PAIRS_INSERT] = "INSERT INTO patient_name_pairs (head, word, head_word, patient_id) "
+                           PAIRS_OF_PATIENT " ON CONFLICT DO NOTHING",
+    [CL_PQ_PAIRS_DELETE] = "DELETE FROM patient_name_pairs WHERE (head, word, head_word, "
+                           "patient_id) IN (" PAIRS_OF_PATIENT ")",
     /* patients_birth holds (birth_date, id): the range comes in id order, no sort. */
     [CL_PQ_SEARCH_BIRTH] = "SELECT " SUMMARY_COLUMNS " FROM patients p WHERE p.birth_date = ?1 "
                            "AND p.merged_into = 0 ORDER BY p.id LIMIT ?2",
@@ -141,6 +166,9 @@ static const char *const SQL[Q__COUNT] = {
 };
 
 enum {
+    /* How far the most selective search word is looked for: enough to tell a rare prefix
+     * from a common one without reading a common one's whole range. */
+    SELECTIVITY_CAP = 256,
     DUP_BIRTH_SCAN = 1000, /* patients sharing a birth date looked at (about 30 per day) */
     DUP_PHONE_SCAN = 20,   /* patients sharing one number (a family, a care home) */
 };
@@ -350,8 +378,21 @@ static int key_insert(cl_tx_t *tx, const char *prefix, const char *text, uint64_
     return rc < 0 ? rc : 0;
 }
 
+/* Inserts (CL_PQ_PAIRS_INSERT) or deletes (CL_PQ_PAIRS_DELETE) patient `id`'s name pairs,
+ * derived from its name keys as they stand. */
+static int pairs_step(cl_tx_t *tx, int q, uint64_t id)
+{
+    sqlite3_stmt *st = stmt(tx, q);
+    if (st == NULL)
+        return CL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, (int64_t)id);
+    int rc = step_once(tx, st);
+    return rc < 0 ? rc : 0;
+}
+
 /* The search keys of `p`: "n:<token>" for every folded token of its four names, and
- * "p:<digits>" for each of its own phone numbers (not the emergency contact's). */
+ * "p:<digits>" for each of its own phone numbers (not the emergency contact's); then the name
+ * pairs that follow from them. */
 static int keys_insert(cl_tx_t *tx, const Clinic__Patient *p, uint64_t id)
 {
     enum { NAME_TOKENS = 16 };
@@ -368,7 +409,7 @@ static int keys_insert(cl_tx_t *tx, const Clinic__Patient *p, uint64_t id)
     for (size_t i = 0; i < CL_ARRAY_SIZE(phones); i++)
         if (phones[i][0] && (rc = key_insert(tx, "p:", phones[i], id)) < 0)
             return rc;
-    return 0;
+    return pairs_step(tx, CL_PQ_PAIRS_INSERT, id);
 }
 
 static int insurance_insert(cl_tx_t *tx, const Clinic__Patient *p, uint64_t id)
@@ -442,6 +483,8 @@ int cl_patients_update(cl_tx_t *tx, const Clinic__Patient *p, const Clinic__Pati
     if (rc <= 0)
         return rc == 0 ? CL_ECONFLICT : rc;
 
+    if ((rc = pairs_step(tx, CL_PQ_PAIRS_DELETE, p->id)) < 0)
+        return rc;
     if ((st = stmt(tx, CL_PQ_KEYS_OF_DELETE)) == NULL)
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, (int64_t)p->id);
@@ -466,8 +509,16 @@ int cl_patients_update(cl_tx_t *tx, const Clinic__Patient *p, const Clinic__Pati
 
 /* ---- search ----------------------------------------------------------------------------- */
 
-/* Steps `st` (bound, its limit `limit` + 1) into reply->patients, setting reply->more when the
- * extra row came. */
+static int listed(const Clinic__PatientSearchReply *reply, uint64_t id)
+{
+    for (size_t i = 0; i < reply->n_patients; i++)
+        if (reply->patients[i]->id == id)
+            return 1;
+    return 0;
+}
+
+/* Steps `st` (bound, its limit at least `limit` + 1) into reply->patients, each patient once,
+ * setting reply->more when one more came. */
 static int collect_summaries(cl_tx_t *tx, sqlite3_stmt *st, uint32_t limit,
                              Clinic__PatientSearchReply *reply)
 {
@@ -478,6 +529,8 @@ static int collect_summaries(cl_tx_t *tx, sqlite3_stmt *st, uint32_t limit,
     reply->n_patients = 0;
     reply->more = 0;
     while ((rc = cl_db_step(tx->db, st)) == 1) {
+        if (listed(reply, (uint64_t)sqlite3_column_int64(st, 0)))
+            continue;
         if (reply->n_patients == limit) {
             reply->more = 1;
             break;
@@ -501,7 +554,7 @@ static int bind_prefix(sqlite3_stmt *st, int lo, const char *prefix, const char 
     return 0;
 }
 
-int cl_patients_key_count(cl_tx_t *tx, const char *token, int cap, int *count)
+static int key_count(cl_tx_t *tx, const char *token, int cap, int *count)
 {
     sqlite3_stmt *st = stmt(tx, CL_PQ_KEY_COUNT);
     if (st == NULL)
@@ -517,6 +570,57 @@ int cl_patients_key_count(cl_tx_t *tx, const char *token, int cap, int *count)
     return rc == 1 ? 0 : rc == 0 ? CL_EINTERNAL : rc;
 }
 
+static void swap_tokens(char *a, char *b)
+{
+    cl_fold_token_t tmp;
+    memcpy(tmp, a, sizeof(tmp));
+    memcpy(a, b, sizeof(tmp));
+    memcpy(b, tmp, sizeof(tmp));
+}
+
+/* The length in bytes of the first two characters of UTF-8 `s`, or 0 when it has fewer. */
+static size_t two_letters(const char *s)
+{
+    size_t i = 0;
+    for (int chars = 0; chars < 2; chars++) {
+        if (s[i] == '\0')
+            return 0;
+        do
+            i++;
+        while (((unsigned char)s[i] & 0xc0) == 0x80);
+    }
+    return i;
+}
+
+/* Searches by the pair of tokens[0] (the word, scanned as a prefix) and tokens[1] (the head,
+ * its first two letters a key, the rest checked per row), further tokens checked per
+ * candidate. Returns 1 when it answered, 0 when the pair cannot be used, or a status. */
+static int search_pair(cl_tx_t *tx, cl_fold_token_t *tokens, size_t n, uint32_t limit,
+                       Clinic__PatientSearchReply *reply)
+{
+    static const int by_count[CL_PATIENT_SEARCH_TOKENS] = {
+        Q__COUNT, CL_PQ_SEARCH_PAIR2, CL_PQ_SEARCH_PAIR3, CL_PQ_SEARCH_PAIR4};
+    const char *word = tokens[0], *head = tokens[1];
+    size_t head_len = two_letters(head), word_len = strlen(word);
+    /* A word that is a prefix of the other could match the same name word twice, which a pair
+     * of two different words cannot answer. */
+    if (n < 2 || head_len == 0 || two_letters(word) == 0 ||
+        strncmp(word, head, word_len < strlen(head) ? word_len : strlen(head)) == 0)
+        return 0;
+    sqlite3_stmt *st = stmt(tx, by_count[n - 1]);
+    if (st == NULL)
+        return CL_EINTERNAL;
+    sqlite3_bind_text(st, 1, head, (int)head_len, SQLITE_TRANSIENT);
+    int rc;
+    if ((rc = bind_prefix(st, 2, "", word)) < 0 || (rc = bind_prefix(st, 4, "", head)) < 0)
+        return rc;
+    for (size_t i = 2; i < n; i++)
+        if ((rc = bind_prefix(st, 2 + 2 * (int)i, "n:", tokens[i])) < 0)
+            return rc;
+    sqlite3_bind_int64(st, 2 + 2 * (int)n, -1);
+    return (rc = collect_summaries(tx, st, limit, reply)) < 0 ? rc : 1;
+}
+
 int cl_patients_search_names(cl_tx_t *tx, cl_fold_token_t *tokens, size_t n, uint32_t limit,
                              Clinic__PatientSearchReply *reply)
 {
@@ -524,15 +628,37 @@ int cl_patients_search_names(cl_tx_t *tx, cl_fold_token_t *tokens, size_t n, uin
         CL_PQ_SEARCH_KEYS1, CL_PQ_SEARCH_KEYS2, CL_PQ_SEARCH_KEYS3, CL_PQ_SEARCH_KEYS4};
     if (n == 0 || n > CL_PATIENT_SEARCH_TOKENS)
         return CL_EINTERNAL;
+    int rc;
+    if (n > 1) {
+        /* The two longest words make the pair, the longest scanned as the word. */
+        for (size_t i = 0; i < 2; i++)
+            for (size_t j = i + 1; j < n; j++)
+                if (strlen(tokens[j]) > strlen(tokens[i]))
+                    swap_tokens(tokens[i], tokens[j]);
+        if ((rc = search_pair(tx, tokens, n, limit, reply)) != 0)
+            return rc < 0 ? rc : 0;
+        /* The word with the fewest keys leads; the others are checked per candidate. Among
+         * words past the count's cap, the longest prefix is likely the rarest. */
+        int best = -1;
+        size_t lead = 0;
+        for (size_t i = 0; i < n; i++) {
+            int count = 0;
+            if ((rc = key_count(tx, tokens[i], SELECTIVITY_CAP, &count)) < 0)
+                return rc;
+            if (best < 0 || count < best ||
+                (count == best && strlen(tokens[i]) > strlen(tokens[lead])))
+                best = count, lead = i;
+        }
+        if (lead != 0)
+            swap_tokens(tokens[0], tokens[lead]);
+    }
     sqlite3_stmt *st = stmt(tx, by_count[n - 1]);
     if (st == NULL)
         return CL_EINTERNAL;
-    for (size_t i = 0; i < n; i++) {
-        int rc = bind_prefix(st, 1 + 2 * (int)i, "n:", tokens[i]);
-        if (rc < 0)
+    for (size_t i = 0; i < n; i++)
+        if ((rc = bind_prefix(st, 1 + 2 * (int)i, "n:", tokens[i])) < 0)
             return rc;
-    }
-    sqlite3_bind_int64(st, 1 + 2 * (int)n, (int64_t)limit + 1);
+    sqlite3_bind_int64(st, 1 + 2 * (int)n, -1);
     return collect_summaries(tx, st, limit, reply);
 }
 
@@ -545,7 +671,7 @@ int cl_patients_search_phone(cl_tx_t *tx, const char *digits, uint32_t limit,
     int rc = bind_prefix(st, 1, "p:", digits);
     if (rc < 0)
         return rc;
-    sqlite3_bind_int64(st, 3, (int64_t)limit + 1);
+    sqlite3_bind_int64(st, 3, -1);
     return collect_summaries(tx, st, limit, reply);
 }
 

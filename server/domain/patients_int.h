@@ -32,6 +32,11 @@ typedef enum {
     CL_PQ_SEARCH_KEYS2,
     CL_PQ_SEARCH_KEYS3,
     CL_PQ_SEARCH_KEYS4,
+    CL_PQ_SEARCH_PAIR2,
+    CL_PQ_SEARCH_PAIR3,
+    CL_PQ_SEARCH_PAIR4,
+    CL_PQ_PAIRS_INSERT,
+    CL_PQ_PAIRS_DELETE,
     CL_PQ_SEARCH_BIRTH,
     CL_PQ_SEARCH_RECORD,
     CL_PQ_DUP_BIRTH,
@@ -63,8 +68,11 @@ int cl_patients_insert(cl_tx_t *tx, const Clinic__Patient *p, uint64_t *id);
 int cl_patients_update(cl_tx_t *tx, const Clinic__Patient *p, const Clinic__Patient *current);
 
 /* Search: up to `limit` patients not merged away, into reply->patients, with reply->more set
- * when there are more. Names: each of `n` folded tokens must be a prefix of a name token of the
- * patient; the first is the range scanned, so pass the most selective first. */
+ * when there are more. Names: each of `n` folded tokens (reordered here) must be a prefix of a
+ * name token of the patient. With two words or more, the two longest are looked up as a pair
+ * in patient_name_pairs when neither is a prefix of the other and both have two letters (see
+ * 0007_name_pairs.sql); otherwise the word with the fewest keys is the range scanned and the
+ * others are checked per candidate. */
 int cl_patients_search_names(cl_tx_t *tx, cl_fold_token_t *tokens, size_t n, uint32_t limit,
                              Clinic__PatientSearchReply *reply);
 /* Patients with a phone number starting with `digits`. */
@@ -76,8 +84,6 @@ int cl_patients_search_birth(cl_tx_t *tx, const char *date, uint32_t limit,
 /* The patient with `record_number`, if not merged away. */
 int cl_patients_search_record(cl_tx_t *tx, const char *record_number,
                               Clinic__PatientSearchReply *reply);
-/* How many name keys start with `token`, counting no further than `cap`. */
-int cl_patients_key_count(cl_tx_t *tx, const char *token, int cap, int *count);
 
 /* Likely duplicates of `p` (validated) among the patients not merged away, each with its
  * reasons: "name_and_birth_date", "phone", "similar_name". At most CL_PATIENT_DUPLICATES_MAX,

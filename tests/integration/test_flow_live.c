@@ -1,7 +1,8 @@
 /* Patient flow against a real clinicd: an appointment booked through the schedule walks the whole
  * flow from the front desk's and the clinician's workstations while a third watches the board
  * change live; racing workstations get one transition and a CONFLICT; each role may do exactly
- * its part; and the `clinic flow` and `clinic board` commands end to end. */
+ * its part; and the `clinic flow` and `clinic board` commands end to end. The clinic runs with
+ * two reader threads, so that these boards are read beside the writer. */
 #include "harness.h"
 
 #include <signal.h>
@@ -98,7 +99,9 @@ static int board_get(cl_sync_t *s, const char *date, const Clinic__BoardGetReply
 static void clinic_start(clinic_t *c)
 {
     memset(c, 0, sizeof(*c));
-    harness_start(&c->h, NULL);
+    /* Boards read on reader threads: every read after a step's reply must show that step
+     * (the writer's data generation, store.h). The other suites run with the writer alone. */
+    harness_start(&c->h, "readers = 2\n");
     harness_add_user(&c->h, "boss", "scheduler,manager");
     harness_add_user(&c->h, "frontdesk", "front_desk");
     harness_add_user(&c->h, "desk2", "front_desk");

@@ -674,6 +674,108 @@ CL_TEST(search_names_in_any_order_by_prefix_folded)
     fx_close(&w.fx);
 }
 
+/* Whether every word of `query` starts a name word of "first middle last" (folded): the rule
+ * a search answers, checked here without the database. */
+static int matches(const char *query, const char *first, const char *middle, const char *last)
+{
+    char name[256];
+    snprintf(name, sizeof(name), "%s %s %s", first, middle, last);
+    cl_fold_token_t q[8], t[8];
+    size_t nq = cl_fold_tokens(query, strlen(query), q, 8);
+    size_t nt = cl_fold_tokens(name, strlen(name), t, 8);
+    for (size_t i = 0; i < nq; i++) {
+        int hit = 0;
+        for (size_t j = 0; j < nt && !hit; j++)
+            hit = strncmp(t[j], q[i], strlen(q[i])) == 0;
+        if (!hit)
+            return 0;
+    }
+    return 1;
+}
+
+/* Two-word queries are answered from the name pairs (0007_name_pairs.sql) when neither word
+ * starts the other: the same patients as the rule says, for every query of a grid of prefixes
+ * over a grid of names, and the pairs follow an edit and a merge. */
+CL_TEST(search_by_name_pairs_finds_what_the_rule_says)
+{
+    static const char *const firsts[] = {"John", "Joan", "Jo", "Mary", "Смирнов", "José"};
+    static const char *const middles[] = {"", "Quincy", "Jon"};
+    static const char *const lasts[] = {"Smith", "Smithson", "Smythe", "Johnson", "Иван",
+                                        "Muñoz"};
+    static const char *const queries[] = {
+        "smi jo",  "jo smi",  "sm jo",     "smy j",   "joh smi", "jo joh",  "smith john",
+        "mu jo",   "MUÑ JOS", "ив см",     "см ив",   "jo q",    "qu smi",  "smi jo qu",
+        "jo jon",  "mar smi", "smith joh", "jon jo",  "joa sm",  "s j",     "smi jo jon",
+        "sm sm",   "john jo", "smit smy",  "ma mu qu"};
+    world_t w;
+    world_open(&w);
+    enum { N = 6 * 3 * 6 };
+    uint64_t ids[N];
+    size_t k = 0;
+    for (size_t f = 0; f < CL_ARRAY_SIZE(firsts); f++)
+        for (size_t m = 0; m < CL_ARRAY_SIZE(middles); m++)
+            for (size_t l = 0; l < CL_ARRAY_SIZE(lasts); l++, k++) {
+                pt_t t;
+                pt_init(&t, firsts[f], lasts[l], "1980-01-01");
+                t.p.middle_name = (char *)middles[m];
+                cl_job_t *job = do_register(&w.fx, &w.desk, &t.p, 1);
+                ASSERT_OK(job->status);
+                ids[k] = job->resp.patient_register->patient->id;
+                cl_job_free(job);
+            }
+    for (size_t q = 0; q < CL_ARRAY_SIZE(queries); q++) {
+        cl_job_t *job = do_search(&w.fx, &w.desk, queries[q], 100);
+        ASSERT_OK(job->status);
+        size_t want = 0;
+        k = 0;
+        for (size_t f = 0; f < CL_ARRAY_SIZE(firsts); f++)
+            for (size_t m = 0; m < CL_ARRAY_SIZE(middles); m++)
+                for (size_t l = 0; l < CL_ARRAY_SIZE(lasts); l++, k++) {
+                    int should = matches(queries[q], firsts[f], middles[m], lasts[l]);
+                    want += (size_t)should;
+                    if (should != lists(job, ids[k]))
+                        CL_FAIL("\"%s\" and %s %s %s: %s", queries[q], firsts[f], middles[m],
+                                lasts[l], should ? "not found" : "found");
+                }
+        ASSERT_EQ(job->resp.patient_search->n_patients, want);
+        cl_job_free(job);
+    }
+
+    /* An edit moves the pairs: John Quincy Smith (ids[6]) becomes John Quincy Brown. */
+    uint64_t id = ids[1 * 6 + 0];
+    cl_job_t *job = do_show(&w.fx, &w.desk, id, NULL);
+    ASSERT_OK(job->status);
+    Clinic__Patient *p = job->resp.patient_show->patient;
+    ASSERT_STR_EQ(p->middle_name, "Quincy");
+    p->last_name = "Brown";
+    cl_job_t *edit = do_edit(&w.fx, &w.desk, p);
+    ASSERT_OK(edit->status);
+    cl_job_free(edit);
+    cl_job_free(job);
+    ASSERT_EQ(found(&w.fx, &w.desk, "bro qu", id), 1);
+    ASSERT_EQ(found(&w.fx, &w.desk, "bro jo", id), 1);
+    job = do_search(&w.fx, &w.desk, "smi qu", 100);
+    ASSERT_OK(job->status);
+    ASSERT(!lists(job, id));
+    cl_job_free(job);
+    ASSERT_EQ(fx_int(&w.fx, "SELECT count(*) FROM patient_name_pairs WHERE head_word = 'smith' "
+                            "AND patient_id = (SELECT id FROM patients WHERE last_name = 'Brown')",
+                     NULL),
+              0);
+
+    /* A record merged away leaves the pair search as it leaves the others. */
+    job = do_merge(&w.fx, &w.manager, ids[0], (uint64_t)patient_version(&w.fx, ids[0]), ids[1],
+                   (uint64_t)patient_version(&w.fx, ids[1]), "same person");
+    ASSERT_OK(job->status);
+    cl_job_free(job);
+    job = do_search(&w.fx, &w.desk, "smi jo", 100);
+    ASSERT_OK(job->status);
+    ASSERT(lists(job, ids[0]));
+    ASSERT(!lists(job, ids[1]));
+    cl_job_free(job);
+    fx_close(&w.fx);
+}
+
 CL_TEST(search_by_birth_date_phone_and_record_number)
 {
     world_t w;
@@ -1241,6 +1343,14 @@ CL_TEST(statements_per_request_use_indexes)
         {CL_PQ_SEARCH_KEYS3, "SEARCH k USING PRIMARY KEY (key>? AND key<?)"},
         {CL_PQ_SEARCH_KEYS4, "SEARCH k2 USING COVERING INDEX patient_keys_patient (patient_id=? "
                              "AND key>? AND key<?)"},
+        {CL_PQ_SEARCH_PAIR2, "SEARCH k USING PRIMARY KEY (head=? AND word>? AND word<?)"},
+        {CL_PQ_SEARCH_PAIR3, "SEARCH k USING PRIMARY KEY (head=? AND word>? AND word<?)"},
+        {CL_PQ_SEARCH_PAIR4, "SEARCH k2 USING COVERING INDEX patient_keys_patient (patient_id=? "
+                             "AND key>? AND key<?)"},
+        {CL_PQ_PAIRS_INSERT, "SEARCH b USING COVERING INDEX patient_keys_patient (patient_id=? "
+                             "AND key>? AND key<?)"},
+        {CL_PQ_PAIRS_DELETE, "SEARCH patient_name_pairs USING PRIMARY KEY (head=? AND word=? "
+                             "AND head_word=?)"},
         {CL_PQ_SEARCH_BIRTH, "SEARCH p USING INDEX patients_birth (birth_date=?)"},
         {CL_PQ_SEARCH_RECORD, "USING INDEX sqlite_autoindex_patients_1 (record_number=?)"},
         {CL_PQ_DUP_BIRTH, "SEARCH p USING INDEX patients_birth (birth_date=?)"},
@@ -1277,6 +1387,7 @@ CL_TEST_MAIN(CL_TEST_ENTRY(register_saves_normalized_record_keys_and_audit),
              CL_TEST_ENTRY(duplicates_by_close_spelling),
              CL_TEST_ENTRY(duplicates_list_each_patient_once_with_all_reasons),
              CL_TEST_ENTRY(search_names_in_any_order_by_prefix_folded),
+             CL_TEST_ENTRY(search_by_name_pairs_finds_what_the_rule_says),
              CL_TEST_ENTRY(search_by_birth_date_phone_and_record_number),
              CL_TEST_ENTRY(search_rejects_bad_queries_and_limits),
              CL_TEST_ENTRY(search_limit_and_more),
