@@ -505,11 +505,26 @@ static void on_reply(cl_client_t *c, uint64_t id, const Clinic__Response *resp)
     p.cb(c, status_of(resp), resp, p.arg);
 }
 
+/* A received frame's messages are allocated from an arena and released at once after its
+ * callbacks: a board of 300 appointments is thousands of small allocations. */
+static void *arena_alloc(void *arena, size_t size)
+{
+    return cl_arena_alloc(arena, size);
+}
+
+static void arena_keep(void *arena, void *p)
+{
+    (void)arena, (void)p; /* released with the arena */
+}
+
 static void on_conn_frame(cl_conn_t *conn, const uint8_t *payload, size_t len)
 {
     cl_client_t *c = cl_container_of(conn, cl_client_t, conn);
-    Clinic__Envelope *env = clinic__envelope__unpack(NULL, len, payload);
+    cl_arena_t arena = {0};
+    ProtobufCAllocator alloc = {arena_alloc, arena_keep, &arena};
+    Clinic__Envelope *env = clinic__envelope__unpack(&alloc, len, payload);
     if (env == NULL) {
+        cl_arena_free(&arena);
         client_fail(c, CL_EINTERNAL,
                     "protocol error: the server sent a frame that does not decode");
         return;
@@ -541,7 +556,7 @@ static void on_conn_frame(cl_conn_t *conn, const uint8_t *payload, size_t len)
                     "protocol error: the server sent neither a response nor an event");
         break;
     }
-    clinic__envelope__free_unpacked(env, NULL);
+    cl_arena_free(&arena);
 }
 
 static void on_conn_bad_frame(cl_conn_t *conn, uint32_t len)
