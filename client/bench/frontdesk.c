@@ -36,6 +36,7 @@ enum {
     BOARD_PER_PROVIDER = 30, /* 07:00-17:00 in 20-minute visits */
     SEARCH_PATIENTS = 2000,  /* registered when the clinic has no generated patients */
     FIRST_DAY = 2,           /* days from today: clear of the clinic's own "today" */
+    TODAY_PROVIDERS = 8,     /* frontdesk: 8 x 36 visits of 20 minutes, 07:00-19:00 */
 };
 
 static struct {
@@ -442,7 +443,7 @@ typedef struct {
     unsigned turn;
     desk_op_t op; /* in flight */
     uint64_t appt, version;
-    int flow; /* the next flow step of `appt`: OP_CHECKIN, OP_ROOM, OP_VITALS; 0: none */
+    int flow;         /* the next flow step of `appt`: OP_CHECKIN, OP_ROOM, OP_VITALS; 0: none */
     uv_timer_t think; /* --think-ms: the pause before the next request */
     bench_conn_t *bc;
 } desk_t;
@@ -554,10 +555,16 @@ static void desk_issue(bench_conn_t *bc)
         break;
     case OP_BOOK:
         book.patient_id = fd.patients[rnd((uint32_t)fd.npatients)];
-        book.provider_id = fd.providers[rnd(BOOK_PROVIDERS)];
         book.type_id = fd.type_id;
-        /* Half of them today (checked in later by this workstation), half ahead. */
-        book.date = fd.dates[rnd(2) ? 0 : 1 + rnd(BOOK_DAYS - 1)];
+        /* Half of them today (checked in later by this workstation) with the first
+         * TODAY_PROVIDERS, whose day holds about 300 visits (the issue's board); half ahead. */
+        if (rnd(2)) {
+            book.date = fd.dates[0];
+            book.provider_id = fd.providers[rnd(TODAY_PROVIDERS)];
+        } else {
+            book.date = fd.dates[1 + rnd(BOOK_DAYS - 1)];
+            book.provider_id = fd.providers[rnd(BOOK_PROVIDERS)];
+        }
         book.start_minute =
             DAY_OPEN + SLOT_STEP * rnd((DAY_CLOSE - DAY_OPEN - VISIT) / SLOT_STEP + 1);
         book.reason = "clinic-bench frontdesk";

@@ -127,9 +127,10 @@ static int parse_args(bench_t *b, int argc, char **argv)
             fprintf(stderr, "clinic-bench: unexpected argument \"%s\"\n", arg);
             return CL_EINVAL;
         }
-        static const char *const names[] = {
-            "--server",   "--ca",          "--cert",    "--key",  "--user",       "--password-file",
-            "--workload", "--connections", "--seconds", "--rate", "--server-conf", "--think-ms"};
+        static const char *const names[] = {"--server",   "--ca",          "--cert",
+                                            "--key",      "--user",        "--password-file",
+                                            "--workload", "--connections", "--seconds",
+                                            "--rate",     "--server-conf", "--think-ms"};
         const char **slots[] = {&b->cfg.server,
                                 &b->cfg.ca_file,
                                 &b->cfg.cert_file,

@@ -56,7 +56,7 @@ enum {
  * bound to -1 (none) since it stops stepping itself (DISTINCT would build a temporary table per
  * search). */
 #define SEARCH_KEYS_HEAD                                                                           \
-    "SELECT " SUMMARY_COLUMNS " FROM patient_keys k JOIN patients p ON p.id = "           \
+    "SELECT " SUMMARY_COLUMNS " FROM patient_keys k JOIN patients p ON p.id = "                    \
     "k.patient_id WHERE k.key >= ?1 AND k.key < ?2 AND p.merged_into = 0"
 #define SEARCH_KEYS_AND(lo, hi)                                                                    \
     " AND EXISTS (SELECT 1 FROM patient_keys k2 WHERE k2.patient_id = k.patient_id AND "           \
@@ -65,15 +65,15 @@ enum {
 /* A pair search reads one range of patient_name_pairs: head ?1, word in [?2, ?3), and keeps the
  * rows whose head_word is in [?4, ?5). Further words are checked as above. */
 #define SEARCH_PAIR_HEAD                                                                           \
-    "SELECT " SUMMARY_COLUMNS " FROM patient_name_pairs k JOIN patients p ON p.id = "     \
+    "SELECT " SUMMARY_COLUMNS " FROM patient_name_pairs k JOIN patients p ON p.id = "              \
     "k.patient_id WHERE k.head = ?1 AND k.word >= ?2 AND k.word < ?3 AND k.head_word >= ?4 "       \
     "AND k.head_word < ?5 AND p.merged_into = 0"
 
 /* The name pairs of patient ?1 from its name keys, the rule of 0007_name_pairs.sql. */
 #define PAIRS_OF_PATIENT                                                                           \
-    "SELECT substr(a.key, 3, 2), substr(b.key, 3), substr(a.key, 3), a.patient_id "               \
+    "SELECT substr(a.key, 3, 2), substr(b.key, 3), substr(a.key, 3), a.patient_id "                \
     "FROM patient_keys a JOIN patient_keys b ON b.patient_id = a.patient_id "                      \
-    "WHERE a.patient_id = ?1 AND a.key >= 'n:' AND a.key < 'n;' AND b.key >= 'n:' "               \
+    "WHERE a.patient_id = ?1 AND a.key >= 'n:' AND a.key < 'n;' AND b.key >= 'n:' "                \
     "AND b.key < 'n;' AND b.key <> a.key AND length(a.key) >= 4 AND length(b.key) >= 4"
 
 static const char *const SQL[Q__COUNT] = {
@@ -102,8 +102,9 @@ static const char *const SQL[Q__COUNT] = {
     [CL_PQ_SEARCH_PAIR4] =
         SEARCH_PAIR_HEAD SEARCH_KEYS_AND("?6", "?7") SEARCH_KEYS_AND("?8", "?9") " LIMIT ?10",
     /* Run before the keys change (delete) and after (insert): the pairs follow the keys. */
-    [CL_PQ_PAIRS_INSERT] = "INSERT INTO patient_name_pairs (head, word, head_word, patient_id) "
-                           PAIRS_OF_PATIENT " ON CONFLICT DO NOTHING",
+    [CL_PQ_PAIRS_INSERT] =
+        "INSERT INTO patient_name_pairs (head, word, head_word, patient_id) " PAIRS_OF_PATIENT
+        " ON CONFLICT DO NOTHING",
     [CL_PQ_PAIRS_DELETE] = "DELETE FROM patient_name_pairs WHERE (head, word, head_word, "
                            "patient_id) IN (" PAIRS_OF_PATIENT ")",
     /* patients_birth holds (birth_date, id): the range comes in id order, no sort. */
@@ -598,8 +599,8 @@ static size_t two_letters(const char *s)
 static int search_pair(cl_tx_t *tx, cl_fold_token_t *tokens, size_t n, uint32_t limit,
                        Clinic__PatientSearchReply *reply)
 {
-    static const int by_count[CL_PATIENT_SEARCH_TOKENS] = {
-        Q__COUNT, CL_PQ_SEARCH_PAIR2, CL_PQ_SEARCH_PAIR3, CL_PQ_SEARCH_PAIR4};
+    static const int by_count[CL_PATIENT_SEARCH_TOKENS] = {Q__COUNT, CL_PQ_SEARCH_PAIR2,
+                                                           CL_PQ_SEARCH_PAIR3, CL_PQ_SEARCH_PAIR4};
     const char *word = tokens[0], *head = tokens[1];
     size_t head_len = two_letters(head), word_len = strlen(word);
     /* A word that is a prefix of the other could match the same name word twice, which a pair

@@ -117,8 +117,8 @@ static void on_login(cl_client_t *c, int status, const Clinic__Response *resp, v
     }
 }
 
-static void on_state(cl_client_t *c, int status, const char *reason, const Clinic__HelloReply *hello,
-                     void *arg)
+static void on_state(cl_client_t *c, int status, const char *reason,
+                     const Clinic__HelloReply *hello, void *arg)
 {
     (void)hello;
     pipeline_t *p = arg;
@@ -155,8 +155,7 @@ static void pipelined_reads_see_earlier_writes(const char *conf)
     for (int i = 0; i < PAIRS; i++) {
         ASSERT_NE(p.registered[i], 0);
         if (!p.found[i])
-            CL_FAIL("the search sent right behind registering %s did not find it",
-                    p.reqs[i].first);
+            CL_FAIL("the search sent right behind registering %s did not find it", p.reqs[i].first);
     }
     harness_stop(&h);
 }

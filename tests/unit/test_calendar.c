@@ -91,7 +91,6 @@ CL_TEST(a_new_zone_forgets_the_remembered_days)
     ASSERT_STR_EQ(out, "2026-06-02");
 }
 
-
 /* The remembered days answer exactly as the C library does, instant by instant, in zones far
  * east and west of UTC and with half-hour changes, over a year with every day revisited. */
 CL_TEST(remembered_days_agree_with_the_c_library)

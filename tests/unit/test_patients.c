@@ -700,13 +700,12 @@ CL_TEST(search_by_name_pairs_finds_what_the_rule_says)
 {
     static const char *const firsts[] = {"John", "Joan", "Jo", "Mary", "Смирнов", "José"};
     static const char *const middles[] = {"", "Quincy", "Jon"};
-    static const char *const lasts[] = {"Smith", "Smithson", "Smythe", "Johnson", "Иван",
-                                        "Muñoz"};
+    static const char *const lasts[] = {"Smith", "Smithson", "Smythe", "Johnson", "Иван", "Muñoz"};
     static const char *const queries[] = {
-        "smi jo",  "jo smi",  "sm jo",     "smy j",   "joh smi", "jo joh",  "smith john",
-        "mu jo",   "MUÑ JOS", "ив см",     "см ив",   "jo q",    "qu smi",  "smi jo qu",
-        "jo jon",  "mar smi", "smith joh", "jon jo",  "joa sm",  "s j",     "smi jo jon",
-        "sm sm",   "john jo", "smit smy",  "ma mu qu"};
+        "smi jo", "jo smi",  "sm jo",     "smy j",   "joh smi", "jo joh", "smith john",
+        "mu jo",  "MUÑ JOS", "ив см",     "см ив",   "jo q",    "qu smi", "smi jo qu",
+        "jo jon", "mar smi", "smith joh", "jon jo",  "joa sm",  "s j",    "smi jo jon",
+        "sm sm",  "john jo", "smit smy",  "ma mu qu"};
     world_t w;
     world_open(&w);
     enum { N = 6 * 3 * 6 };
@@ -758,8 +757,9 @@ CL_TEST(search_by_name_pairs_finds_what_the_rule_says)
     ASSERT_OK(job->status);
     ASSERT(!lists(job, id));
     cl_job_free(job);
-    ASSERT_EQ(fx_int(&w.fx, "SELECT count(*) FROM patient_name_pairs WHERE head_word = 'smith' "
-                            "AND patient_id = (SELECT id FROM patients WHERE last_name = 'Brown')",
+    ASSERT_EQ(fx_int(&w.fx,
+                     "SELECT count(*) FROM patient_name_pairs WHERE head_word = 'smith' "
+                     "AND patient_id = (SELECT id FROM patients WHERE last_name = 'Brown')",
                      NULL),
               0);
 
