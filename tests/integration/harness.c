@@ -124,17 +124,32 @@ static void init_and_serve(cl_harness_t *h, const char *conf)
     snprintf(h->password_file, sizeof(h->password_file), "%s/password", h->dir);
     write_file(h->password_file, TEST_PASSWORD "\n", 0);
 
-    char *init[] = {(char *)harness_clinicd(), "init", "--data", h->data, "--clinic-name",
-                    "Test Clinic", "--admin-password-file", h->password_file, "--listen",
-                    "127.0.0.1:0", NULL};
+    char *init[] = {(char *)harness_clinicd(),
+                    "init",
+                    "--data",
+                    h->data,
+                    "--clinic-name",
+                    "Test Clinic",
+                    "--admin-password-file",
+                    h->password_file,
+                    "--listen",
+                    "127.0.0.1:0",
+                    NULL};
     run_ok(init);
     char conf_path[200];
     snprintf(conf_path, sizeof(conf_path), "%s/clinicd.conf", h->data);
     write_file(conf_path, "\n# tests\nscrypt_log2_n = 10\n", 1);
     if (conf)
         write_file(conf_path, conf, 1);
-    char *ws[] = {(char *)harness_clinicd(), "workstation", "add", "ws1", "--data", h->data,
-                  "--out", h->ws, NULL};
+    char *ws[] = {(char *)harness_clinicd(),
+                  "workstation",
+                  "add",
+                  "ws1",
+                  "--data",
+                  h->data,
+                  "--out",
+                  h->ws,
+                  NULL};
     run_ok(ws);
     snprintf(h->ca, sizeof(h->ca), "%s/ca.crt", h->ws);
     snprintf(h->cert, sizeof(h->cert), "%s/ws1.crt", h->ws);
@@ -267,8 +282,17 @@ int harness_run_clinic(cl_harness_t *h, char *out, size_t outlen, const char *co
 
 void harness_add_user(cl_harness_t *h, const char *username, const char *roles)
 {
-    char *argv[] = {(char *)harness_clinicd(), "user", "add", (char *)username, "--data",
-                    h->data, "--roles", (char *)roles, "--password-file", h->password_file, NULL};
+    char *argv[] = {(char *)harness_clinicd(),
+                    "user",
+                    "add",
+                    (char *)username,
+                    "--data",
+                    h->data,
+                    "--roles",
+                    (char *)roles,
+                    "--password-file",
+                    h->password_file,
+                    NULL};
     run_ok(argv);
 }
 
@@ -312,6 +336,37 @@ int harness_call(cl_sync_t *s, const Clinic__Request *req, const Clinic__Respons
     char err[256];
     *resp = NULL;
     return cl_sync_call(s, req, resp, err, sizeof(err));
+}
+
+const Clinic__Response *harness_call_ok(cl_sync_t *s, const Clinic__Request *req)
+{
+    const Clinic__Response *resp;
+    int rc = harness_call(s, req, &resp);
+    if (rc != 0)
+        CL_FAIL("request %d: %s: %s", (int)req->body_case, cl_status_name(rc),
+                resp && resp->status ? resp->status->message : "(no reply)");
+    return resp;
+}
+
+void harness_assert_audit_verifies(cl_harness_t *h)
+{
+    char out[4096];
+    char *verify[] = {(char *)harness_clinicd(), "audit", "verify", "--data", h->data, NULL};
+    int rc = harness_run(verify, out, sizeof(out));
+    if (rc != 0)
+        CL_FAIL("audit verify failed (%d): %s", rc, out);
+    ASSERT_STR_CONTAINS(out, "intact");
+}
+
+void harness_set_immutable(cl_harness_t *h, int on)
+{
+    char db[300], wal[300], out[1024];
+    snprintf(db, sizeof(db), "%s/clinic.db", h->data);
+    snprintf(wal, sizeof(wal), "%s/clinic.db-wal", h->data);
+    char *argv[] = {"/usr/bin/chattr", on ? "+i" : "-i", db, wal, NULL};
+    int rc = harness_run(argv, out, sizeof(out));
+    if (rc != 0)
+        CL_FAIL("chattr %s failed (needs root on ext4): %s", on ? "+i" : "-i", out);
 }
 
 int harness_wait_log(cl_harness_t *h, const char *needle, int timeout_ms)

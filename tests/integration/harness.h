@@ -13,16 +13,16 @@
 #include "test.h"
 
 typedef struct {
-    char dir[128];        /* the fresh data directory */
-    char data[160];       /* DIR/data, the clinic */
-    char ws[160];         /* DIR/ws: workstation "ws1"'s certificate files */
-    char server[64];      /* "127.0.0.1:PORT" */
+    char dir[128];   /* the fresh data directory */
+    char data[160];  /* DIR/data, the clinic */
+    char ws[160];    /* DIR/ws: workstation "ws1"'s certificate files */
+    char server[64]; /* "127.0.0.1:PORT" */
     char ca[200], cert[200], key[200];
-    char log[200];        /* clinicd's stderr */
+    char log[200];           /* clinicd's stderr */
     char password_file[200]; /* holds TEST_PASSWORD */
     pid_t pid;
-    int tmpfs;            /* data is a tmpfs mount, unmounted by harness_stop */
-    unsigned run_as;      /* when non-zero, clinicd serve runs as this uid and gid */
+    int tmpfs;       /* data is a tmpfs mount, unmounted by harness_stop */
+    unsigned run_as; /* when non-zero, clinicd serve runs as this uid and gid */
 } cl_harness_t;
 
 /* Every user the harness makes has this password, the admin included. */
@@ -69,6 +69,15 @@ cl_sync_t *harness_login(cl_harness_t *h, const char *username);
 
 /* Sends a request of one kind; returns the status (0 or negative) and the reply in *resp. */
 int harness_call(cl_sync_t *s, const Clinic__Request *req, const Clinic__Response **resp);
+/* As harness_call, asserting success (the failure names the request kind and the server's
+ * message); returns the reply, which lives until the next call on `s`. */
+const Clinic__Response *harness_call_ok(cl_sync_t *s, const Clinic__Request *req);
+
+/* Asserts that `clinicd audit verify` finds the clinic's audit chain intact. */
+void harness_assert_audit_verifies(cl_harness_t *h);
+/* chattr +i (on) or -i on the clinic's database and its WAL: the file system then refuses every
+ * write, even through clinicd's open descriptors. Needs root on ext4 (CI runs as root). */
+void harness_set_immutable(cl_harness_t *h, int on);
 
 /* Whether clinicd's log contains `needle`. */
 int harness_log_contains(cl_harness_t *h, const char *needle);

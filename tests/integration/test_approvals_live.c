@@ -11,16 +11,6 @@
 
 #include "harness.h"
 
-static const Clinic__Response *call_ok(cl_sync_t *s, const Clinic__Request *req)
-{
-    const Clinic__Response *resp;
-    int rc = harness_call(s, req, &resp);
-    if (rc != 0)
-        CL_FAIL("call failed: %s (%s)", cl_status_name(rc),
-                resp && resp->status ? resp->status->message : "no reply");
-    return resp;
-}
-
 static void subscribe(cl_sync_t *s, const char *topic)
 {
     char *topics[] = {(char *)topic};
@@ -30,7 +20,7 @@ static void subscribe(cl_sync_t *s, const char *topic)
     Clinic__Request req = CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_SUBSCRIBE;
     req.subscribe = &sub;
-    call_ok(s, &req);
+    harness_call_ok(s, &req);
 }
 
 /* A weekday (Monday to Friday) `days` or more ahead, in the server's zone (UTC here). */
@@ -55,7 +45,7 @@ static uint64_t file_expense(cl_sync_t *s, int64_t cents)
     Clinic__Request req = CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_EXPENSE_FILE;
     req.expense_file = &m;
-    return call_ok(s, &req)->expense_file->request->id;
+    return harness_call_ok(s, &req)->expense_file->request->id;
 }
 
 /* Waits for the next event of entity "request"; returns it (valid until the next call). */
@@ -95,7 +85,7 @@ CL_TEST(timeoff_is_live_in_the_inbox_and_the_decision_live_to_the_requester)
     Clinic__Request req = CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_TIME_OFF_FILE;
     req.time_off_file = &t;
-    const Clinic__StaffRequest *r = call_ok(alice, &req)->time_off_file->request;
+    const Clinic__StaffRequest *r = harness_call_ok(alice, &req)->time_off_file->request;
     uint64_t id = r->id;
     ASSERT_STR_EQ(r->state, "pending");
     ASSERT_EQ(r->amount, 480);
@@ -124,7 +114,7 @@ CL_TEST(timeoff_is_live_in_the_inbox_and_the_decision_live_to_the_requester)
     d.comment = "have fun";
     req.body_case = CLINIC__REQUEST__BODY_STAFF_REQUEST_DECIDE;
     req.staff_request_decide = &d;
-    const Clinic__StaffRequestDecideReply *dr = call_ok(boss, &req)->staff_request_decide;
+    const Clinic__StaffRequestDecideReply *dr = harness_call_ok(boss, &req)->staff_request_decide;
     ASSERT_EQ(dr->decided, 1);
     ASSERT_STR_EQ(dr->results[0]->request->state, "approved");
 
@@ -136,7 +126,7 @@ CL_TEST(timeoff_is_live_in_the_inbox_and_the_decision_live_to_the_requester)
     sh.id = id;
     req.body_case = CLINIC__REQUEST__BODY_STAFF_REQUEST_SHOW;
     req.staff_request_show = &sh;
-    r = call_ok(alice, &req)->staff_request_show->request;
+    r = harness_call_ok(alice, &req)->staff_request_show->request;
     ASSERT_STR_EQ(r->state, "approved");
     ASSERT_STR_EQ(r->decided_by, "boss");
     ASSERT_STR_EQ(r->comment, "have fun");
@@ -213,7 +203,7 @@ CL_TEST(decision_and_withdrawal_racing_on_two_connections_one_wins)
         Clinic__Request req = CLINIC__REQUEST__INIT;
         req.body_case = CLINIC__REQUEST__BODY_STAFF_REQUEST_SHOW;
         req.staff_request_show = &sh;
-        const char *state = call_ok(alice, &req)->staff_request_show->request->state;
+        const char *state = harness_call_ok(alice, &req)->staff_request_show->request->state;
         ASSERT_STR_EQ(state, a.status == 0 ? "approved" : "withdrawn");
     }
     cl_sync_close(boss);

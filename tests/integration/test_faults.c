@@ -83,16 +83,6 @@ static int try_list(cl_sync_t *nurse, const Clinic__Response **resp)
     return harness_call(nurse, &req, resp);
 }
 
-static void assert_audit_verifies(cl_harness_t *h)
-{
-    char out[4096];
-    char *verify[] = {(char *)harness_clinicd(), "audit", "verify", "--data", h->data, NULL};
-    int rc = harness_run(verify, out, sizeof(out));
-    if (rc != 0)
-        CL_FAIL("audit verify failed (%d): %s", rc, out);
-    ASSERT_STR_CONTAINS(out, "intact");
-}
-
 static void assert_all_acked_present(cl_harness_t *h, const uint64_t *acked, size_t nacked)
 {
     static uint64_t ids[MAX_ACKED * 2];
@@ -127,7 +117,7 @@ CL_TEST(sigterm_stops_cleanly_and_keeps_everything)
     ASSERT(stat(wal, &st) != 0 || st.st_size == 0);
     harness_serve(&h);
     assert_all_acked_present(&h, acked, 50);
-    assert_audit_verifies(&h);
+    harness_assert_audit_verifies(&h);
     harness_stop(&h);
 }
 
@@ -144,7 +134,7 @@ CL_TEST(sigkill_loses_nothing_acknowledged)
     cl_sync_close(admin);
     harness_serve(&h);
     assert_all_acked_present(&h, acked, 200);
-    assert_audit_verifies(&h);
+    harness_assert_audit_verifies(&h);
     harness_stop(&h);
 }
 
@@ -210,21 +200,8 @@ CL_TEST(full_disk_refuses_writes_keeps_reads_and_loses_nothing)
     nurse = harness_login(&h, "nurse");
     ASSERT_EQ(inbox_ids(nurse, ids, MAX_ACKED), nacked);
     cl_sync_close(nurse);
-    assert_audit_verifies(&h);
+    harness_assert_audit_verifies(&h);
     harness_stop(&h);
-}
-
-/* chattr +/-i on the database and its WAL: the file system refuses every write, even through the
- * daemon's open descriptors, as a file made read-only under a running server would. */
-static void set_immutable(cl_harness_t *h, int on)
-{
-    char db[300], wal[300], out[1024];
-    snprintf(db, sizeof(db), "%s/clinic.db", h->data);
-    snprintf(wal, sizeof(wal), "%s/clinic.db-wal", h->data);
-    char *argv[] = {"/usr/bin/chattr", on ? "+i" : "-i", db, wal, NULL};
-    int rc = harness_run(argv, out, sizeof(out));
-    if (rc != 0)
-        CL_FAIL("chattr %s failed (needs root on ext4): %s", on ? "+i" : "-i", out);
 }
 
 CL_TEST(read_only_database_file_refuses_writes_and_keeps_reads)
@@ -237,7 +214,7 @@ CL_TEST(read_only_database_file_refuses_writes_and_keeps_reads)
     uint64_t first;
     ASSERT_OK(send_message(admin, "written before the file went read-only", &first, NULL));
 
-    set_immutable(&h, 1);
+    harness_set_immutable(&h, 1);
     uint64_t id;
     const Clinic__Response *resp;
     int rc = send_message(admin, "refused", &id, &resp);
@@ -251,7 +228,7 @@ CL_TEST(read_only_database_file_refuses_writes_and_keeps_reads)
     ASSERT_EQ(resp->status->code, CLINIC__CODE__UNAVAILABLE);
     static uint64_t ids[16];
 
-    set_immutable(&h, 0);
+    harness_set_immutable(&h, 0);
     uint64_t second;
     ASSERT_OK(send_message(admin, "written after the file came back", &second, NULL));
     ASSERT_EQ(inbox_ids(nurse, ids, 16), 2);
@@ -265,7 +242,7 @@ CL_TEST(read_only_database_file_refuses_writes_and_keeps_reads)
     nurse = harness_login(&h, "nurse");
     ASSERT_EQ(inbox_ids(nurse, ids, 16), 2);
     cl_sync_close(nurse);
-    assert_audit_verifies(&h);
+    harness_assert_audit_verifies(&h);
     harness_stop(&h);
 }
 

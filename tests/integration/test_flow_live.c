@@ -19,17 +19,6 @@ typedef struct {
     uint64_t patients[3];
 } clinic_t;
 
-/* Sends `req`; asserts success, naming the server's message if not. */
-static const Clinic__Response *call_ok(cl_sync_t *s, const Clinic__Request *req)
-{
-    const Clinic__Response *resp;
-    int rc = harness_call(s, req, &resp);
-    if (rc != 0)
-        CL_FAIL("request %d: %s: %s", (int)req->body_case, cl_status_name(rc),
-                resp && resp->status ? resp->status->message : "(no reply)");
-    return resp;
-}
-
 static uint64_t add_room(clinic_t *c, const char *name)
 {
     Clinic__RoomAddRequest r = CLINIC__ROOM_ADD_REQUEST__INIT;
@@ -37,7 +26,7 @@ static uint64_t add_room(clinic_t *c, const char *name)
     Clinic__Request req = CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_ROOM_ADD;
     req.room_add = &r;
-    return call_ok(c->boss, &req)->room_add->room->id;
+    return harness_call_ok(c->boss, &req)->room_add->room->id;
 }
 
 static uint64_t add_patient(clinic_t *c, const char *first, const char *last, const char *birth,
@@ -59,7 +48,7 @@ static uint64_t add_patient(clinic_t *c, const char *first, const char *last, co
     Clinic__Request req = CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_PATIENT_REGISTER;
     req.patient_register = &r;
-    const Clinic__PatientRegisterReply *reply = call_ok(c->boss, &req)->patient_register;
+    const Clinic__PatientRegisterReply *reply = harness_call_ok(c->boss, &req)->patient_register;
     ASSERT(reply->saved);
     return reply->patient->id;
 }
@@ -80,7 +69,7 @@ static uint64_t book(clinic_t *c, int n, uint32_t minute)
     Clinic__Request req = CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_BOOK;
     req.appointment_book = &r;
-    return call_ok(c->boss, &req)->appointment_book->appointment->id;
+    return harness_call_ok(c->boss, &req)->appointment_book->appointment->id;
 }
 
 static int board_get(cl_sync_t *s, const char *date, const Clinic__BoardGetReply **out)
@@ -120,7 +109,7 @@ static void clinic_start(clinic_t *c)
     Clinic__Request req = CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_PROVIDER_ADD;
     req.provider_add = &pa;
-    c->provider = call_ok(c->boss, &req)->provider_add->provider->id;
+    c->provider = harness_call_ok(c->boss, &req)->provider_add->provider->id;
 
     Clinic__AppointmentTypeAddRequest ta = CLINIC__APPOINTMENT_TYPE_ADD_REQUEST__INIT;
     ta.name = "Follow-up";
@@ -129,7 +118,7 @@ static void clinic_start(clinic_t *c)
     req = (Clinic__Request)CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_TYPE_ADD;
     req.appointment_type_add = &ta;
-    c->type = call_ok(c->boss, &req)->appointment_type_add->type->id;
+    c->type = harness_call_ok(c->boss, &req)->appointment_type_add->type->id;
 
     c->exam1 = add_room(c, "Exam 1");
     c->exam2 = add_room(c, "Exam 2");
@@ -370,7 +359,7 @@ CL_TEST(whole_flow_from_two_workstations_seen_live_on_the_board)
     Clinic__Request req = CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_FLOW_FIGURES;
     req.flow_figures = &f;
-    const Clinic__FlowFiguresReply *fig = call_ok(desk, &req)->flow_figures;
+    const Clinic__FlowFiguresReply *fig = harness_call_ok(desk, &req)->flow_figures;
     ASSERT_EQ(fig->appointments, 2);
     ASSERT_EQ(fig->arrivals, 1);
     ASSERT_EQ(fig->checked_out, 1);
@@ -385,7 +374,7 @@ CL_TEST(whole_flow_from_two_workstations_seen_live_on_the_board)
     req = (Clinic__Request)CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_AUDIT_QUERY;
     req.audit_query = &aq;
-    const Clinic__AuditQueryReply *audit = call_ok(c.boss, &req)->audit_query;
+    const Clinic__AuditQueryReply *audit = harness_call_ok(c.boss, &req)->audit_query;
     static const char *const actions[] = {"flow.checkin", "flow.room",  "flow.vitals",
                                           "flow.ready",   "flow.start", "flow.checkout"};
     for (size_t k = 0; k < CL_ARRAY_SIZE(actions); k++) {

@@ -11,16 +11,6 @@
 
 enum { PAIRS = 40 };
 
-static const Clinic__Response *call_ok(cl_sync_t *s, const Clinic__Request *req)
-{
-    const Clinic__Response *resp;
-    int rc = harness_call(s, req, &resp);
-    if (rc != 0)
-        CL_FAIL("request %d: %s: %s", (int)req->body_case, cl_status_name(rc),
-                resp && resp->status ? resp->status->message : "(no reply)");
-    return resp;
-}
-
 /* Patient "<first> Readerson", born 1970-01-01: a register request built in `p`'s storage. */
 typedef struct {
     Clinic__Patient p;
@@ -184,16 +174,6 @@ static int64_t audit_rows(cl_harness_t *h, const char *action)
     return strtoll(out, NULL, 10);
 }
 
-static void assert_audit_verifies(cl_harness_t *h)
-{
-    char out[4096];
-    char *verify[] = {(char *)harness_clinicd(), "audit", "verify", "--data", h->data, NULL};
-    int rc = harness_run(verify, out, sizeof(out));
-    if (rc != 0)
-        CL_FAIL("audit verify failed (%d): %s", rc, out);
-    ASSERT_STR_CONTAINS(out, "intact");
-}
-
 static int search(cl_sync_t *s, const char *query, const Clinic__Response **resp)
 {
     Clinic__PatientSearchRequest m = CLINIC__PATIENT_SEARCH_REQUEST__INIT;
@@ -229,7 +209,7 @@ CL_TEST(every_read_on_a_reader_is_one_audit_row)
     Clinic__Request req = CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_PATIENT_REGISTER;
     req.patient_register = &t.r;
-    uint64_t id = call_ok(s[0], &req)->patient_register->patient->id;
+    uint64_t id = harness_call_ok(s[0], &req)->patient_register->patient->id;
     int64_t searches = audit_rows(&h, "patient.search"), shows = audit_rows(&h, "patient.show");
 
     for (int i = 0; i < READS; i++)
@@ -248,22 +228,8 @@ CL_TEST(every_read_on_a_reader_is_one_audit_row)
     ASSERT_EQ(audit_rows(&h, "patient.search") - searches, CLIENTS * READS / 2);
     ASSERT_EQ(audit_rows(&h, "patient.show") - shows, CLIENTS * READS / 2);
     harness_sigterm(&h);
-    assert_audit_verifies(&h);
+    harness_assert_audit_verifies(&h);
     harness_stop(&h);
-}
-
-/* chattr +/-i on the database and its WAL: the readers can still read, the writer cannot make
- * the audit row durable (its commit fails), so the read is refused and none of what it read
- * leaves. Needs root on ext4. */
-static void set_immutable(cl_harness_t *h, int on)
-{
-    char db[300], wal[300], out[1024];
-    snprintf(db, sizeof(db), "%s/clinic.db", h->data);
-    snprintf(wal, sizeof(wal), "%s/clinic.db-wal", h->data);
-    char *argv[] = {"/usr/bin/chattr", on ? "+i" : "-i", db, wal, NULL};
-    int rc = harness_run(argv, out, sizeof(out));
-    if (rc != 0)
-        CL_FAIL("chattr %s failed (needs root on ext4): %s", on ? "+i" : "-i", out);
 }
 
 CL_TEST(a_read_whose_audit_row_cannot_be_written_returns_no_data)
@@ -277,10 +243,10 @@ CL_TEST(a_read_whose_audit_row_cannot_be_written_returns_no_data)
     Clinic__Request req = CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_PATIENT_REGISTER;
     req.patient_register = &t.r;
-    uint64_t id = call_ok(desk, &req)->patient_register->patient->id;
+    uint64_t id = harness_call_ok(desk, &req)->patient_register->patient->id;
     int64_t before = audit_rows(&h, "patient.search");
 
-    set_immutable(&h, 1);
+    harness_set_immutable(&h, 1);
     for (int i = 0; i < 5; i++) {
         const Clinic__Response *resp;
         int rc = search(desk, t.query, &resp);
@@ -292,7 +258,7 @@ CL_TEST(a_read_whose_audit_row_cannot_be_written_returns_no_data)
         ASSERT_NE(rc, 0);
         ASSERT_NULL(resp->patient_show);
     }
-    set_immutable(&h, 0);
+    harness_set_immutable(&h, 0);
 
     const Clinic__Response *resp;
     ASSERT_OK(search(desk, t.query, &resp));
@@ -300,7 +266,7 @@ CL_TEST(a_read_whose_audit_row_cannot_be_written_returns_no_data)
     cl_sync_close(desk);
     ASSERT_EQ(audit_rows(&h, "patient.search"), before + 1);
     harness_sigterm(&h);
-    assert_audit_verifies(&h);
+    harness_assert_audit_verifies(&h);
     harness_stop(&h);
 }
 

@@ -56,16 +56,6 @@ static void date_ahead(int days, char out[11])
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-static const Clinic__Response *call_ok(cl_sync_t *s, Clinic__Request *req)
-{
-    const Clinic__Response *resp;
-    int rc = harness_call(s, req, &resp);
-    if (rc != 0)
-        CL_FAIL("request %d: %s: %s", (int)req->body_case, cl_status_name(rc),
-                resp && resp->status ? resp->status->message : "");
-    return resp;
-}
-
 /* What setup made. */
 typedef struct {
     uint64_t lee, exam1, visit;
@@ -83,14 +73,14 @@ static void setup_clinic(cl_sync_t *sched, clinic_t *c)
         m.close_minute = 1440;
         req.body_case = CLINIC__REQUEST__BODY_CLINIC_HOURS_SET;
         req.clinic_hours_set = &m;
-        call_ok(sched, &req);
+        harness_call_ok(sched, &req);
     }
     Clinic__ProviderAddRequest p = CLINIC__PROVIDER_ADD_REQUEST__INIT;
     p.name = "Dr. Lee";
     p.username = "drlee";
     req.body_case = CLINIC__REQUEST__BODY_PROVIDER_ADD;
     req.provider_add = &p;
-    c->lee = call_ok(sched, &req)->provider_add->provider->id;
+    c->lee = harness_call_ok(sched, &req)->provider_add->provider->id;
 
     Clinic__ProviderHours hours[7], *ptrs[7];
     for (uint32_t d = 0; d < 7; d++) {
@@ -107,13 +97,13 @@ static void setup_clinic(cl_sync_t *sched, clinic_t *c)
     ph.n_hours = 7;
     req.body_case = CLINIC__REQUEST__BODY_PROVIDER_HOURS_SET;
     req.provider_hours_set = &ph;
-    call_ok(sched, &req);
+    harness_call_ok(sched, &req);
 
     Clinic__RoomAddRequest r = CLINIC__ROOM_ADD_REQUEST__INIT;
     r.name = "Exam 1";
     req.body_case = CLINIC__REQUEST__BODY_ROOM_ADD;
     req.room_add = &r;
-    c->exam1 = call_ok(sched, &req)->room_add->room->id;
+    c->exam1 = harness_call_ok(sched, &req)->room_add->room->id;
 
     Clinic__AppointmentTypeAddRequest t = CLINIC__APPOINTMENT_TYPE_ADD_REQUEST__INIT;
     t.name = "Visit";
@@ -121,7 +111,7 @@ static void setup_clinic(cl_sync_t *sched, clinic_t *c)
     t.needs_room = 1;
     req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_TYPE_ADD;
     req.appointment_type_add = &t;
-    c->visit = call_ok(sched, &req)->appointment_type_add->type->id;
+    c->visit = harness_call_ok(sched, &req)->appointment_type_add->type->id;
 }
 
 static Clinic__AppointmentBookRequest booking(const clinic_t *c, uint64_t patient, const char *date,
@@ -154,7 +144,7 @@ static const Clinic__AppointmentListReply *day(cl_sync_t *s, const char *date)
     Clinic__Request req = CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_LIST;
     req.appointment_list = &l;
-    return call_ok(s, &req)->appointment_list;
+    return harness_call_ok(s, &req)->appointment_list;
 }
 
 CL_TEST(setup_book_and_a_subscriber_sees_it_live)
@@ -178,7 +168,7 @@ CL_TEST(setup_book_and_a_subscriber_sees_it_live)
     Clinic__Request req = CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_SUBSCRIBE;
     req.subscribe = &sub;
-    call_ok(doc, &req);
+    harness_call_ok(doc, &req);
 
     char date[11];
     date_ahead(7, date);
@@ -411,7 +401,8 @@ CL_TEST(who_may_book_set_up_read_and_override)
 
 /* ---- the command line ------------------------------------------------------------------------ */
 
-#define clinic(h, out, ...) harness_run_clinic((h), (out), sizeof(out), (const char *[]){__VA_ARGS__, NULL})
+#define clinic(h, out, ...)                                                                        \
+    harness_run_clinic((h), (out), sizeof(out), (const char *[]){__VA_ARGS__, NULL})
 
 #define CLINIC_OK(h, out, ...)                                                                     \
     do {                                                                                           \
@@ -667,7 +658,8 @@ CL_TEST(client_gone_mid_booking_leaves_it_whole_or_absent_and_the_feed_tells)
     ASSERT_EQ(env->response->status->code, CLINIC__CODE__OK);
     clinic__envelope__free_unpacked(env, NULL);
     for (uint32_t i = 0; i < SENT; i++) {
-        Clinic__AppointmentBookRequest m = booking(&c, (uint64_t)(i % 10) + 1, date, 6 * 60 + i * 30);
+        Clinic__AppointmentBookRequest m =
+            booking(&c, (uint64_t)(i % 10) + 1, date, 6 * 60 + i * 30);
         req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_BOOK;
         req.appointment_book = &m;
         ASSERT_OK(harness_raw_request(&r, 10 + i, &req));

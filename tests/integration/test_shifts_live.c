@@ -42,16 +42,6 @@ static void date_ahead(int days, char out[11])
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-static const Clinic__Response *call_ok(cl_sync_t *s, Clinic__Request *req)
-{
-    const Clinic__Response *resp;
-    int rc = harness_call(s, req, &resp);
-    if (rc != 0)
-        CL_FAIL("request %d: %s: %s", (int)req->body_case, cl_status_name(rc),
-                resp && resp->status ? resp->status->message : "");
-    return resp;
-}
-
 static Clinic__ShiftAddRequest shift(uint64_t staff, uint64_t desk, const char *date)
 {
     Clinic__ShiftAddRequest m = CLINIC__SHIFT_ADD_REQUEST__INIT;
@@ -81,14 +71,14 @@ CL_TEST(published_shift_reaches_the_staff_member_live)
     Clinic__Request req = CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_SUBSCRIBE;
     req.subscribe = &sub;
-    call_ok(me, &req);
+    harness_call_ok(me, &req);
 
     Clinic__DeskAddRequest d = CLINIC__DESK_ADD_REQUEST__INIT;
     d.name = "Front desk";
     d.min_staff = 1;
     req.body_case = CLINIC__REQUEST__BODY_DESK_ADD;
     req.desk_add = &d;
-    uint64_t desk = call_ok(boss, &req)->desk_add->desk->id;
+    uint64_t desk = harness_call_ok(boss, &req)->desk_add->desk->id;
     const Clinic__Event *ev = NULL;
     char err[256];
     ASSERT_OK(cl_sync_next_event(me, 2000, &ev, err, sizeof(err)));
@@ -99,7 +89,7 @@ CL_TEST(published_shift_reaches_the_staff_member_live)
     Clinic__ShiftAddRequest m = shift(ann, desk, date);
     req.body_case = CLINIC__REQUEST__BODY_SHIFT_ADD;
     req.shift_add = &m;
-    uint64_t id = call_ok(boss, &req)->shift_add->shift->id;
+    uint64_t id = harness_call_ok(boss, &req)->shift_add->shift->id;
     /* A draft: nothing for ann yet. */
     ASSERT_NE(cl_sync_next_event(me, 300, &ev, err, sizeof(err)), 0);
 
@@ -107,7 +97,7 @@ CL_TEST(published_shift_reaches_the_staff_member_live)
     p.week_start = date;
     req.body_case = CLINIC__REQUEST__BODY_SHIFT_WEEK_PUBLISH;
     req.shift_week_publish = &p;
-    ASSERT_EQ(call_ok(boss, &req)->shift_week_publish->published, 1);
+    ASSERT_EQ(harness_call_ok(boss, &req)->shift_week_publish->published, 1);
     int on_shifts = 0, in_inbox = 0;
     for (int i = 0; i < 2; i++) {
         ASSERT_OK(cl_sync_next_event(me, 2000, &ev, err, sizeof(err)));
@@ -125,7 +115,7 @@ CL_TEST(published_shift_reaches_the_staff_member_live)
     l.to_date = date;
     req.body_case = CLINIC__REQUEST__BODY_SHIFT_LIST;
     req.shift_list = &l;
-    const Clinic__ShiftListReply *list = call_ok(me, &req)->shift_list;
+    const Clinic__ShiftListReply *list = harness_call_ok(me, &req)->shift_list;
     ASSERT_EQ(list->n_shifts, 1);
     ASSERT_STR_EQ(list->shifts[0]->state, "published");
     cl_sync_close(boss);

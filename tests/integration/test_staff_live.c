@@ -21,16 +21,6 @@ static void date_ahead(int days, char out[11])
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-static const Clinic__Response *call_ok(cl_sync_t *s, Clinic__Request *req)
-{
-    const Clinic__Response *resp;
-    int rc = harness_call(s, req, &resp);
-    if (rc != 0)
-        CL_FAIL("request %d: %s: %s", (int)req->body_case, cl_status_name(rc),
-                resp && resp->status ? resp->status->message : "");
-    return resp;
-}
-
 static int subscribe(cl_sync_t *s, const char *topic)
 {
     char *topics[] = {(char *)topic};
@@ -65,7 +55,7 @@ static uint64_t staff_id_of(cl_sync_t *s, const char *username)
     Clinic__Request req = CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_STAFF_SHOW;
     req.staff_show = &sh;
-    return call_ok(s, &req)->staff_show->staff->id;
+    return harness_call_ok(s, &req)->staff_show->staff->id;
 }
 
 CL_TEST(manager_adds_staff_and_credentials_and_subscribers_see_them_live)
@@ -96,7 +86,7 @@ CL_TEST(manager_adds_staff_and_credentials_and_subscribers_see_them_live)
     Clinic__Request req = CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_STAFF_ADD;
     req.staff_add = &add;
-    uint64_t rita = call_ok(mgr, &req)->staff_add->staff->id;
+    uint64_t rita = harness_call_ok(mgr, &req)->staff_add->staff->id;
     expect_event(watcher, "staff", "staff", rita, CLINIC__CHANGE_OP__CREATED);
 
     /* amy's CPR card expires in 10 days: the warning goes out at once, to her inbox too. */
@@ -113,7 +103,7 @@ CL_TEST(manager_adds_staff_and_credentials_and_subscribers_see_them_live)
     ca.credential = &c;
     req.body_case = CLINIC__REQUEST__BODY_CREDENTIAL_ADD;
     req.credential_add = &ca;
-    const Clinic__Response *resp = call_ok(mgr, &req);
+    const Clinic__Response *resp = harness_call_ok(mgr, &req);
     ASSERT(resp->credential_add->warned);
     uint64_t cred = resp->credential_add->credential->id;
     expect_event(watcher, "staff", "credential", cred, CLINIC__CHANGE_OP__CREATED);
@@ -124,7 +114,7 @@ CL_TEST(manager_adds_staff_and_credentials_and_subscribers_see_them_live)
     Clinic__StaffShowRequest sh = CLINIC__STAFF_SHOW_REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_STAFF_SHOW;
     req.staff_show = &sh;
-    resp = call_ok(amy, &req);
+    resp = harness_call_ok(amy, &req);
     ASSERT_EQ(resp->staff_show->staff->id, amy_id);
     ASSERT_EQ(resp->staff_show->n_credentials, 1);
     ASSERT(resp->staff_show->credentials[0]->expiring);
@@ -144,7 +134,7 @@ CL_TEST(manager_adds_staff_and_credentials_and_subscribers_see_them_live)
     ed.staff = &e;
     req.body_case = CLINIC__REQUEST__BODY_STAFF_EDIT;
     req.staff_edit = &ed;
-    call_ok(mgr, &req);
+    harness_call_ok(mgr, &req);
     expect_event(watcher, "staff", "staff", rita, CLINIC__CHANGE_OP__UPDATED);
     ASSERT_EQ(harness_call(mgr, &req, &resp), CL_ECONFLICT);
     ASSERT_EQ(resp->staff_edit->staff->version, 2);

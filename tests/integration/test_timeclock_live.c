@@ -7,16 +7,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static const Clinic__Response *call_ok(cl_sync_t *s, Clinic__Request *req)
-{
-    const Clinic__Response *resp;
-    int rc = harness_call(s, req, &resp);
-    if (rc != 0)
-        CL_FAIL("request %d: %s: %s", (int)req->body_case, cl_status_name(rc),
-                resp && resp->status ? resp->status->message : "");
-    return resp;
-}
-
 CL_TEST(clock_in_and_out_from_a_workstation_and_who_may_read_the_timesheet)
 {
     cl_harness_t h;
@@ -32,7 +22,7 @@ CL_TEST(clock_in_and_out_from_a_workstation_and_who_may_read_the_timesheet)
     Clinic__ClockInRequest in = CLINIC__CLOCK_IN_REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_CLOCK_IN;
     req.clock_in = &in;
-    const Clinic__Punch *p = call_ok(alice, &req)->clock_in->punch;
+    const Clinic__Punch *p = harness_call_ok(alice, &req)->clock_in->punch;
     ASSERT_STR_EQ(p->in_workstation, "ws1");
     ASSERT_STR_EQ(p->in_user, "alice");
     uint64_t alice_staff = p->staff_id, punch = p->id;
@@ -45,7 +35,7 @@ CL_TEST(clock_in_and_out_from_a_workstation_and_who_may_read_the_timesheet)
     Clinic__ClockOutRequest out = CLINIC__CLOCK_OUT_REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_CLOCK_OUT;
     req.clock_out = &out;
-    p = call_ok(alice, &req)->clock_out->punch;
+    p = harness_call_ok(alice, &req)->clock_out->punch;
     ASSERT_EQ(p->id, punch);
     ASSERT_STR_EQ(p->out_workstation, "ws1");
     ASSERT_GT(p->out_at, 0);
@@ -57,10 +47,10 @@ CL_TEST(clock_in_and_out_from_a_workstation_and_who_may_read_the_timesheet)
     req.body_case = CLINIC__REQUEST__BODY_TIMESHEET_SHOW;
     req.timesheet_show = &ts;
     ASSERT_EQ(harness_call(bob, &req, &resp), CL_EPERM);
-    const Clinic__Timesheet *t = call_ok(boss, &req)->timesheet_show->timesheet;
+    const Clinic__Timesheet *t = harness_call_ok(boss, &req)->timesheet_show->timesheet;
     ASSERT_EQ(t->staff_id, alice_staff);
     ASSERT_EQ(t->n_punches, 1);
-    t = call_ok(alice, &req)->timesheet_show->timesheet;
+    t = harness_call_ok(alice, &req)->timesheet_show->timesheet;
     ASSERT_EQ(t->n_punches, 1);
 
     /* Export is payroll's: a staff member is refused by the dispatch table. */
@@ -68,7 +58,7 @@ CL_TEST(clock_in_and_out_from_a_workstation_and_who_may_read_the_timesheet)
     req.body_case = CLINIC__REQUEST__BODY_TIMESHEET_EXPORT;
     req.timesheet_export = &ex;
     ASSERT_EQ(harness_call(alice, &req, &resp), CL_EPERM);
-    const Clinic__TimesheetExportReply *r = call_ok(boss, &req)->timesheet_export;
+    const Clinic__TimesheetExportReply *r = harness_call_ok(boss, &req)->timesheet_export;
     ASSERT_EQ(r->rows, 1);
     ASSERT_STR_CONTAINS(r->csv, "staff_id,staff_name,period_first");
 
