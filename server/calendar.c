@@ -138,9 +138,9 @@ static int64_t slow_local_instant(cl_date_t d, int minute)
  * does not change, and local minutes are plain arithmetic from its start; the days the clocks
  * change take the slow, exact path. A new zone (cl_calendar_set_zone) forgets everything. */
 typedef struct {
-    cl_date_t date;
     int64_t start, end; /* [start, end): the day's instants */
-    unsigned zone;      /* the zone generation it was computed in; 0: empty */
+    cl_date_t date;
+    unsigned zone; /* the zone generation it was computed in; 0: empty */
 } day_t;
 
 enum { DAY_SLOTS = 512 };
