@@ -610,7 +610,7 @@ int cl_timeoff_accrue(cl_tx_t *tx, int64_t staff_id, const char *type)
     if ((rc = cl_pay_policy(tx, &pay)) < 0)
         return rc;
     cl_date_t hire, left;
-    int hired, has_left;
+    int hired = 0, has_left = 0;
     if ((rc = staff_dates(tx, staff_id, &hire, &hired, &left, &has_left)) < 0)
         return rc;
 

@@ -516,7 +516,7 @@ static int query_date(const char *q, char out[11])
     } else if (n >= 8 && n <= 10 && strspn(q, "0123456789/") == n &&
                sscanf(q, "%2u/%2u/%4u%n", &m, &day, &y, &used) == 3 && (size_t)used == n &&
                y >= 1000) {
-        char iso[16];
+        char iso[40];
         snprintf(iso, sizeof(iso), "%04u-%02u-%02u", y, m, day);
         if (cl_date_parse(iso, &d) < 0)
             return -1;

@@ -611,7 +611,7 @@ int cl_handle_appointment_series_book(cl_tx_t *tx, cl_job_t *job)
     Clinic__AppointmentType *type;
     Clinic__Room *room = NULL;
     cl_date_t first;
-    rule_t rule;
+    rule_t rule = {0};
     int rc;
 
     if ((rc = parse_rule(job, req->rule, &rule)) < 0)

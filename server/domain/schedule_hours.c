@@ -282,7 +282,7 @@ int cl_handle_block_add(cl_tx_t *tx, cl_job_t *job)
     const Clinic__BlockAddRequest *req = job->req->block_add;
     Clinic__Provider *provider = NULL;
     Clinic__Room *room = NULL;
-    int64_t from, to;
+    int64_t from = 0, to = 0;
     int rc;
     if ((req->provider_id == 0) == (req->room_id == 0))
         return cl_job_fail(job, CL_EINVAL, "provider_id",

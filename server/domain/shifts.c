@@ -506,7 +506,7 @@ int cl_handle_shift_add(cl_tx_t *tx, cl_job_t *job)
     Clinic__ShiftAddReply *reply = CL_ARENA_NEW(&job->arena, Clinic__ShiftAddReply);
     clinic__shift_add_reply__init(reply);
     Clinic__Desk *desk;
-    int64_t from, to;
+    int64_t from = 0, to = 0;
     char why[320];
     int rc;
     if (req->staff_id == 0 || req->staff_id > INT64_MAX)
@@ -552,7 +552,7 @@ int cl_handle_shift_edit(cl_tx_t *tx, cl_job_t *job)
     clinic__shift_edit_reply__init(reply);
     Clinic__Shift *cur;
     Clinic__Desk *desk;
-    int64_t from, to;
+    int64_t from = 0, to = 0;
     char why[320];
     int rc;
     if ((rc = cl_sched_check_version(job, req->version)) < 0)

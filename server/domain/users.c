@@ -185,7 +185,7 @@ int cl_handle_user_add(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__UserAddRequest *req = job->req->user_add;
     char msg[128];
-    uint32_t roles;
+    uint32_t roles = 0;
     int rc;
 
     if (!username_valid(req->username))
@@ -308,7 +308,7 @@ int cl_handle_user_roles(cl_tx_t *tx, cl_job_t *job)
     Clinic__UserRolesReply *reply = CL_ARENA_NEW(&job->arena, Clinic__UserRolesReply);
     clinic__user_roles_reply__init(reply);
     user_row_t user;
-    uint32_t roles;
+    uint32_t roles = 0;
     int rc;
 
     if (req->username[0] == '\0')
