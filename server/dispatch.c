@@ -306,7 +306,8 @@ static void answer_unsubscribe(cl_sconn_t *sc, uint64_t id, const Clinic__Unsubs
 static void push_session_end(cl_sconn_t *sc);
 
 /* Requests whose handlers only read and append audit rows, so that a reader thread may run
- * them (store.h). Each is checked by tests/integration/test_readers.c. */
+ * them (store.h). tests/integration/test_readers.c runs search and show on readers, and
+ * test_flow_live.c (served with readers) the board and the appointment reads. */
 static int reads_only(Clinic__Request__BodyCase kind)
 {
     switch (kind) {

@@ -80,6 +80,17 @@ static const char SQL_CHANGE_INSERT[] =
 static const char SQL_CHANGE_NEWEST[] = "SELECT coalesce(max(seq), 0) FROM changes";
 static const char SQL_CHANGE_TRIM[] = "DELETE FROM changes WHERE seq <= ?1";
 
+/* Appends `job` to the FIFO list `*head` .. `*tail` (linked through job->next). */
+static void push(cl_job_t **head, cl_job_t **tail, cl_job_t *job)
+{
+    job->next = NULL;
+    if (*tail != NULL)
+        (*tail)->next = job;
+    else
+        *head = job;
+    *tail = job;
+}
+
 /* Runs one statement without parameters or rows (transaction control). */
 static int run(cl_db_t *db, const char *sql)
 {
@@ -447,14 +458,8 @@ static void *store_main(void *arg)
 
         /* Only now that the batch's fate is sealed may the loop see any of it. */
         pthread_mutex_lock(&s->mutex);
-        for (size_t i = 0; i < n; i++) {
-            jobs[i]->next = NULL;
-            if (s->done_tail != NULL)
-                s->done_tail->next = jobs[i];
-            else
-                s->done_head = jobs[i];
-            s->done_tail = jobs[i];
-        }
+        for (size_t i = 0; i < n; i++)
+            push(&s->done_head, &s->done_tail, jobs[i]);
         if (s->queue_head == NULL) {
             s->running = 0;
             pthread_cond_broadcast(&s->idle);
@@ -534,14 +539,8 @@ static void *reader_main(void *arg)
 
         /* On to the writer, for the session check and the audit rows. */
         pthread_mutex_lock(&s->mutex);
-        for (size_t i = 0; i < n; i++) {
-            jobs[i]->next = NULL;
-            if (s->queue_tail != NULL)
-                s->queue_tail->next = jobs[i];
-            else
-                s->queue_head = jobs[i];
-            s->queue_tail = jobs[i];
-        }
+        for (size_t i = 0; i < n; i++)
+            push(&s->queue_head, &s->queue_tail, jobs[i]);
         s->reading--;
         pthread_cond_signal(&s->work);
     }
@@ -710,15 +709,11 @@ void cl_store_submit_list(cl_store_t *s, cl_job_t *head, cl_job_t *tail)
     assert(!s->stopping);
     for (cl_job_t *j = head, *next; j != NULL; j = next) {
         next = j->next;
-        j->next = NULL;
         int read = j->on_reader && !j->read_done && j->stage == 0 && s->nreaders > 0;
-        cl_job_t **qhead = read ? &s->read_head : &s->queue_head;
-        cl_job_t **qtail = read ? &s->read_tail : &s->queue_tail;
-        if (*qtail != NULL)
-            (*qtail)->next = j;
+        if (read)
+            push(&s->read_head, &s->read_tail, j);
         else
-            *qhead = j;
-        *qtail = j;
+            push(&s->queue_head, &s->queue_tail, j);
         reads += read;
         writes += !read;
     }

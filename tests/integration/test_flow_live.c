@@ -334,6 +334,27 @@ CL_TEST(whole_flow_from_two_workstations_seen_live_on_the_board)
     version = expect_step(rc, e, appt, "with_provider", watcher, &seq);
     rc = check_out(desk, appt, version, followup, &e);
     version = expect_step(rc, e, appt, "checked_out", watcher, &seq);
+    /* The schedule's own reads (readers too) see the step just acknowledged. */
+    Clinic__AppointmentGetRequest g = CLINIC__APPOINTMENT_GET_REQUEST__INIT;
+    g.id = appt;
+    Clinic__Request req = CLINIC__REQUEST__INIT;
+    req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_GET;
+    req.appointment_get = &g;
+    const Clinic__Appointment *a = harness_call_ok(desk, &req)->appointment_get->appointment;
+    ASSERT_STR_EQ(a->state, "checked_out");
+    ASSERT_EQ(a->version, version);
+    Clinic__AppointmentListRequest l = CLINIC__APPOINTMENT_LIST_REQUEST__INIT;
+    l.from_date = c.today;
+    req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_LIST;
+    req.appointment_list = &l;
+    const Clinic__AppointmentListReply *list = harness_call_ok(desk, &req)->appointment_list;
+    int listed = 0;
+    for (size_t i = 0; i < list->n_appointments; i++)
+        if (list->appointments[i]->id == appt) {
+            ASSERT_STR_EQ(list->appointments[i]->state, "checked_out");
+            listed = 1;
+        }
+    ASSERT(listed);
 
     /* The whole story, with who did each step; the clinician sees the vitals. */
     const Clinic__FlowShowReply *r;
@@ -356,7 +377,6 @@ CL_TEST(whole_flow_from_two_workstations_seen_live_on_the_board)
     /* The day's figures count the visit. */
     Clinic__FlowFiguresRequest f = CLINIC__FLOW_FIGURES_REQUEST__INIT;
     f.date = "";
-    Clinic__Request req = CLINIC__REQUEST__INIT;
     req.body_case = CLINIC__REQUEST__BODY_FLOW_FIGURES;
     req.flow_figures = &f;
     const Clinic__FlowFiguresReply *fig = harness_call_ok(desk, &req)->flow_figures;
