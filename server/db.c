@@ -31,7 +31,16 @@ struct cl_db_s {
     size_t cap;
     size_t count;
     uint64_t generation; /* see cl_db_generation */
-    void *audit_defer;   /* see cl_db_set_audit_defer */
+    /* The change log (cl_db_changes_since): change_seq changes so far, the last of them in log
+     * at change_seq % CL_DB_CHANGE_LOG; marks of an older epoch are void. */
+    uint64_t change_seq, epoch;
+    uint64_t marked_at;    /* change_seq at the newest mark */
+    uint64_t savepoint_at; /* change_seq at the newest SAVEPOINT job */
+    struct {
+        char table[32]; /* "" for a name too long to keep: no view knows it */
+        int64_t rowid;
+    } log[CL_DB_CHANGE_LOG];
+    void *audit_defer; /* see cl_db_set_audit_defer */
     struct {
         const void *key;
         void *cache;
@@ -50,16 +59,24 @@ static int bookkeeping_table(const char *table)
 static void on_row_change(void *arg, int op, const char *schema, const char *table,
                           sqlite3_int64 rowid)
 {
-    (void)op, (void)schema, (void)rowid;
+    (void)op, (void)schema;
     cl_db_t *db = arg;
-    if (!bookkeeping_table(table))
-        db->generation++;
+    if (bookkeeping_table(table))
+        return;
+    db->generation++;
+    size_t slot = (size_t)(db->change_seq++ % CL_DB_CHANGE_LOG), n = strlen(table);
+    if (n < sizeof(db->log[slot].table))
+        memcpy(db->log[slot].table, table, n + 1);
+    else
+        db->log[slot].table[0] = '\0';
+    db->log[slot].rowid = rowid;
 }
 
 static void on_rollback(void *arg)
 {
     cl_db_t *db = arg;
     db->generation++;
+    db->epoch++; /* a view read inside the transaction may hold what it undid */
 }
 
 uint64_t cl_db_generation(const cl_db_t *db)
@@ -70,11 +87,41 @@ uint64_t cl_db_generation(const cl_db_t *db)
 void cl_db_touch(cl_db_t *db)
 {
     db->generation++;
+    if (db->marked_at > db->savepoint_at)
+        db->epoch++; /* a view read after the savepoint may hold what the rollback undid */
 }
 
 void cl_db_set_generation(cl_db_t *db, uint64_t generation)
 {
+    if (generation != db->generation)
+        db->epoch++; /* changes elsewhere, which this connection's log does not list */
     db->generation = generation;
+}
+
+cl_db_mark_t cl_db_mark(cl_db_t *db)
+{
+    db->marked_at = db->change_seq;
+    return (cl_db_mark_t){db->epoch, db->change_seq};
+}
+
+int cl_db_changes_since(cl_db_t *db, cl_db_mark_t mark,
+                        int (*each)(void *arg, const char *table, int64_t rowid), void *arg)
+{
+    if (mark.epoch != db->epoch || mark.seq > db->change_seq ||
+        db->change_seq - mark.seq > CL_DB_CHANGE_LOG)
+        return 1;
+    for (uint64_t seq = mark.seq; seq < db->change_seq; seq++) {
+        size_t slot = (size_t)(seq % CL_DB_CHANGE_LOG);
+        int rc = each(arg, db->log[slot].table, db->log[slot].rowid);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+void cl_db_savepoint(cl_db_t *db)
+{
+    db->savepoint_at = db->change_seq;
 }
 
 void cl_db_set_audit_defer(cl_db_t *db, void *defer)

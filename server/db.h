@@ -67,6 +67,27 @@ void cl_db_touch(cl_db_t *db);
  * that number is safe (at worst it is read again). */
 void cl_db_set_generation(cl_db_t *db, uint64_t generation);
 
+/* Views that catch up instead of reading everything again (the board): the row changes made
+ * through this connection (the bookkeeping tables aside, as above) are kept in a log of the last
+ * CL_DB_CHANGE_LOG. A view takes a mark when it reads the database, and later asks for the
+ * changes since: if each one it depends on can be read again alone, it is as new as a full
+ * read. A ROLLBACK TO undoes changes the log still lists, which is fine (reading such a row
+ * again gives it as it is now) unless a view read the database after them: then, and after a
+ * whole transaction's rollback or a reader's new generation, the marks taken before are void. */
+enum { CL_DB_CHANGE_LOG = 256 };
+typedef struct {
+    uint64_t epoch, seq;
+} cl_db_mark_t;
+/* The mark of now, noted as a view's read. */
+cl_db_mark_t cl_db_mark(cl_db_t *db);
+/* Calls each(arg, table, rowid) for every logged change since `mark`, oldest first. Returns 0;
+ * 1 when they cannot all be told (read the view anew); or the first value other than 0 that
+ * `each` returns (1 for "read the view anew", or a negative status). */
+int cl_db_changes_since(cl_db_t *db, cl_db_mark_t mark,
+                        int (*each)(void *arg, const char *table, int64_t rowid), void *arg);
+/* The store, after SAVEPOINT job: the point a ROLLBACK TO (then cl_db_touch) goes back to. */
+void cl_db_savepoint(cl_db_t *db);
+
 /* A reader's connection cannot write audit rows: while a job runs on it, cl_audit_append hands
  * them to `defer` (a cl_audit_deferred_t) for the writer. NULL: write them (the default). */
 void cl_db_set_audit_defer(cl_db_t *db, void *defer);

@@ -310,6 +310,7 @@ static int run_job(cl_store_t *s, cl_job_t *job)
     int rc = run(s->db, SQL_SAVEPOINT);
     if (rc < 0)
         goto out;
+    cl_db_savepoint(s->db);
     rc = check_session(&tx, job);
     if (rc == 0 && job->read_done) {
         /* A reader ran the handler; what is left is its audit rows. If they cannot be written,

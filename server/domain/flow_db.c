@@ -2,6 +2,7 @@
  * (states, flow_events, check_ins, vitals, check_outs) that flow.c's handlers build on. Every
  * query that runs per request has an index behind it (tests/unit/test_flow.c checks the plans of
  * the board, the room check and the figures). */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,18 +223,32 @@ int cl_flow_db_entry(cl_tx_t *tx, uint64_t id, cl_flow_entry_t *out)
 
 /* The last board read, kept with the connection (cl_db_cache_*): the front desk reads the board
  * far more often than the day's appointments change, and a 300-appointment board costs a
- * millisecond of SQL. It is good while the database's generation is the one it was read at
- * (any change to a table but the bookkeeping ones, and any rollback, moves it on). Each read
- * still appends its own audit row. */
+ * millisecond and more of SQL. It is good as it is while the database's generation is the one
+ * it was read at (any change to a table but the bookkeeping ones, and any rollback, moves it
+ * on). Otherwise it catches up from the connection's change log (cl_db_changes_since): each
+ * appointment changed since is read again alone and put in, moved or taken out; a change to
+ * what entries show of other tables (a patient's, provider's, room's or type's name) reads the
+ * whole board again. flow_events needs nothing: its rows are written only with their
+ * appointment's (cl_flow_db_move, and set_state in schedule_appt.c), whose change brings the
+ * entry back. Each read still appends its own audit row. */
 typedef struct {
     uint64_t generation;
+    cl_db_mark_t mark; /* when it was read or last caught up */
     char date[11];
-    cl_arena_t arena; /* the entries' messages and strings */
-    cl_flow_entry_t *entries;
+    cl_arena_t arena;     /* the entries' messages and strings; an entry put in again adds to it */
+    size_t arena_entries; /* entries read into the arena since it was last emptied */
+    cl_flow_entry_t *entries; /* in (starts_at, appointment_id) order, the board's */
     size_t n, cap;
+    cl_tx_t *tx; /* while catching up */
 } board_cache_t;
 
 static const char board_cache_key = 'b';
+static _Atomic uint64_t boards_caught_up;
+
+uint64_t cl_flow_db_boards_caught_up(void)
+{
+    return atomic_load(&boards_caught_up);
+}
 
 static void board_cache_drop(void *p)
 {
@@ -270,11 +285,71 @@ static void entry_copy(cl_arena_t *a, const cl_flow_entry_t *from, cl_flow_entry
     out->msg = e;
 }
 
+static int entry_before(const Clinic__BoardEntry *a, const Clinic__BoardEntry *b)
+{
+    return a->starts_at != b->starts_at ? a->starts_at < b->starts_at
+                                        : a->appointment_id < b->appointment_id;
+}
+
+/* One change of the log, brought into the cached board (cl_db_changes_since's `each`). */
+static int board_catch_up(void *arg, const char *table, int64_t rowid)
+{
+    board_cache_t *c = arg;
+    if (strcmp(table, "patients") == 0 || strcmp(table, "providers") == 0 ||
+        strcmp(table, "rooms") == 0 || strcmp(table, "appointment_types") == 0 || table[0] == '\0')
+        return 1;
+    if (strcmp(table, "appointments") != 0)
+        return 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (c->entries[i].msg->appointment_id == (uint64_t)rowid) {
+            memmove(&c->entries[i], &c->entries[i + 1], (c->n - i - 1) * sizeof(*c->entries));
+            c->n--;
+            break;
+        }
+    sqlite3_stmt *st = stmt(c->tx, Q_ENTRY_BY_ID);
+    if (st == NULL)
+        return CL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, rowid);
+    int rc = step_one(c->tx, st);
+    if (rc == CL_ENOTFOUND)
+        return 0; /* gone: a rolled-back booking */
+    if (rc != 1)
+        return rc;
+    cl_flow_entry_t e;
+    entry_from_row(&c->arena, st, &e);
+    sqlite3_reset(st);
+    c->arena_entries++;
+    if (strcmp(e.date, c->date) != 0)
+        return 0; /* on another day now */
+    size_t at = c->n;
+    while (at > 0 && entry_before(e.msg, c->entries[at - 1].msg))
+        at--;
+    board_cache_add(c, &e);
+    memmove(&c->entries[at + 1], &c->entries[at], (c->n - 1 - at) * sizeof(*c->entries));
+    c->entries[at] = e;
+    return 0;
+}
+
 int cl_flow_db_board(cl_tx_t *tx, const char *date, void (*each)(cl_flow_entry_t *e, void *arg),
                      void *arg)
 {
     board_cache_t *c = cl_db_cache_get(tx->db, &board_cache_key);
     uint64_t generation = cl_db_generation(tx->db);
+    if (c && c->generation != generation && strcmp(c->date, date) == 0 &&
+        c->arena_entries < 4 * c->n + 64) {
+        c->tx = tx;
+        int rc = cl_db_changes_since(tx->db, c->mark, board_catch_up, c);
+        c->tx = NULL;
+        if (rc < 0) {
+            c->date[0] = '\0';
+            return rc;
+        }
+        if (rc == 0) {
+            c->generation = generation;
+            c->mark = cl_db_mark(tx->db);
+            atomic_fetch_add(&boards_caught_up, 1);
+        }
+    }
     if (c && c->generation == generation && strcmp(c->date, date) == 0) {
         for (size_t i = 0; i < c->n; i++) {
             cl_flow_entry_t e;
@@ -297,13 +372,16 @@ int cl_flow_db_board(cl_tx_t *tx, const char *date, void (*each)(cl_flow_entry_t
     }
     cl_arena_free(&c->arena);
     c->n = 0;
+    c->arena_entries = 0;
     c->generation = generation;
+    c->mark = cl_db_mark(tx->db);
     snprintf(c->date, sizeof(c->date), "%s", date);
     sqlite3_bind_text(st, 1, date, -1, SQLITE_STATIC);
     while ((rc = cl_db_step(tx->db, st)) == 1) {
         cl_flow_entry_t cached, e;
         entry_from_row(&c->arena, st, &cached);
         board_cache_add(c, &cached);
+        c->arena_entries++;
         entry_copy(&tx->job->arena, &cached, &e);
         each(&e, arg);
     }

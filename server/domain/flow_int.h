@@ -62,6 +62,9 @@ int cl_flow_db_entry(cl_tx_t *tx, uint64_t id, cl_flow_entry_t *out);
 /* Calls `each` for every appointment of `date`, by start time then id. */
 int cl_flow_db_board(cl_tx_t *tx, const char *date, void (*each)(cl_flow_entry_t *e, void *arg),
                      void *arg);
+/* How many board reads (all threads, since start) were served by catching the cached board up
+ * from the change log rather than reading it whole: for tests and profiles. */
+uint64_t cl_flow_db_boards_caught_up(void);
 /* The room with `id` (when not 0) or named `name`: 0, CL_ENOTFOUND, or a database status. */
 int cl_flow_db_room(cl_tx_t *tx, uint64_t id, const char *name, cl_flow_room_t *out);
 /* The appointment of `date` other than `self` with a patient in room `room_id`: *occupant 0

@@ -168,6 +168,7 @@ static inline int fx_stage(fx_t *fx, cl_job_t *job)
     job->changes = NULL;
     job->resp.status = NULL;
     ASSERT_OK(cl_db_exec(fx->db, "SAVEPOINT job"));
+    cl_db_savepoint(fx->db);
     int rc = job->handler(&tx, job);
     cl_db_reset_busy(fx->db);
     if (rc < 0) {

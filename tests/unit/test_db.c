@@ -317,6 +317,83 @@ static void count_drop(void *p)
     free(p);
 }
 
+typedef struct {
+    char tables[8][32];
+    int64_t rowids[8];
+    int n;
+} seen_t;
+
+static int see(void *arg, const char *table, int64_t rowid)
+{
+    seen_t *s = arg;
+    if (s->n < 8) {
+        snprintf(s->tables[s->n], sizeof(s->tables[0]), "%s", table);
+        s->rowids[s->n] = rowid;
+    }
+    s->n++;
+    return 0;
+}
+
+/* The change log behind views that catch up (the board): the changes since a mark, in order and
+ * without the bookkeeping tables; "cannot tell" (1) past the log's length, after a whole
+ * rollback, after a ROLLBACK TO that a mark came after, and when a reader's generation is set;
+ * a ROLLBACK TO that no mark came after keeps the marks good and lists what it undid. */
+CL_TEST(change_log_since_a_mark)
+{
+    cl_db_t *db;
+    ASSERT_OK(cl_db_open(":memory:", CL_DB_CREATE, &db));
+    cl_db_mark_t m = cl_db_mark(db);
+    ASSERT_OK(cl_db_exec(db, "INSERT INTO meta (key, value) VALUES ('a', '1')"));
+    ASSERT_OK(cl_db_exec(db, "INSERT INTO changes (time, topic, entity, entity_id, op) "
+                             "VALUES (1, 'users', 'user', 1, 1)"));
+    ASSERT_OK(cl_db_exec(db, "UPDATE meta SET value = '2' WHERE key = 'a'"));
+    seen_t s = {0};
+    ASSERT_EQ(cl_db_changes_since(db, m, see, &s), 0);
+    ASSERT_EQ(s.n, 2);
+    ASSERT_STR_EQ(s.tables[0], "meta");
+    ASSERT_STR_EQ(s.tables[1], "meta");
+    ASSERT_EQ(s.rowids[0], s.rowids[1]);
+
+    /* A job's write undone by ROLLBACK TO, with the mark taken before its savepoint. */
+    m = cl_db_mark(db);
+    ASSERT_OK(cl_db_exec(db, "BEGIN; SAVEPOINT job"));
+    cl_db_savepoint(db);
+    ASSERT_OK(cl_db_exec(db, "INSERT INTO meta (key, value) VALUES ('b', '1')"));
+    ASSERT_OK(cl_db_exec(db, "ROLLBACK TO job; RELEASE job"));
+    cl_db_touch(db);
+    s.n = 0;
+    ASSERT_EQ(cl_db_changes_since(db, m, see, &s), 0);
+    ASSERT_EQ(s.n, 1);
+    /* ... and with a mark taken after its write: that mark is void. */
+    ASSERT_OK(cl_db_exec(db, "SAVEPOINT job"));
+    cl_db_savepoint(db);
+    ASSERT_OK(cl_db_exec(db, "INSERT INTO meta (key, value) VALUES ('c', '1')"));
+    cl_db_mark_t inside = cl_db_mark(db);
+    ASSERT_OK(cl_db_exec(db, "ROLLBACK TO job; RELEASE job"));
+    cl_db_touch(db);
+    ASSERT_EQ(cl_db_changes_since(db, inside, see, &s), 1);
+    ASSERT_OK(cl_db_exec(db, "COMMIT"));
+
+    /* A whole transaction rolled back voids every mark before it. */
+    m = cl_db_mark(db);
+    ASSERT_OK(cl_db_exec(db, "BEGIN; INSERT INTO meta (key, value) VALUES ('d', '1'); ROLLBACK"));
+    ASSERT_EQ(cl_db_changes_since(db, m, see, &s), 1);
+
+    /* More changes than the log holds. */
+    m = cl_db_mark(db);
+    for (int i = 0; i <= CL_DB_CHANGE_LOG; i++)
+        ASSERT_OK(cl_db_exec(db, "UPDATE meta SET value = value || 'x' WHERE key = 'a'"));
+    ASSERT_EQ(cl_db_changes_since(db, m, see, &s), 1);
+
+    /* A reader's connection: a new generation from the writer voids its marks. */
+    m = cl_db_mark(db);
+    cl_db_set_generation(db, cl_db_generation(db));
+    ASSERT_EQ(cl_db_changes_since(db, m, see, &s), 0);
+    cl_db_set_generation(db, cl_db_generation(db) + 1);
+    ASSERT_EQ(cl_db_changes_since(db, m, see, &s), 1);
+    cl_db_close(db);
+}
+
 /* The generation moves with every row change but the bookkeeping tables' and with every
  * rollback; a connection's caches are dropped when replaced and when it closes. */
 CL_TEST(generation_and_caches)
@@ -350,7 +427,8 @@ CL_TEST(generation_and_caches)
     ASSERT_EQ(drops, 3);
 }
 
-CL_TEST_MAIN(CL_TEST_ENTRY(migrations_applied), CL_TEST_ENTRY(generation_and_caches), CL_TEST_ENTRY(reopen_is_idempotent),
+CL_TEST_MAIN(CL_TEST_ENTRY(migrations_applied), CL_TEST_ENTRY(generation_and_caches),
+             CL_TEST_ENTRY(change_log_since_a_mark), CL_TEST_ENTRY(reopen_is_idempotent),
              CL_TEST_ENTRY(missing_file_is_not_created_without_the_flag),
              CL_TEST_ENTRY(too_new_schema_is_refused),
              CL_TEST_ENTRY(statement_cache_is_keyed_by_pointer),

@@ -1293,6 +1293,148 @@ CL_TEST(board_cache_never_shows_a_stale_board)
     clinic_close(&c);
 }
 
+static uint32_t next_random(uint64_t *x)
+{
+    *x ^= *x >> 12;
+    *x ^= *x << 25;
+    *x ^= *x >> 27;
+    return (uint32_t)((*x * 0x2545F4914F6CDD1DULL) >> 33);
+}
+
+/* Asserts that the board of TODAY read now (from the cache, caught up if it can be) is the one
+ * read anew (the read of another day replaces the cache, so the next read of TODAY is whole). */
+static void assert_board_as_read_anew(clinic_t *c, int step)
+{
+    cl_job_t *cached = board(c, &c->desk, TODAY, 0, 0);
+    ASSERT_OK(cached->status);
+    cl_job_free(board(c, &c->desk, "2023-11-20", 0, 0));
+    cl_job_t *fresh = board(c, &c->desk, TODAY, 0, 0);
+    ASSERT_OK(fresh->status);
+    const Clinic__BoardGetReply *x = cached->resp.board_get, *y = fresh->resp.board_get;
+    if (x->n_appointments != y->n_appointments)
+        CL_FAIL("step %d: %zu appointments on the cached board, %zu read anew", step,
+                x->n_appointments, y->n_appointments);
+    for (size_t i = 0; i < x->n_appointments; i++) {
+        const Clinic__BoardEntry *a = x->appointments[i], *b = y->appointments[i];
+        if (a->appointment_id != b->appointment_id || a->version != b->version ||
+            strcmp(a->state, b->state) != 0 || strcmp(a->patient_name, b->patient_name) != 0 ||
+            strcmp(a->provider_name, b->provider_name) != 0 ||
+            strcmp(a->room_name, b->room_name) != 0 || strcmp(a->reason, b->reason) != 0 ||
+            a->starts_at != b->starts_at || a->arrived_at != b->arrived_at ||
+            a->roomed_at != b->roomed_at)
+            CL_FAIL("step %d: entry %zu: cached appointment %llu (%s, %s, %s) but read anew "
+                    "%llu (%s, %s, %s)",
+                    step, i, (unsigned long long)a->appointment_id, a->state, a->patient_name,
+                    a->reason, (unsigned long long)b->appointment_id, b->state, b->patient_name,
+                    b->reason);
+    }
+    cl_job_free(cached);
+    cl_job_free(fresh);
+}
+
+/* The cached board catches up from the change log (flow_db.c) instead of being read whole: over
+ * 600 random steps (bookings today and on other days, moves in time and to another day, state
+ * changes, flow transitions through the handlers and refused ones, a job's write undone by
+ * ROLLBACK TO as the store does it, whole transactions rolled back with a board read inside,
+ * and now and then a patient, provider, room or type renamed), every read is the board read
+ * anew; and most reads were indeed caught up, not read whole. */
+CL_TEST(board_caught_up_from_the_change_log_equals_the_board_read_anew)
+{
+    clinic_t c;
+    clinic_open(&c);
+    uint64_t rng = 0x9e3779b97f4a7c15ULL;
+    int64_t appts[1024];
+    size_t n = 0;
+    appts[n++] = book_on(&c, c.patient, TODAY, 8 * 60);
+    uint64_t caught_up = cl_flow_db_boards_caught_up();
+    int reads = 0;
+    char sql[256];
+    for (int step = 0; step < 600; step++) {
+        int64_t a = appts[next_random(&rng) % n];
+        int64_t patient = next_random(&rng) % 2 ? c.patient : c.other_patient;
+        switch (next_random(&rng) % 12) {
+        case 0:
+        case 1:
+        case 2:
+            if (n < CL_ARRAY_SIZE(appts))
+                appts[n++] = book_on(&c, patient, next_random(&rng) % 4 ? TODAY : "2023-11-15",
+                                     (int)(7 * 60 + next_random(&rng) % 600));
+            break;
+        case 3: /* later the same day, or to another day and back */
+            snprintf(sql, sizeof(sql),
+                     "UPDATE appointments SET starts_at = starts_at + %u, version = version + 1 "
+                     "WHERE id = %lld",
+                     60 * (next_random(&rng) % 90), (long long)a);
+            fx_exec(&c.fx, sql);
+            break;
+        case 4:
+            snprintf(sql, sizeof(sql), "UPDATE appointments SET date = '%s' WHERE id = %lld",
+                     next_random(&rng) % 2 ? "2023-11-15" : TODAY, (long long)a);
+            fx_exec(&c.fx, sql);
+            break;
+        case 5: {
+            static const char *const states[] = {"scheduled", "cancelled", "no_show"};
+            set_state(&c, a, states[next_random(&rng) % 3]);
+            break;
+        }
+        case 6: /* through the handler: the appointment and its flow_events row */
+        case 7:
+            if (strcmp(state_of(&c, a), "scheduled") == 0)
+                cl_job_free(check_in(&c, &c.desk, a, version_of(&c, a), 0));
+            else
+                cl_job_free(room_in(&c, &c.nurse, a, version_of(&c, a), c.exam1, NULL));
+            break;
+        case 8: /* a refused transition, and a job's write undone by ROLLBACK TO */
+            cl_job_free(room_in(&c, &c.nurse, a, version_of(&c, a) + 7, c.closed_room, NULL));
+            fx_exec(&c.fx, "SAVEPOINT job");
+            cl_db_savepoint(c.fx.db);
+            snprintf(sql, sizeof(sql),
+                     "UPDATE appointments SET reason = 'rolled back to', date = '%s' "
+                     "WHERE id = %lld",
+                     TODAY, (long long)a);
+            fx_exec(&c.fx, sql);
+            fx_exec(&c.fx, "ROLLBACK TO job; RELEASE job");
+            cl_db_touch(c.fx.db);
+            break;
+        case 9: /* a whole transaction rolled back, read inside */
+            fx_exec(&c.fx, "BEGIN");
+            snprintf(sql, sizeof(sql),
+                     "UPDATE appointments SET reason = 'undone', version = version + 1 "
+                     "WHERE id = %lld",
+                     (long long)a);
+            fx_exec(&c.fx, sql);
+            book_on(&c, patient, TODAY, 12 * 60);
+            cl_job_free(board(&c, &c.desk, TODAY, 0, 0));
+            fx_exec(&c.fx, "ROLLBACK");
+            break;
+        case 10:
+            snprintf(sql, sizeof(sql), "UPDATE appointments SET reason = 'step %d' WHERE id = %lld",
+                     step, (long long)a);
+            fx_exec(&c.fx, sql);
+            break;
+        default: { /* names the board shows from other tables */
+            static const char *const renames[] = {
+                "UPDATE patients SET preferred_name = 'Rob %d' WHERE id = 1",
+                "UPDATE providers SET name = 'Dr. Lee %d'",
+                "UPDATE rooms SET name = 'Exam %d' WHERE id = 1",
+                "UPDATE appointment_types SET name = 'Recheck %d'"};
+            snprintf(sql, sizeof(sql), renames[next_random(&rng) % 4], step);
+            fx_exec(&c.fx, sql);
+            break;
+        }
+        }
+        if (step % 3 == 2) {
+            assert_board_as_read_anew(&c, step);
+            reads++;
+        }
+    }
+    uint64_t caught = cl_flow_db_boards_caught_up() - caught_up;
+    fprintf(stderr, "%llu of %d reads caught up from the change log\n", (unsigned long long)caught,
+            reads);
+    ASSERT_GT(caught, (uint64_t)reads / 2);
+    clinic_close(&c);
+}
+
 CL_TEST(board_of_300_appointments_reads_under_2ms)
 {
     enum { APPOINTMENTS = 300, RUNS = 300 };
@@ -1353,4 +1495,5 @@ CL_TEST_MAIN(CL_TEST_ENTRY(flow_walks_every_state_in_order),
              CL_TEST_ENTRY(show_gives_history_and_vitals_to_clinicians_only),
              CL_TEST_ENTRY(board_query_plan_uses_indexes),
              CL_TEST_ENTRY(board_cache_never_shows_a_stale_board),
+             CL_TEST_ENTRY(board_caught_up_from_the_change_log_equals_the_board_read_anew),
              CL_TEST_ENTRY(board_of_300_appointments_reads_under_2ms))
