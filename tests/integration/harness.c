@@ -348,6 +348,17 @@ const Clinic__Response *harness_call_ok(cl_sync_t *s, const Clinic__Request *req
     return resp;
 }
 
+void harness_async_login(cl_client_t *c, const char *username, cl_client_reply_fn cb, void *arg)
+{
+    Clinic__LoginRequest l = CLINIC__LOGIN_REQUEST__INIT;
+    l.username = (char *)username;
+    l.password = TEST_PASSWORD;
+    Clinic__Request req = CLINIC__REQUEST__INIT;
+    req.body_case = CLINIC__REQUEST__BODY_LOGIN;
+    req.login = &l;
+    ASSERT_OK(cl_client_call(c, &req, cb, arg));
+}
+
 void harness_assert_audit_verifies(cl_harness_t *h)
 {
     char out[4096];

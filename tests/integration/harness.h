@@ -73,6 +73,10 @@ int harness_call(cl_sync_t *s, const Clinic__Request *req, const Clinic__Respons
  * message); returns the reply, which lives until the next call on `s`. */
 const Clinic__Response *harness_call_ok(cl_sync_t *s, const Clinic__Request *req);
 
+/* Sends a LoginRequest for `username` with TEST_PASSWORD on asynchronous client `c`; `cb` gets
+ * the reply with `arg`. Asserts that the request was queued. */
+void harness_async_login(cl_client_t *c, const char *username, cl_client_reply_fn cb, void *arg);
+
 /* Asserts that `clinicd audit verify` finds the clinic's audit chain intact. */
 void harness_assert_audit_verifies(cl_harness_t *h);
 /* chattr +i (on) or -i on the clinic's database and its WAL: the file system then refuses every

@@ -450,13 +450,7 @@ static void on_pipeline_state(cl_client_t *c, int status, const char *reason,
         return;
     }
     p->state_ok++;
-    Clinic__LoginRequest l = CLINIC__LOGIN_REQUEST__INIT;
-    l.username = "admin";
-    l.password = TEST_PASSWORD;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_LOGIN;
-    req.login = &l;
-    ASSERT_OK(cl_client_call(c, &req, on_login_reply, p));
+    harness_async_login(c, "admin", on_login_reply, p);
 }
 
 CL_TEST(backpressure_answers_every_pipelined_request)

@@ -117,13 +117,7 @@ static void on_state(cl_client_t *c, int status, const char *reason,
             CL_FAIL("connection: %s", reason);
         return;
     }
-    Clinic__LoginRequest l = CLINIC__LOGIN_REQUEST__INIT;
-    l.username = "desk";
-    l.password = TEST_PASSWORD;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_LOGIN;
-    req.login = &l;
-    ASSERT_OK(cl_client_call(c, &req, on_login, p));
+    harness_async_login(c, "desk", on_login, p);
 }
 
 static void pipelined_reads_see_earlier_writes(const char *conf)

@@ -270,13 +270,7 @@ static void on_racer_state(cl_client_t *c, int status, const char *reason,
         r->race->closed++;
         return;
     }
-    Clinic__LoginRequest l = CLINIC__LOGIN_REQUEST__INIT;
-    l.username = "desk";
-    l.password = TEST_PASSWORD;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_LOGIN;
-    req.login = &l;
-    ASSERT_OK(cl_client_call(c, &req, on_racer_login, r));
+    harness_async_login(c, "desk", on_racer_login, r);
 }
 
 CL_TEST(eight_workstations_race_for_one_slot_exactly_one_wins)
