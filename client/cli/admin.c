@@ -46,11 +46,8 @@ int cmd_audit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     }
     if ((rc = cli_resume(cli)) != 0)
         return rc;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_AUDIT_QUERY);
-    req.audit_query = &q;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_AUDIT_QUERY, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_AUDIT_QUERY, &q, &resp)) != 0)
         return rc;
     const Clinic__AuditQueryReply *r = resp->audit_query;
     if (!cli->json && r->n_rows > 0)
@@ -135,11 +132,8 @@ int cmd_status(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     if ((rc = cli_begin(cli, cmd, argc, argv, NULL, 0)) != 0)
         return rc;
     Clinic__ServerStatusRequest st = CLINIC__SERVER_STATUS_REQUEST__INIT;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_SERVER_STATUS);
-    req.server_status = &st;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SERVER_STATUS, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_SERVER_STATUS, &st, &resp)) != 0)
         return rc;
     const Clinic__ServerStatusReply *s = resp->server_status;
     if (cli->json) {

@@ -828,11 +828,8 @@ int cmd_balance(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     m.ledger = ledger;
     if ((rc = cli_resume(cli)) != 0)
         return rc;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_TIME_OFF_BALANCE_SHOW);
-    req.time_off_balance_show = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_TIME_OFF_BALANCE_SHOW, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_TIME_OFF_BALANCE_SHOW, &m, &resp)) != 0)
         return rc;
     print_balance(cli, resp->time_off_balance_show);
     return 0;
@@ -857,11 +854,8 @@ int cmd_accrual_adjust(cli_t *cli, const cli_command_t *cmd, int argc, char **ar
     m.reason = (char *)reason;
     if ((rc = cli_resume(cli)) != 0)
         return rc;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_TIME_OFF_BALANCE_ADJUST);
-    req.time_off_balance_adjust = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_TIME_OFF_BALANCE_ADJUST, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_TIME_OFF_BALANCE_ADJUST, &m, &resp)) != 0)
         return rc;
     print_balance(cli, resp->time_off_balance_adjust);
     return 0;
@@ -971,11 +965,8 @@ int cmd_accrual_set(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
             if (strcmp(cur->policies[i]->type, m.type) == 0)
                 m.version = cur->policies[i]->version;
     }
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_ACCRUAL_POLICY_SET);
-    req.accrual_policy_set = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_ACCRUAL_POLICY_SET, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_ACCRUAL_POLICY_SET, &m, &resp)) != 0)
         return rc;
     print_policies(cli, resp->accrual_policy_set);
     return 0;

@@ -84,6 +84,11 @@ int cli_call(cli_t *cli, const Clinic__Request *req, Clinic__Response__ResultCas
 /* Sets `req` to an empty request of kind `body_case`; the caller then points the body at its
  * message. */
 void cli_request_init(Clinic__Request *req, Clinic__Request__BodyCase body_case);
+/* cli_call for the request of kind `body_case` whose body is `msg` (borrowed), waiting for the
+ * reply of the same kind: a Request's body and its Response's result share their field number
+ * (tests/unit/test_client.c checks every pair). */
+int cli_send(cli_t *cli, Clinic__Request__BodyCase body_case, const void *msg,
+             const Clinic__Response **resp);
 
 /* Reads a secret into `out`: the first line of `file` when given, else from the terminal with
  * echo off after printing `prompt` to stderr, else the next line of stdin. Returns 0 or an exit

@@ -242,11 +242,8 @@ static int current_version(cli_t *cli, const cli_command_t *cmd, uint64_t appt, 
     }
     Clinic__FlowShowRequest show = CLINIC__FLOW_SHOW_REQUEST__INIT;
     show.appointment_id = appt;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_FLOW_SHOW);
-    req.flow_show = &show;
     const Clinic__Response *resp;
-    int rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_FLOW_SHOW, &resp);
+    int rc = cli_send(cli, CLINIC__REQUEST__BODY_FLOW_SHOW, &show, &resp);
     if (rc != 0)
         return rc;
     if (resp->flow_show->appointment == NULL)
@@ -590,11 +587,8 @@ int cmd_flow_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return rc;
     Clinic__FlowShowRequest show = CLINIC__FLOW_SHOW_REQUEST__INIT;
     show.appointment_id = appt;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_FLOW_SHOW);
-    req.flow_show = &show;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_FLOW_SHOW, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_FLOW_SHOW, &show, &resp)) != 0)
         return rc;
     const Clinic__FlowShowReply *r = resp->flow_show;
     const Clinic__BoardEntry *e = r->appointment;
@@ -684,11 +678,8 @@ int cmd_flow_figures(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
         return rc;
     Clinic__FlowFiguresRequest f = CLINIC__FLOW_FIGURES_REQUEST__INIT;
     f.date = (char *)date;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_FLOW_FIGURES);
-    req.flow_figures = &f;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_FLOW_FIGURES, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_FLOW_FIGURES, &f, &resp)) != 0)
         return rc;
     const Clinic__FlowFiguresReply *r = resp->flow_figures;
     if (cli->json) {

@@ -69,11 +69,8 @@ int cmd_msg_send(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     Clinic__MessageSendRequest send_req = CLINIC__MESSAGE_SEND_REQUEST__INIT;
     send_req.to = (char *)to;
     send_req.body = body;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_MESSAGE_SEND);
-    req.message_send = &send_req;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_MESSAGE_SEND, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_MESSAGE_SEND, &send_req, &resp)) != 0)
         goto out;
     const Clinic__MessageSendReply *r = resp->message_send;
     if (cli->json) {
@@ -134,11 +131,8 @@ int cmd_msg_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     list.unread_only = unread;
     list.limit = (uint32_t)n_limit;
     list.before_id = before_id;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_MESSAGE_LIST);
-    req.message_list = &list;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_MESSAGE_LIST, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_MESSAGE_LIST, &list, &resp)) != 0)
         return rc;
     const Clinic__MessageListReply *r = resp->message_list;
     for (size_t i = 0; i < r->n_messages; i++) {
@@ -177,11 +171,8 @@ int cmd_msg_read(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return rc;
     Clinic__MessageReadRequest read_req = CLINIC__MESSAGE_READ_REQUEST__INIT;
     read_req.id = id;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_MESSAGE_READ);
-    req.message_read = &read_req;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_MESSAGE_READ, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_MESSAGE_READ, &read_req, &resp)) != 0)
         return rc;
     const Clinic__Message *m = resp->message_read->message;
     if (m == NULL)

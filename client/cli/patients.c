@@ -445,11 +445,8 @@ static int show(cli_t *cli, const cli_command_t *cmd, const char *ref,
         s.id = id;
     else
         return cli_usage_error(cmd, "'%s' is neither a patient id nor a record number", ref);
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_PATIENT_SHOW);
-    req.patient_show = &s;
     const Clinic__Response *resp;
-    int rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_PATIENT_SHOW, &resp);
+    int rc = cli_send(cli, CLINIC__REQUEST__BODY_PATIENT_SHOW, &s, &resp);
     if (rc == 0)
         *patient = resp->patient_show->patient;
     return rc;
@@ -482,11 +479,8 @@ int cmd_patient_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     Clinic__PatientRegisterRequest reg = CLINIC__PATIENT_REGISTER_REQUEST__INIT;
     reg.patient = &form.p;
     reg.save_despite_duplicates = f.force;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_PATIENT_REGISTER);
-    req.patient_register = &reg;
     const Clinic__Response *resp;
-    rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_PATIENT_REGISTER, &resp);
+    rc = cli_send(cli, CLINIC__REQUEST__BODY_PATIENT_REGISTER, &reg, &resp);
     form_free(&form);
     if (rc != 0)
         return rc;
@@ -564,11 +558,8 @@ int cmd_patient_find(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
     Clinic__PatientSearchRequest s = CLINIC__PATIENT_SEARCH_REQUEST__INIT;
     s.query = query;
     s.limit = (uint32_t)n;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_PATIENT_SEARCH);
-    req.patient_search = &s;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_PATIENT_SEARCH, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_PATIENT_SEARCH, &s, &resp)) != 0)
         goto out;
     const Clinic__PatientSearchReply *r = resp->patient_search;
     int width = name_width(r->patients, r->n_patients);
@@ -643,11 +634,8 @@ int cmd_patient_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
     form_apply(&form, &f);
     Clinic__PatientEditRequest e = CLINIC__PATIENT_EDIT_REQUEST__INIT;
     e.patient = &form.p;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_PATIENT_EDIT);
-    req.patient_edit = &e;
     const Clinic__Response *resp;
-    rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_PATIENT_EDIT, &resp);
+    rc = cli_send(cli, CLINIC__REQUEST__BODY_PATIENT_EDIT, &e, &resp);
     form_free(&form);
     clinic__patient__free_unpacked(current, NULL);
     if (rc == 0)
@@ -679,11 +667,8 @@ int cmd_patient_merge(cli_t *cli, const cli_command_t *cmd, int argc, char **arg
     m.merge_id = p->id;
     m.merge_version = p->version;
     m.reason = (char *)reason;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_PATIENT_MERGE);
-    req.patient_merge = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_PATIENT_MERGE, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_PATIENT_MERGE, &m, &resp)) != 0)
         return rc;
     const Clinic__PatientMergeReply *r = resp->patient_merge;
     if (cli->json) {
@@ -714,11 +699,8 @@ int cmd_patient_unmerge(cli_t *cli, const cli_command_t *cmd, int argc, char **a
         return rc;
     Clinic__PatientUnmergeRequest u = CLINIC__PATIENT_UNMERGE_REQUEST__INIT;
     u.merge_id = id;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_PATIENT_UNMERGE);
-    req.patient_unmerge = &u;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_PATIENT_UNMERGE, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_PATIENT_UNMERGE, &u, &resp)) != 0)
         return rc;
     const Clinic__PatientMerge *m = resp->patient_unmerge->merge;
     if (cli->json) {

@@ -376,11 +376,8 @@ int cmd_provider_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
     m.name = name;
     m.specialty = (char *)specialty;
     m.username = (char *)user;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_PROVIDER_ADD);
-    req.provider_add = &m;
     const Clinic__Response *resp;
-    rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_PROVIDER_ADD, &resp);
+    rc = cli_send(cli, CLINIC__REQUEST__BODY_PROVIDER_ADD, &m, &resp);
     free(name);
     if (rc == 0)
         print_provider(cli, "added", resp->provider_add->provider);
@@ -395,11 +392,8 @@ int cmd_provider_list(cli_t *cli, const cli_command_t *cmd, int argc, char **arg
         return rc;
     Clinic__ProviderListRequest l = CLINIC__PROVIDER_LIST_REQUEST__INIT;
     l.include_inactive = all;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_PROVIDER_LIST);
-    req.provider_list = &l;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_PROVIDER_LIST, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_PROVIDER_LIST, &l, &resp)) != 0)
         return rc;
     const Clinic__ProviderListReply *r = resp->provider_list;
     if (cli->json) {
@@ -447,11 +441,8 @@ static int provider_read(cli_t *cli, uint64_t id, provider_copy_t *out)
 {
     Clinic__ProviderListRequest l = CLINIC__PROVIDER_LIST_REQUEST__INIT;
     l.include_inactive = 1;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_PROVIDER_LIST);
-    req.provider_list = &l;
     const Clinic__Response *resp;
-    int rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_PROVIDER_LIST, &resp);
+    int rc = cli_send(cli, CLINIC__REQUEST__BODY_PROVIDER_LIST, &l, &resp);
     if (rc != 0)
         return rc;
     for (size_t i = 0; i < resp->provider_list->n_providers; i++) {
@@ -504,11 +495,8 @@ int cmd_provider_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **arg
     m.username = no_user ? "" : (char *)(user ? user : cur.username);
     m.active = set_active >= 0 ? set_active : cur.active;
     m.version = cur.version;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_PROVIDER_EDIT);
-    req.provider_edit = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_PROVIDER_EDIT, &resp)) == 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_PROVIDER_EDIT, &m, &resp)) == 0)
         print_provider(cli, "changed", resp->provider_edit->provider);
 out:
     provider_copy_free(&cur);
@@ -616,11 +604,8 @@ int cmd_provider_hours(cli_t *cli, const cli_command_t *cmd, int argc, char **ar
     m.version = cur.version;
     m.hours = ptrs;
     m.n_hours = n;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_PROVIDER_HOURS_SET);
-    req.provider_hours_set = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_PROVIDER_HOURS_SET, &resp)) == 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_PROVIDER_HOURS_SET, &m, &resp)) == 0)
         print_provider(cli, "hours of", resp->provider_hours_set->provider);
 out:
     provider_copy_free(&cur);
@@ -641,11 +626,8 @@ int cmd_room_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     char *name = join_words(npos, argv);
     Clinic__RoomAddRequest m = CLINIC__ROOM_ADD_REQUEST__INIT;
     m.name = name;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_ROOM_ADD);
-    req.room_add = &m;
     const Clinic__Response *resp;
-    rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_ROOM_ADD, &resp);
+    rc = cli_send(cli, CLINIC__REQUEST__BODY_ROOM_ADD, &m, &resp);
     free(name);
     if (rc != 0)
         return rc;
@@ -674,11 +656,8 @@ int cmd_room_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return rc;
     Clinic__RoomListRequest l = CLINIC__ROOM_LIST_REQUEST__INIT;
     l.include_inactive = all;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_ROOM_LIST);
-    req.room_list = &l;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_ROOM_LIST, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_ROOM_LIST, &l, &resp)) != 0)
         return rc;
     if (!cli->json)
         printf("%-4s  %-8s  %s\n", "ID", "STATE", "NAME");
@@ -735,11 +714,8 @@ int cmd_apptype_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     m.default_minutes = (uint32_t)m_minutes;
     m.color = (char *)color;
     m.needs_room = !no_room;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_APPOINTMENT_TYPE_ADD);
-    req.appointment_type_add = &m;
     const Clinic__Response *resp;
-    rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_APPOINTMENT_TYPE_ADD, &resp);
+    rc = cli_send(cli, CLINIC__REQUEST__BODY_APPOINTMENT_TYPE_ADD, &m, &resp);
     free(name);
     if (rc != 0)
         return rc;
@@ -764,11 +740,8 @@ int cmd_apptype_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
         return rc;
     Clinic__AppointmentTypeListRequest l = CLINIC__APPOINTMENT_TYPE_LIST_REQUEST__INIT;
     l.include_inactive = all;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_APPOINTMENT_TYPE_LIST);
-    req.appointment_type_list = &l;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_APPOINTMENT_TYPE_LIST, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_APPOINTMENT_TYPE_LIST, &l, &resp)) != 0)
         return rc;
     if (!cli->json)
         printf("%-4s  %-7s  %-7s  %-4s  %-8s  %s\n", "ID", "MINUTES", "COLOR", "ROOM", "STATE",
@@ -793,11 +766,8 @@ int cmd_apptype_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
 static int hours_list(cli_t *cli, const Clinic__ClinicHoursListReply **out)
 {
     Clinic__ClinicHoursListRequest l = CLINIC__CLINIC_HOURS_LIST_REQUEST__INIT;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_CLINIC_HOURS_LIST);
-    req.clinic_hours_list = &l;
     const Clinic__Response *resp;
-    int rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_CLINIC_HOURS_LIST, &resp);
+    int rc = cli_send(cli, CLINIC__REQUEST__BODY_CLINIC_HOURS_LIST, &l, &resp);
     if (rc == 0)
         *out = resp->clinic_hours_list;
     return rc;
@@ -854,11 +824,8 @@ int cmd_hours_set(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         m.open_minute = open;
         m.close_minute = close;
         m.version = d < list->n_days ? list->days[d]->version : 0;
-        Clinic__Request req;
-        cli_request_init(&req, CLINIC__REQUEST__BODY_CLINIC_HOURS_SET);
-        req.clinic_hours_set = &m;
         const Clinic__Response *resp;
-        if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_CLINIC_HOURS_SET, &resp)) != 0)
+        if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_CLINIC_HOURS_SET, &m, &resp)) != 0)
             return rc;
         print_day(cli, resp->clinic_hours_set->day);
     }
@@ -891,11 +858,8 @@ int cmd_holiday_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     Clinic__HolidayAddRequest m = CLINIC__HOLIDAY_ADD_REQUEST__INIT;
     m.date = argv[0];
     m.name = name;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_HOLIDAY_ADD);
-    req.holiday_add = &m;
     const Clinic__Response *resp;
-    rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_HOLIDAY_ADD, &resp);
+    rc = cli_send(cli, CLINIC__REQUEST__BODY_HOLIDAY_ADD, &m, &resp);
     free(name);
     if (rc != 0)
         return rc;
@@ -928,11 +892,8 @@ int cmd_holiday_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
     Clinic__HolidayListRequest l = CLINIC__HOLIDAY_LIST_REQUEST__INIT;
     l.from_date = (char *)from;
     l.to_date = (char *)to;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_HOLIDAY_LIST);
-    req.holiday_list = &l;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_HOLIDAY_LIST, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_HOLIDAY_LIST, &l, &resp)) != 0)
         return rc;
     for (size_t i = 0; i < resp->holiday_list->n_holidays; i++) {
         const Clinic__Holiday *h = resp->holiday_list->holidays[i];
@@ -962,11 +923,8 @@ int cmd_holiday_remove(cli_t *cli, const cli_command_t *cmd, int argc, char **ar
         return rc;
     Clinic__HolidayRemoveRequest m = CLINIC__HOLIDAY_REMOVE_REQUEST__INIT;
     m.date = argv[0];
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_HOLIDAY_REMOVE);
-    req.holiday_remove = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_HOLIDAY_REMOVE, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_HOLIDAY_REMOVE, &m, &resp)) != 0)
         return rc;
     if (cli->json) {
         cl_json_object_begin(&cli->j);
@@ -1054,11 +1012,8 @@ int cmd_block_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     m.end_date = (char *)end_date;
     m.end_minute = b;
     m.reason = (char *)reason;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_BLOCK_ADD);
-    req.block_add = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_BLOCK_ADD, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_BLOCK_ADD, &m, &resp)) != 0)
         return rc;
     const Clinic__BlockAddReply *r = resp->block_add;
     print_block(cli, cli->json ? NULL : "added", r->block);
@@ -1130,11 +1085,8 @@ int cmd_block_cancel(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
     Clinic__BlockCancelRequest m = CLINIC__BLOCK_CANCEL_REQUEST__INIT;
     m.id = id;
     m.version = r->n_blocks ? r->blocks[0]->version : 0;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_BLOCK_CANCEL);
-    req.block_cancel = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_BLOCK_CANCEL, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_BLOCK_CANCEL, &m, &resp)) != 0)
         return rc;
     print_block(cli, cli->json ? NULL : "cancelled", resp->block_cancel->block);
     return 0;
@@ -1182,11 +1134,8 @@ int cmd_appt_book(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     m.reason = (char *)reason;
     m.override = override;
     m.waitlist_id = waitlist_id;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_APPOINTMENT_BOOK);
-    req.appointment_book = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_APPOINTMENT_BOOK, &resp)) != 0) {
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_APPOINTMENT_BOOK, &m, &resp)) != 0) {
         json_refusal(cli, resp);
         return rc;
     }
@@ -1200,11 +1149,8 @@ static int appointment_read(cli_t *cli, uint64_t id, uint64_t *version)
 {
     Clinic__AppointmentGetRequest g = CLINIC__APPOINTMENT_GET_REQUEST__INIT;
     g.id = id;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_APPOINTMENT_GET);
-    req.appointment_get = &g;
     const Clinic__Response *resp;
-    int rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_APPOINTMENT_GET, &resp);
+    int rc = cli_send(cli, CLINIC__REQUEST__BODY_APPOINTMENT_GET, &g, &resp);
     if (rc == 0)
         *version = resp->appointment_get->appointment->version;
     return rc;
@@ -1247,11 +1193,8 @@ int cmd_appt_move(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     m.clear_room = no_room;
     m.minutes = (uint32_t)n_minutes;
     m.override = override;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_APPOINTMENT_MOVE);
-    req.appointment_move = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_APPOINTMENT_MOVE, &resp)) != 0) {
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_APPOINTMENT_MOVE, &m, &resp)) != 0) {
         json_refusal(cli, resp);
         return rc;
     }
@@ -1282,11 +1225,8 @@ int cmd_appt_cancel(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return rc;
     m.id = id;
     m.reason = (char *)reason;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_APPOINTMENT_CANCEL);
-    req.appointment_cancel = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_APPOINTMENT_CANCEL, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_APPOINTMENT_CANCEL, &m, &resp)) != 0)
         return rc;
     const Clinic__AppointmentCancelReply *r = resp->appointment_cancel;
     print_appointment(cli, "cancelled", r->appointment, NULL, 0, r->offers, r->n_offers);
@@ -1309,11 +1249,8 @@ int cmd_appt_noshow(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     if ((rc = appointment_read(cli, id, &m.version)) != 0)
         return rc;
     m.id = id;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_APPOINTMENT_NO_SHOW);
-    req.appointment_no_show = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_APPOINTMENT_NO_SHOW, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_APPOINTMENT_NO_SHOW, &m, &resp)) != 0)
         return rc;
     print_appointment(cli, "no-show:", resp->appointment_no_show->appointment, NULL, 0, NULL, 0);
     return 0;
@@ -1333,11 +1270,8 @@ int cmd_appt_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return rc;
     Clinic__AppointmentGetRequest g = CLINIC__APPOINTMENT_GET_REQUEST__INIT;
     g.id = id;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_APPOINTMENT_GET);
-    req.appointment_get = &g;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_APPOINTMENT_GET, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_APPOINTMENT_GET, &g, &resp)) != 0)
         return rc;
     const Clinic__Appointment *a = resp->appointment_get->appointment;
     if (cli->json) {
@@ -1404,11 +1338,8 @@ int cmd_appt_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     l.to_date = (char *)(date ? date : to);
     l.patient_id = patient_id;
     l.include_cancelled = all;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_APPOINTMENT_LIST);
-    req.appointment_list = &l;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_APPOINTMENT_LIST, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_APPOINTMENT_LIST, &l, &resp)) != 0)
         return rc;
     const Clinic__AppointmentListReply *r = resp->appointment_list;
     for (size_t i = 0; i < r->n_appointments; i++) {
@@ -1464,11 +1395,8 @@ int cmd_appt_slots(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     m.latest_minute = latest;
     m.limit = (uint32_t)n_limit;
     m.step_minutes = (uint32_t)n_step;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_SLOT_FIND);
-    req.slot_find = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SLOT_FIND, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_SLOT_FIND, &m, &resp)) != 0)
         return rc;
     const Clinic__SlotFindReply *r = resp->slot_find;
     for (size_t i = 0; i < r->n_slots; i++) {
@@ -1545,11 +1473,8 @@ int cmd_appt_series(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     m.minutes = (uint32_t)n_minutes;
     m.reason = (char *)reason;
     m.skip_conflicts = skip;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_APPOINTMENT_SERIES_BOOK);
-    req.appointment_series_book = &m;
     const Clinic__Response *resp;
-    rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_APPOINTMENT_SERIES_BOOK, &resp);
+    rc = cli_send(cli, CLINIC__REQUEST__BODY_APPOINTMENT_SERIES_BOOK, &m, &resp);
     if (resp == NULL || resp->result_case != CLINIC__RESPONSE__RESULT_APPOINTMENT_SERIES_BOOK ||
         resp->appointment_series_book == NULL)
         return rc;
@@ -1609,11 +1534,8 @@ int cmd_appt_series_cancel(cli_t *cli, const cli_command_t *cmd, int argc, char 
     m.series_id = id;
     m.from_date = (char *)from;
     m.reason = (char *)reason;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_APPOINTMENT_SERIES_CANCEL);
-    req.appointment_series_cancel = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_APPOINTMENT_SERIES_CANCEL, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_APPOINTMENT_SERIES_CANCEL, &m, &resp)) != 0)
         return rc;
     const Clinic__AppointmentSeriesCancelReply *r = resp->appointment_series_cancel;
     for (size_t i = 0; i < r->n_appointments; i++)
@@ -1683,11 +1605,8 @@ int cmd_waitlist_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
     m.earliest_date = (char *)from;
     m.latest_date = (char *)to;
     m.note = (char *)note;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_WAITLIST_ADD);
-    req.waitlist_add = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_WAITLIST_ADD, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_WAITLIST_ADD, &m, &resp)) != 0)
         return rc;
     print_entry(cli, "added", resp->waitlist_add->entry);
     return 0;
@@ -1700,11 +1619,8 @@ static int waitlist_list(cli_t *cli, uint64_t patient_id, int all,
     Clinic__WaitlistListRequest l = CLINIC__WAITLIST_LIST_REQUEST__INIT;
     l.patient_id = patient_id;
     l.include_closed = all;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_WAITLIST_LIST);
-    req.waitlist_list = &l;
     const Clinic__Response *resp;
-    int rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_WAITLIST_LIST, &resp);
+    int rc = cli_send(cli, CLINIC__REQUEST__BODY_WAITLIST_LIST, &l, &resp);
     if (rc == 0)
         *out = resp->waitlist_list;
     return rc;
@@ -1756,11 +1672,8 @@ int cmd_waitlist_remove(cli_t *cli, const cli_command_t *cmd, int argc, char **a
             m.version = r->entries[i]->version;
     if (m.version == 0)
         return cli_error(CL_ENOTFOUND, "no open waitlist entry %" PRIu64, id);
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_WAITLIST_REMOVE);
-    req.waitlist_remove = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_WAITLIST_REMOVE, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_WAITLIST_REMOVE, &m, &resp)) != 0)
         return rc;
     print_entry(cli, "removed", resp->waitlist_remove->entry);
     return 0;

@@ -95,11 +95,8 @@ int cmd_logout(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     if ((rc = cli_begin(cli, cmd, argc, argv, NULL, 0)) != 0)
         return rc;
     Clinic__LogoutRequest logout = CLINIC__LOGOUT_REQUEST__INIT;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_LOGOUT);
-    req.logout = &logout;
     const Clinic__Response *resp;
-    rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_LOGOUT, &resp);
+    rc = cli_send(cli, CLINIC__REQUEST__BODY_LOGOUT, &logout, &resp);
     /* The local token goes either way: it is ended, or soon will be by the idle logoff. */
     cl_settings_remove_token(cli->config_dir);
     if (rc != 0)
@@ -124,11 +121,8 @@ int cmd_whoami(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     if ((rc = cli_begin(cli, cmd, argc, argv, NULL, 0)) != 0)
         return rc;
     Clinic__WhoAmIRequest whoami = CLINIC__WHO_AM_IREQUEST__INIT;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_WHOAMI);
-    req.whoami = &whoami;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_WHOAMI, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_WHOAMI, &whoami, &resp)) != 0)
         return rc;
     const Clinic__WhoAmIReply *w = resp->whoami;
     if (cli->json) {
@@ -232,11 +226,8 @@ int cmd_passwd(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     Clinic__PasswordChangeRequest change = CLINIC__PASSWORD_CHANGE_REQUEST__INIT;
     change.old_password = old_pw;
     change.new_password = new_pw;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_PASSWORD_CHANGE);
-    req.password_change = &change;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_PASSWORD_CHANGE, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_PASSWORD_CHANGE, &change, &resp)) != 0)
         goto out;
     if (cli->json) {
         cl_json_object_begin(&cli->j);

@@ -88,11 +88,8 @@ static int resolve_desk(cli_t *cli, const char *arg, uint64_t *id)
         return 0;
     Clinic__DeskListRequest l = CLINIC__DESK_LIST_REQUEST__INIT;
     l.include_inactive = 1;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_DESK_LIST);
-    req.desk_list = &l;
     const Clinic__Response *resp;
-    int rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_DESK_LIST, &resp);
+    int rc = cli_send(cli, CLINIC__REQUEST__BODY_DESK_LIST, &l, &resp);
     if (rc != 0)
         return rc;
     desks_cached = resp->desk_list;
@@ -271,11 +268,8 @@ int cmd_desk_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     m.name = argv[0];
     if ((rc = cli_resume(cli)) != 0)
         return rc;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_DESK_ADD);
-    req.desk_add = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_DESK_ADD, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_DESK_ADD, &m, &resp)) != 0)
         return rc;
     print_desk(cli, "added", resp->desk_add->desk);
     return 0;
@@ -289,11 +283,8 @@ int cmd_desk_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return rc;
     Clinic__DeskListRequest l = CLINIC__DESK_LIST_REQUEST__INIT;
     l.include_inactive = all;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_DESK_LIST);
-    req.desk_list = &l;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_DESK_LIST, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_DESK_LIST, &l, &resp)) != 0)
         return rc;
     for (size_t i = 0; i < resp->desk_list->n_desks; i++)
         print_desk(cli, NULL, resp->desk_list->desks[i]);
@@ -347,11 +338,8 @@ int cmd_desk_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     m.name = name ? (char *)name : cur->name;
     m.min_staff = min ? min_staff : cur->min_staff;
     m.active = active ? strcmp(active, "yes") == 0 : cur->active;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_DESK_EDIT);
-    req.desk_edit = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_DESK_EDIT, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_DESK_EDIT, &m, &resp)) != 0)
         return rc;
     print_desk(cli, "changed", resp->desk_edit->desk);
     return 0;
@@ -386,11 +374,8 @@ int cmd_shift_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     m.publish = publish;
     if ((rc = cli_resume(cli)) != 0 || (rc = resolve_desk(cli, desk, &m.desk_id)) != 0)
         return rc;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_SHIFT_ADD);
-    req.shift_add = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SHIFT_ADD, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_SHIFT_ADD, &m, &resp)) != 0)
         return rc;
     print_shift(cli, "added", resp->shift_add->shift);
     return 0;
@@ -419,11 +404,8 @@ int cmd_shift_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     l.include_cancelled = all;
     if ((rc = cli_resume(cli)) != 0 || (desk && (rc = resolve_desk(cli, desk, &l.desk_id)) != 0))
         return rc;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_SHIFT_LIST);
-    req.shift_list = &l;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SHIFT_LIST, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_SHIFT_LIST, &l, &resp)) != 0)
         return rc;
     for (size_t i = 0; i < resp->shift_list->n_shifts; i++)
         print_shift(cli, NULL, resp->shift_list->shifts[i]);
@@ -437,11 +419,8 @@ static int shift_get(cli_t *cli, uint64_t id, const Clinic__Shift **out)
 {
     Clinic__ShiftListRequest l = CLINIC__SHIFT_LIST_REQUEST__INIT;
     l.id = id;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_SHIFT_LIST);
-    req.shift_list = &l;
     const Clinic__Response *resp;
-    int rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SHIFT_LIST, &resp);
+    int rc = cli_send(cli, CLINIC__REQUEST__BODY_SHIFT_LIST, &l, &resp);
     if (rc != 0)
         return rc;
     if (resp->shift_list->n_shifts != 1)
@@ -490,11 +469,8 @@ int cmd_shift_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     m.start_minute = start ? a : cur->start_minute;
     m.end_minute = end ? b : cur->end_minute;
     m.note = note ? (char *)note : cur_note;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_SHIFT_EDIT);
-    req.shift_edit = &m;
     const Clinic__Response *resp;
-    rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SHIFT_EDIT, &resp);
+    rc = cli_send(cli, CLINIC__REQUEST__BODY_SHIFT_EDIT, &m, &resp);
     free(cur_note);
     if (rc != 0)
         return rc;
@@ -525,11 +501,8 @@ int cmd_shift_cancel(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
         m.version = cur->version;
     }
     m.reason = (char *)reason;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_SHIFT_CANCEL);
-    req.shift_cancel = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SHIFT_CANCEL, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_SHIFT_CANCEL, &m, &resp)) != 0)
         return rc;
     print_shift(cli, "cancelled", resp->shift_cancel->shift);
     return 0;
@@ -546,11 +519,8 @@ int cmd_shift_publish(cli_t *cli, const cli_command_t *cmd, int argc, char **arg
         return rc;
     Clinic__ShiftWeekPublishRequest m = CLINIC__SHIFT_WEEK_PUBLISH_REQUEST__INIT;
     m.week_start = argv[0];
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_SHIFT_WEEK_PUBLISH);
-    req.shift_week_publish = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SHIFT_WEEK_PUBLISH, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_SHIFT_WEEK_PUBLISH, &m, &resp)) != 0)
         return rc;
     const Clinic__ShiftWeekPublishReply *r = resp->shift_week_publish;
     if (cli->json) {
@@ -695,11 +665,8 @@ static int template_set(cli_t *cli, const cli_command_t *cmd, int npos, char **a
     m.version = version;
     m.rows = ptrs;
     m.n_rows = n;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_SHIFT_TEMPLATE_SET);
-    req.shift_template_set = &m;
     const Clinic__Response *resp;
-    rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SHIFT_TEMPLATE_SET, &resp);
+    rc = cli_send(cli, CLINIC__REQUEST__BODY_SHIFT_TEMPLATE_SET, &m, &resp);
     free(rows);
     free(ptrs);
     if (rc != 0)
@@ -722,11 +689,8 @@ static int template_list(cli_t *cli, const cli_command_t *cmd, int npos, char **
     Clinic__ShiftTemplateListRequest l = CLINIC__SHIFT_TEMPLATE_LIST_REQUEST__INIT;
     if (npos == 1)
         l.name = argv[0];
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_SHIFT_TEMPLATE_LIST);
-    req.shift_template_list = &l;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SHIFT_TEMPLATE_LIST, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_SHIFT_TEMPLATE_LIST, &l, &resp)) != 0)
         return rc;
     for (size_t i = 0; i < resp->shift_template_list->n_templates; i++)
         print_template(cli, resp->shift_template_list->templates[i]);
@@ -745,11 +709,8 @@ static int template_apply(cli_t *cli, const cli_command_t *cmd, int npos, char *
     Clinic__ShiftTemplateApplyRequest m = CLINIC__SHIFT_TEMPLATE_APPLY_REQUEST__INIT;
     m.name = argv[0];
     m.week_start = argv[1];
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_SHIFT_TEMPLATE_APPLY);
-    req.shift_template_apply = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SHIFT_TEMPLATE_APPLY, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_SHIFT_TEMPLATE_APPLY, &m, &resp)) != 0)
         return rc;
     const Clinic__ShiftTemplateApplyReply *r = resp->shift_template_apply;
     if (cli->json) {
@@ -827,11 +788,8 @@ int cmd_shift_coverage(cli_t *cli, const cli_command_t *cmd, int argc, char **ar
     m.include_drafts = drafts;
     if ((rc = cli_resume(cli)) != 0 || (desk && (rc = resolve_desk(cli, desk, &m.desk_id)) != 0))
         return rc;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_SHIFT_COVERAGE);
-    req.shift_coverage = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SHIFT_COVERAGE, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_SHIFT_COVERAGE, &m, &resp)) != 0)
         return rc;
     const Clinic__ShiftCoverageReply *r = resp->shift_coverage;
     for (size_t i = 0; i < r->n_days; i++) {
@@ -902,11 +860,8 @@ static int swap_propose(cli_t *cli, const cli_command_t *cmd, int npos, char **a
         m.note = (char *)note;
     if ((rc = cli_resume(cli)) != 0)
         return rc;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_SWAP_PROPOSE);
-    req.swap_propose = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SWAP_PROPOSE, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_SWAP_PROPOSE, &m, &resp)) != 0)
         return rc;
     print_swap(cli, "proposed", resp->swap_propose->swap);
     return 0;
@@ -918,11 +873,8 @@ static int swap_list_get(cli_t *cli, const char *state, int all, const Clinic__S
     Clinic__SwapListRequest l = CLINIC__SWAP_LIST_REQUEST__INIT;
     l.state = (char *)state;
     l.all = all;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_SWAP_LIST);
-    req.swap_list = &l;
     const Clinic__Response *resp;
-    int rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SWAP_LIST, &resp);
+    int rc = cli_send(cli, CLINIC__REQUEST__BODY_SWAP_LIST, &l, &resp);
     if (rc == 0)
         *out = resp->swap_list;
     return rc;
@@ -952,11 +904,8 @@ static int swap_respond(cli_t *cli, const cli_command_t *cmd, int npos, char **a
             return cli_error(CL_ENOTFOUND, "no swap %" PRIu64 " of yours", m.id);
     }
     m.action = (char *)action;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_SWAP_RESPOND);
-    req.swap_respond = &m;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SWAP_RESPOND, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_SWAP_RESPOND, &m, &resp)) != 0)
         return rc;
     print_swap(cli, NULL, resp->swap_respond->swap);
     return 0;

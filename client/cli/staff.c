@@ -61,11 +61,8 @@ static int show_call(cli_t *cli, const char *who, int history, const Clinic__Sta
         s.username = (char *)who;
     }
     s.include_removed = history;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_STAFF_SHOW);
-    req.staff_show = &s;
     const Clinic__Response *resp;
-    int rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_STAFF_SHOW, &resp);
+    int rc = cli_send(cli, CLINIC__REQUEST__BODY_STAFF_SHOW, &s, &resp);
     if (rc != 0)
         return rc;
     if (resp->staff_show->staff == NULL)
@@ -308,11 +305,8 @@ int cmd_staff_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     add.staff = &m;
     add.username = (char *)(user ? user : "");
     if ((rc = apply_opts(cli, &o, &m)) == 0) {
-        Clinic__Request req;
-        cli_request_init(&req, CLINIC__REQUEST__BODY_STAFF_ADD);
-        req.staff_add = &add;
         const Clinic__Response *resp;
-        if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_STAFF_ADD, &resp)) == 0)
+        if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_STAFF_ADD, &add, &resp)) == 0)
             rc = print_one(cli, resp->staff_add->staff, "added");
     }
     free(name);
@@ -330,11 +324,8 @@ int cmd_staff_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     l.include_left = all;
     if (supervisor && (rc = resolve_staff(cli, supervisor, &l.supervisor_id)) != 0)
         return rc;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_STAFF_LIST);
-    req.staff_list = &l;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_STAFF_LIST, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_STAFF_LIST, &l, &resp)) != 0)
         return rc;
     const Clinic__StaffListReply *r = resp->staff_list;
     if (cli->json) {
@@ -438,11 +429,8 @@ int cmd_staff_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     if ((rc = apply_opts(cli, &o, &m)) == 0) {
         Clinic__StaffEditRequest e = CLINIC__STAFF_EDIT_REQUEST__INIT;
         e.staff = &m;
-        Clinic__Request req;
-        cli_request_init(&req, CLINIC__REQUEST__BODY_STAFF_EDIT);
-        req.staff_edit = &e;
         const Clinic__Response *resp;
-        if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_STAFF_EDIT, &resp)) == 0)
+        if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_STAFF_EDIT, &e, &resp)) == 0)
             rc = print_one(cli, resp->staff_edit->staff, "changed");
     }
     for (size_t i = 0; i < 7; i++)
@@ -475,11 +463,8 @@ int cmd_staff_leave(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         l.version = r->staff->version;
     l.left_on = (char *)(on ? on : "");
     l.reason = (char *)reason;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_STAFF_LEAVE);
-    req.staff_leave = &l;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_STAFF_LEAVE, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_STAFF_LEAVE, &l, &resp)) != 0)
         return rc;
     return print_one(cli, resp->staff_leave->staff, "left:");
 }
@@ -534,11 +519,8 @@ int cmd_cred_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     c.expires_on = (char *)(expires ? expires : "");
     Clinic__CredentialAddRequest a = CLINIC__CREDENTIAL_ADD_REQUEST__INIT;
     a.credential = &c;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_CREDENTIAL_ADD);
-    req.credential_add = &a;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_CREDENTIAL_ADD, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_CREDENTIAL_ADD, &a, &resp)) != 0)
         return rc;
     return print_cred_result(cli, resp->credential_add->credential, resp->credential_add->warned,
                              "added");
@@ -552,11 +534,8 @@ static int list_call(cli_t *cli, uint64_t staff_id, uint32_t within, int all,
     l.staff_id = staff_id;
     l.expiring_within_days = within;
     l.include_removed = all;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_CREDENTIAL_LIST);
-    req.credential_list = &l;
     const Clinic__Response *resp;
-    int rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_CREDENTIAL_LIST, &resp);
+    int rc = cli_send(cli, CLINIC__REQUEST__BODY_CREDENTIAL_LIST, &l, &resp);
     if (rc == 0)
         *out = resp->credential_list;
     return rc;
@@ -640,11 +619,8 @@ int cmd_cred_renew(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     r.expires_on = (char *)expires;
     r.issued_on = (char *)(issued ? issued : "");
     r.number = (char *)(number ? number : "");
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_CREDENTIAL_RENEW);
-    req.credential_renew = &r;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_CREDENTIAL_RENEW, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_CREDENTIAL_RENEW, &r, &resp)) != 0)
         return rc;
     return print_cred_result(cli, resp->credential_renew->credential,
                              resp->credential_renew->warned, "renewed");
@@ -671,11 +647,8 @@ int cmd_cred_remove(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     if (r.version == 0 && (rc = cred_version(cli, r.id, &r.version)) != 0)
         return rc;
     r.reason = (char *)reason;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_CREDENTIAL_REMOVE);
-    req.credential_remove = &r;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_CREDENTIAL_REMOVE, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_CREDENTIAL_REMOVE, &r, &resp)) != 0)
         return rc;
     return print_cred_result(cli, resp->credential_remove->credential, 0, "removed");
 }
@@ -689,11 +662,8 @@ int cmd_dashboard(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     if ((rc = cli_begin(cli, cmd, argc, argv, NULL, 0)) != 0)
         return rc;
     Clinic__StaffDashboardRequest d = CLINIC__STAFF_DASHBOARD_REQUEST__INIT;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_STAFF_DASHBOARD);
-    req.staff_dashboard = &d;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_STAFF_DASHBOARD, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_STAFF_DASHBOARD, &d, &resp)) != 0)
         return rc;
     const Clinic__StaffDashboardReply *r = resp->staff_dashboard;
     if (cli->json) {

@@ -330,11 +330,8 @@ int cmd_clock_status(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
         return rc;
     Clinic__ClockStatusRequest s = CLINIC__CLOCK_STATUS_REQUEST__INIT;
     s.staff_id = staff_id;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_CLOCK_STATUS);
-    req.clock_status = &s;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_CLOCK_STATUS, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_CLOCK_STATUS, &s, &resp)) != 0)
         return rc;
     const Clinic__ClockStatusReply *r = resp->clock_status;
     if (cli->json) {
@@ -390,11 +387,8 @@ int cmd_clock_punches(cli_t *cli, const cli_command_t *cmd, int argc, char **arg
     l.from = (char *)from;
     l.to = (char *)to;
     l.history = history;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_PUNCH_LIST);
-    req.punch_list = &l;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_PUNCH_LIST, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_PUNCH_LIST, &l, &resp)) != 0)
         return rc;
     const Clinic__PunchListReply *r = resp->punch_list;
     if (cli->json) {
@@ -486,11 +480,8 @@ int cmd_timesheet_show(cli_t *cli, const cli_command_t *cmd, int argc, char **ar
     s.staff_id = staff_id;
     s.date = (char *)date;
     s.previous = previous;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_TIMESHEET_SHOW);
-    req.timesheet_show = &s;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_TIMESHEET_SHOW, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_TIMESHEET_SHOW, &s, &resp)) != 0)
         return rc;
     const Clinic__Timesheet *t = resp->timesheet_show->timesheet;
     if (t == NULL)
@@ -575,11 +566,8 @@ int cmd_timesheet_export(cli_t *cli, const cli_command_t *cmd, int argc, char **
     e.date = (char *)(date[0] ? date : from);
     e.previous = strcmp(period, "previous") == 0;
     e.per_day = per_day;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_TIMESHEET_EXPORT);
-    req.timesheet_export = &e;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_TIMESHEET_EXPORT, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_TIMESHEET_EXPORT, &e, &resp)) != 0)
         return rc;
     const Clinic__TimesheetExportReply *r = resp->timesheet_export;
     if (output[0] && (rc = write_file(output, r->csv, strlen(r->csv))) != 0)
@@ -662,11 +650,8 @@ static void print_policy(const Clinic__PayPolicy *p)
 static int policy_get(cli_t *cli, const Clinic__PayPolicyGetReply **out)
 {
     Clinic__PayPolicyGetRequest g = CLINIC__PAY_POLICY_GET_REQUEST__INIT;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_PAY_POLICY_GET);
-    req.pay_policy_get = &g;
     const Clinic__Response *resp;
-    int rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_PAY_POLICY_GET, &resp);
+    int rc = cli_send(cli, CLINIC__REQUEST__BODY_PAY_POLICY_GET, &g, &resp);
     if (rc != 0)
         return rc;
     if (resp->pay_policy_get->policy == NULL)
@@ -750,11 +735,8 @@ int cmd_paypolicy_set(cli_t *cli, const cli_command_t *cmd, int argc, char **arg
     p.updated_at = 0;
     Clinic__PayPolicySetRequest s = CLINIC__PAY_POLICY_SET_REQUEST__INIT;
     s.policy = &p;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_PAY_POLICY_SET);
-    req.pay_policy_set = &s;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_PAY_POLICY_SET, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_PAY_POLICY_SET, &s, &resp)) != 0)
         return rc;
     const Clinic__PayPolicy *now = resp->pay_policy_set->policy;
     if (now == NULL)
@@ -807,11 +789,8 @@ int cmd_request_correction(cli_t *cli, const cli_command_t *cmd, int argc, char 
     c.out_at = out_at;
     c.reason = (char *)reason;
     c.kind = is_break ? "break" : "in_out";
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_PUNCH_CORRECTION_FILE);
-    req.punch_correction_file = &c;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_PUNCH_CORRECTION_FILE, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_PUNCH_CORRECTION_FILE, &c, &resp)) != 0)
         return rc;
     const Clinic__PunchCorrectionFileReply *r = resp->punch_correction_file;
     if (cli->json) {

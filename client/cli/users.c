@@ -97,11 +97,8 @@ int cmd_user_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     add.roles = role_list;
     add.n_roles = n_roles;
     add.password = password;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_USER_ADD);
-    req.user_add = &add;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_USER_ADD, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_USER_ADD, &add, &resp)) != 0)
         goto out;
     print_changed(cli, "added", resp->user_add->user);
 out:
@@ -116,11 +113,8 @@ static int list_users(cli_t *cli, int include_disabled, const Clinic__UserListRe
 {
     Clinic__UserListRequest list = CLINIC__USER_LIST_REQUEST__INIT;
     list.include_disabled = include_disabled;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_USER_LIST);
-    req.user_list = &list;
     const Clinic__Response *resp;
-    int rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_USER_LIST, &resp);
+    int rc = cli_send(cli, CLINIC__REQUEST__BODY_USER_LIST, &list, &resp);
     if (rc == 0)
         *reply = resp->user_list;
     return rc;
@@ -202,11 +196,8 @@ int cmd_user_roles(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     roles.roles = role_list;
     roles.n_roles = n_roles;
     roles.version = version;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_USER_ROLES);
-    req.user_roles = &roles;
     const Clinic__Response *resp;
-    rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_USER_ROLES, &resp);
+    rc = cli_send(cli, CLINIC__REQUEST__BODY_USER_ROLES, &roles, &resp);
     cl_cli_free_list(role_list, n_roles);
     if (rc == 0)
         print_changed(cli, "roles of", resp->user_roles->user);
@@ -229,11 +220,8 @@ int cmd_user_disable(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
     Clinic__UserDisableRequest disable = CLINIC__USER_DISABLE_REQUEST__INIT;
     disable.username = (char *)username;
     disable.version = version;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_USER_DISABLE);
-    req.user_disable = &disable;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_USER_DISABLE, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_USER_DISABLE, &disable, &resp)) != 0)
         return rc;
     print_changed(cli, "disabled", resp->user_disable->user);
     return 0;

@@ -134,11 +134,8 @@ static run_end_t run_connection(watch_t *w, int first, int *rc)
     sub.since_seq = w->last;
     sub.replay = w->positioned;
     sub.feed_id = w->feed_id;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_SUBSCRIBE);
-    req.subscribe = &sub;
     const Clinic__Response *resp;
-    *rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SUBSCRIBE, &resp);
+    *rc = cli_send(cli, CLINIC__REQUEST__BODY_SUBSCRIBE, &sub, &resp);
     if (*rc != 0)
         return *rc == CL_EXIT_UNAVAILABLE && !first ? RUN_LOST : RUN_EXIT;
 

@@ -713,9 +713,30 @@ CL_TEST(sync_connect_returns_the_reason_and_cleans_up)
     rm_tree(dir);
 }
 
+/* The command line sends a request by its kind alone (client/cli's cli_send) and waits for the
+ * result of the same number: every Request body has a Response result of the same number and
+ * name. Bad input: none; a new pair numbered apart would break `clinic` for that command. */
+CL_TEST(every_request_kind_has_the_response_kind_of_its_number)
+{
+    const ProtobufCMessageDescriptor *rq = &clinic__request__descriptor;
+    const ProtobufCMessageDescriptor *rs = &clinic__response__descriptor;
+    size_t bodies = 0;
+    for (unsigned i = 0; i < rq->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &rq->fields[i];
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        bodies++;
+        const ProtobufCFieldDescriptor *g = protobuf_c_message_descriptor_get_field(rs, f->id);
+        if (g == NULL || strcmp(g->name, f->name) != 0)
+            CL_FAIL("request body %s (%u) has %s in the response", f->name, f->id,
+                    g ? g->name : "nothing");
+    }
+    ASSERT_GT(bodies, 100);
+}
+
 CL_TEST_MAIN(
-    CL_TEST_ENTRY(hhmm_parser_and_format),
-    CL_TEST_ENTRY(settings_parse_reads_keys_and_comments),
+    CL_TEST_ENTRY(every_request_kind_has_the_response_kind_of_its_number),
+    CL_TEST_ENTRY(hhmm_parser_and_format), CL_TEST_ENTRY(settings_parse_reads_keys_and_comments),
     CL_TEST_ENTRY(settings_parse_rejects_unknown_key_naming_the_line),
     CL_TEST_ENTRY(settings_relative_paths_follow_the_file),
     CL_TEST_ENTRY(settings_load_of_a_missing_file_sets_nothing),
