@@ -91,6 +91,20 @@ static void push(cl_job_t **head, cl_job_t **tail, cl_job_t *job)
     *tail = job;
 }
 
+/* Moves up to `max` jobs from the front of the list `*head` .. `*tail` into `jobs`, in order;
+ * returns how many. */
+static size_t take(cl_job_t **head, cl_job_t **tail, cl_job_t **jobs, size_t max)
+{
+    size_t n = 0;
+    while (n < max && *head != NULL) {
+        jobs[n++] = *head;
+        *head = (*head)->next;
+    }
+    if (*head == NULL)
+        *tail = NULL;
+    return n;
+}
+
 /* Runs one statement without parameters or rows (transaction control). */
 static int run(cl_db_t *db, const char *sql)
 {
@@ -444,13 +458,7 @@ static void *store_main(void *arg)
             pthread_cond_wait(&s->work, &s->mutex);
         if (s->queue_head == NULL)
             break;
-        size_t n = 0;
-        while (n < s->max_batch && s->queue_head != NULL) {
-            jobs[n++] = s->queue_head;
-            s->queue_head = s->queue_head->next;
-        }
-        if (s->queue_head == NULL)
-            s->queue_tail = NULL;
+        size_t n = take(&s->queue_head, &s->queue_tail, jobs, s->max_batch);
         s->running = 1;
         pthread_mutex_unlock(&s->mutex);
 
@@ -525,13 +533,7 @@ static void *reader_main(void *arg)
             pthread_cond_wait(&s->read_work, &s->mutex);
         if (s->read_head == NULL)
             break;
-        size_t n = 0;
-        while (n < READ_TAKE && s->read_head != NULL) {
-            jobs[n++] = s->read_head;
-            s->read_head = s->read_head->next;
-        }
-        if (s->read_head == NULL)
-            s->read_tail = NULL;
+        size_t n = take(&s->read_head, &s->read_tail, jobs, READ_TAKE);
         s->reading++;
         pthread_mutex_unlock(&s->mutex);
 
