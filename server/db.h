@@ -15,6 +15,9 @@ enum {
     CL_DB_NO_MIGRATE = 1 << 2,
 };
 
+/* A writing connection checkpoints the WAL in the commit that finds it this many pages long. */
+#define CL_DB_WAL_CHECKPOINT_PAGES 10000
+
 /* Opens `path` (":memory:" for tests) in WAL mode with synchronous=FULL, foreign_keys=ON and a
  * 5 s busy timeout, then applies every migration newer than its user_version, each in its own
  * transaction (unless CL_DB_NO_MIGRATE or CL_DB_READONLY). Returns 0 and sets *out, or a

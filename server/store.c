@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "clock.h"
 #include "log.h"
@@ -449,6 +450,7 @@ static void run_batch(cl_store_t *s, cl_job_t **jobs, size_t n, cl_job_t **todo)
 static void *store_main(void *arg)
 {
     cl_store_t *s = arg;
+    prctl(PR_SET_NAME, "clinicd-store"); /* so that top -H and perf tell the threads apart */
     cl_job_t **jobs = cl_calloc(s->max_batch, sizeof(*jobs));
     cl_job_t **todo = cl_calloc(s->max_batch, sizeof(*todo));
 
@@ -526,6 +528,7 @@ static void *reader_main(void *arg)
     reader_t *r = arg;
     cl_store_t *s = r->store;
     cl_job_t *jobs[READ_TAKE];
+    prctl(PR_SET_NAME, "clinicd-read");
 
     pthread_mutex_lock(&s->mutex);
     for (;;) {

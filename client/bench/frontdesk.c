@@ -715,6 +715,8 @@ static void on_desk_reply(cl_client_t *c, int status, const Clinic__Response *re
             on_step_acked(b, w->appt, now);
             w->version = tr->appointment->version;
             w->flow = w->op == OP_CHECKOUT ? 0 : (int)w->op + 1;
+        } else if (refused && w->op == OP_ROOM) {
+            w->flow = OP_ROOM; /* the room is taken: try another one next time, as a nurse does */
         } else {
             w->flow = 0; /* refused: leave this one, book another */
         }

@@ -110,6 +110,7 @@ CL_TEST(reopen_is_idempotent)
         ASSERT_EQ(cl_db_step(db, st), 1);
         ASSERT_STR_EQ(cl_db_text(st, 0), "wal");
         sqlite3_reset(st);
+        ASSERT_EQ(query_int(db, "PRAGMA wal_autocheckpoint"), CL_DB_WAL_CHECKPOINT_PAGES);
         cl_db_close(db);
     }
 
