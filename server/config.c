@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "mem.h"
 #include "status.h"
 
@@ -75,6 +76,8 @@ static const config_key_t keys[] = {
              "Workstations must present a certificate from the clinic's CA (no: development)."),
     U32_KEY(readers, 0, 16,
             "Threads that serve searches, boards and other reads beside the writer (0: none)."),
+    U32_KEY(wal_checkpoint_pages, 100, 1000000,
+            "WAL length (4 KiB pages) at which a commit copies it back into the database file."),
 };
 
 void cl_config_defaults(cl_config_t *cfg)
@@ -96,6 +99,7 @@ void cl_config_defaults(cl_config_t *cfg)
     snprintf(cfg->time_zone, sizeof(cfg->time_zone), "%s", "UTC");
     cfg->require_client_cert = 1;
     cfg->readers = 0;
+    cfg->wal_checkpoint_pages = CL_DB_WAL_CHECKPOINT_PAGES;
 }
 
 /* "host:port" or "[v6]:port", port 0-65535 (0: any free port, for tests). */

@@ -24,6 +24,7 @@ typedef struct {
     char time_zone[64];                 /* IANA name; "UTC" */
     int require_client_cert;            /* 1 */
     uint32_t readers;                   /* reader threads for reads of patient data; 0 */
+    uint32_t wal_checkpoint_pages;      /* WAL pages that set off a checkpoint; 10000 */
 } cl_config_t;
 
 /* Fills `cfg` with the defaults above. */

@@ -111,7 +111,9 @@ int cl_serve_main(int argc, char **argv)
     uv_loop_init(&loop);
     srv.loop = &loop;
     srv.started_at = cl_now();
-    cl_store_config_t scfg = {.db_path = path, .readers = srv.cfg.readers};
+    cl_store_config_t scfg = {.db_path = path,
+                              .readers = srv.cfg.readers,
+                              .wal_checkpoint_pages = srv.cfg.wal_checkpoint_pages};
     if (cl_store_start(&scfg, &loop, cl_dispatch_done, &srv, &srv.store) != 0) {
         fprintf(stderr, "clinicd: cannot open the database %s (see the log above)\n", path);
         uv_loop_close(&loop);

@@ -642,6 +642,8 @@ int cl_store_start(const cl_store_config_t *cfg, uv_loop_t *loop, cl_store_done_
     int rc = cl_db_open(cfg->db_path, 0, &db);
     if (rc < 0)
         return rc;
+    if (cfg->wal_checkpoint_pages)
+        sqlite3_wal_autocheckpoint(cl_db_handle(db), (int)cfg->wal_checkpoint_pages);
     rc = newest_change(db, &newest);
     if (rc < 0) {
         cl_db_close(db);

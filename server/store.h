@@ -114,6 +114,7 @@ typedef struct {
     uint32_t max_batch;        /* jobs per commit at most; 0: 512 */
     uint32_t feed_keep;        /* change rows kept for replay; 0: 100000 */
     uint32_t readers;          /* reader threads, each with a read-only connection; 0: none */
+    uint32_t wal_checkpoint_pages; /* 0: CL_DB_WAL_CHECKPOINT_PAGES */
 } cl_store_config_t;
 
 /* Called on the loop thread with each finished job, in completion order. The callee owns it. */

@@ -46,6 +46,8 @@ CL_TEST(defaults)
     ASSERT_EQ(c.scrypt_log2_n, 15);
     ASSERT_STR_EQ(c.time_zone, "UTC");
     ASSERT_EQ(c.require_client_cert, 1);
+    ASSERT_EQ(c.readers, 0);
+    ASSERT_EQ(c.wal_checkpoint_pages, 10000);
     ASSERT(c.clinic_name[0] != '\0');
 }
 
@@ -65,7 +67,9 @@ CL_TEST(parses_every_key)
                                "login_attempts_per_minute = 12\n"
                                "scrypt_log2_n = 12\n"
                                "time_zone = America/Chicago\n"
-                               "require_client_cert = no\n";
+                               "require_client_cert = no\n"
+                               "readers = 2\n"
+                               "wal_checkpoint_pages = 1000\n";
     cl_config_t c;
     char err[256];
     cl_config_defaults(&c);
@@ -85,6 +89,8 @@ CL_TEST(parses_every_key)
     ASSERT_EQ(c.scrypt_log2_n, 12);
     ASSERT_STR_EQ(c.time_zone, "America/Chicago");
     ASSERT_EQ(c.require_client_cert, 0);
+    ASSERT_EQ(c.readers, 2);
+    ASSERT_EQ(c.wal_checkpoint_pages, 1000);
 }
 
 CL_TEST(booleans_take_every_spelling)
