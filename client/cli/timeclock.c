@@ -775,7 +775,12 @@ int cmd_request_correction(cli_t *cli, const cli_command_t *cmd, int argc, char 
         return cli_usage_error(cmd, "a forgotten break needs its --punch");
     if (punch[0] && (cl_cli_parse_uint(punch, INT64_MAX, &punch_id) != 0 || punch_id == 0))
         return cli_usage_error(cmd, "--punch: expected a punch id (a number)");
-    if (parse_local_time(in, &in_at) != 0)
+    if (in[0] == '\0' && (missing || is_break))
+        return cli_usage_error(cmd, "--in is required for %s",
+                               missing ? "a missing punch" : "a forgotten break");
+    if (in[0] == '\0' && out[0] == '\0')
+        return cli_usage_error(cmd, "give --in, --out or both: the times the punch should have");
+    if (in[0] && parse_local_time(in, &in_at) != 0)
         return cli_usage_error(cmd, "--in: expected \"YYYY-MM-DD HH:MM\" (local time)");
     if (out[0] && parse_local_time(out, &out_at) != 0)
         return cli_usage_error(cmd, "--out: expected \"YYYY-MM-DD HH:MM\" (local time)");

@@ -410,16 +410,6 @@ static int correction_check(cl_tx_t *tx, const cl_request_t *r, Clinic__Punch **
     *punch = NULL;
     if (!is_break && strcmp(r->category, "in_out") != 0)
         return cl_job_fail(job, CL_EINVAL, "kind", "kind must be in_out or break");
-    if (r->starts_at <= 0)
-        return cl_job_fail(job, CL_EINVAL, "in_at", "in_at is required");
-    if (r->starts_at > tx->now || r->ends_at > tx->now)
-        return cl_job_fail(job, CL_EINVAL, r->starts_at > tx->now ? "in_at" : "out_at",
-                           "a correction cannot be in the future");
-    if (r->ends_at != 0 && r->ends_at <= r->starts_at)
-        return cl_job_fail(job, CL_EINVAL, "out_at", "out_at must be after in_at");
-    if (r->ends_at != 0 && r->ends_at - r->starts_at > PUNCH_MAX_SECONDS)
-        return cl_job_fail(job, CL_EINVAL, "out_at", "a punch cannot be longer than 24 hours");
-
     if (r->ref_id != 0) {
         rc = cl_tc_db_punch(tx, r->ref_id, 0, punch);
         if (rc == CL_ENOTFOUND) {
@@ -435,6 +425,15 @@ static int correction_check(cl_tx_t *tx, const cl_request_t *r, Clinic__Punch **
     } else if (is_break) {
         return cl_job_fail(job, CL_EINVAL, "punch_id", "a forgotten break needs its punch_id");
     }
+    if (r->starts_at <= 0)
+        return cl_job_fail(job, CL_EINVAL, "in_at", "in_at is required");
+    if (r->starts_at > tx->now || r->ends_at > tx->now)
+        return cl_job_fail(job, CL_EINVAL, r->starts_at > tx->now ? "in_at" : "out_at",
+                           "a correction cannot be in the future");
+    if (r->ends_at != 0 && r->ends_at <= r->starts_at)
+        return cl_job_fail(job, CL_EINVAL, "out_at", "out_at must be after in_at");
+    if (r->ends_at != 0 && r->ends_at - r->starts_at > PUNCH_MAX_SECONDS)
+        return cl_job_fail(job, CL_EINVAL, "out_at", "a punch cannot be longer than 24 hours");
 
     if (is_break) {
         const Clinic__Punch *p = *punch;
@@ -514,9 +513,19 @@ int cl_handle_punch_correction_file(cl_tx_t *tx, cl_job_t *job)
     r.ends_at = req->out_at;
     snprintf(r.category, sizeof(r.category), "%s", kind);
     snprintf(r.details, sizeof(r.details), "%s", req->reason);
+    /* An in_out correction of a punch may give only out_at: the punch's in time stays. (No such
+     * punch: correction_check says so.) */
+    if (r.starts_at == 0 && r.ref_id != 0 && strcmp(kind, "in_out") == 0) {
+        Clinic__Punch *own;
+        rc = cl_tc_db_punch(tx, r.ref_id, 0, &own);
+        if (rc < 0 && rc != CL_ENOTFOUND)
+            return rc;
+        if (rc == 0)
+            r.starts_at = own->in_at;
+    }
     if ((rc = correction_check(tx, &r, &punch)) < 0)
         return rc;
-    if (punch != NULL && strcmp(kind, "in_out") == 0 && punch->in_at == req->in_at &&
+    if (punch != NULL && strcmp(kind, "in_out") == 0 && punch->in_at == r.starts_at &&
         (punch->out_at == req->out_at || req->out_at == 0))
         return cl_job_fail(job, CL_EINVAL, "in_at", "the correction changes nothing");
     if ((rc = cl_request_submit(tx, &r)) < 0)

@@ -114,6 +114,14 @@ CL_TEST(timeclock_from_the_command_line)
     ASSERT_EQ(clinic(&h, out, "request", "correction", "--missing", "--in", "2024-01-02 08:00",
                      "--reason", "no end"),
               7);
+    /* A correction of a punch may give --out alone (the server keeps the punch's in time), and
+     * must give one of them: this one reaches the server, which has no punch 999. */
+    ASSERT_EQ(clinic(&h, out, "request", "correction", "--punch", "999", "--out", "2024-01-02 12:00",
+                     "--reason", "left late"),
+              5);
+    ASSERT_STR_CONTAINS(out, "no punch 999");
+    ASSERT_EQ(clinic(&h, out, "request", "correction", "--punch", "999", "--reason", "nothing"), 1);
+    ASSERT_STR_CONTAINS(out, "give --in, --out or both");
     CLINIC_OK(&h, out, "clock", "punches");
     ASSERT_STR_CONTAINS(out, ": 1\n");
     CLINIC_OK(&h, out, "paypolicy", "show");

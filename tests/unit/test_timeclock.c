@@ -659,6 +659,45 @@ CL_TEST(a_correction_is_a_request_and_its_approval_keeps_the_original_in_history
     tc_close(&c);
 }
 
+/* A correction of the out time alone (in_at 0) keeps the punch's in time, at filing and on
+ * approval; a missing punch still needs its in time, and an out-only correction that changes
+ * nothing is refused. */
+CL_TEST(a_correction_of_the_out_time_alone_keeps_the_in_time)
+{
+    tc_t c;
+    tc_open(&c);
+    uint64_t id = shift(&c, &c.alice, at("2024-03-04", 8, 40), at("2024-03-04", 17, 0));
+    cl_job_t *job = correction(&c, at("2024-03-05", 9, 0), &c.alice, id, 0,
+                               at("2024-03-04", 17, 30), "");
+    ASSERT_OK(job->status);
+    uint64_t request = job->resp.punch_correction_file->request_id;
+    cl_job_free(job);
+    char sql[160];
+    snprintf(sql, sizeof(sql), "SELECT starts_at FROM requests WHERE id = %llu",
+             (unsigned long long)request);
+    ASSERT_EQ(fx_int(&c.fx, sql, NULL), at("2024-03-04", 8, 40));
+    approve(&c, at("2024-03-05", 10, 0), request);
+    ASSERT_EQ(punch_int(&c, "in_at", id), at("2024-03-04", 8, 40));
+    ASSERT_EQ(punch_int(&c, "out_at", id), at("2024-03-04", 17, 30));
+    ASSERT_EQ(punch_int(&c, "version", id), 2);
+
+    job = correction(&c, at("2024-03-05", 11, 0), &c.alice, id, 0, at("2024-03-04", 17, 30), "");
+    ASSERT_EQ(job->status, CL_EINVAL);
+    ASSERT_EQ(job->resp.status->n_fields, 1);
+    ASSERT_STR_CONTAINS(job->resp.status->fields[0]->message, "changes nothing");
+    cl_job_free(job);
+    job = correction(&c, at("2024-03-05", 11, 0), &c.alice, 0, 0, at("2024-03-04", 17, 30), "");
+    ASSERT_EQ(job->status, CL_EINVAL);
+    ASSERT_EQ(job->resp.status->n_fields, 1);
+    ASSERT_STR_EQ(job->resp.status->fields[0]->field, "in_at"); /* required for a missing one */
+    cl_job_free(job);
+    job = correction(&c, at("2024-03-05", 11, 0), &c.alice, id + 100, 0, at("2024-03-04", 17, 30),
+                     "");
+    ASSERT_EQ(job->status, CL_ENOTFOUND);
+    cl_job_free(job);
+    tc_close(&c);
+}
+
 CL_TEST(a_missing_punch_and_a_forgotten_break_are_added_on_approval)
 {
     tc_t c;
@@ -965,6 +1004,7 @@ CL_TEST_MAIN(CL_TEST_ENTRY(clock_out_without_clock_in_fails),
              CL_TEST_ENTRY(staff_see_their_own_timesheet_supervisors_their_reports_managers_all),
              CL_TEST_ENTRY(clock_status_and_punch_list_of_another_are_refused_and_reads_audited),
              CL_TEST_ENTRY(a_correction_is_a_request_and_its_approval_keeps_the_original_in_history),
+             CL_TEST_ENTRY(a_correction_of_the_out_time_alone_keeps_the_in_time),
              CL_TEST_ENTRY(a_missing_punch_and_a_forgotten_break_are_added_on_approval),
              CL_TEST_ENTRY(nobody_files_a_correction_of_another_staff_members_punch),
              CL_TEST_ENTRY(corrections_are_checked_before_they_are_filed),
