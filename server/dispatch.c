@@ -184,6 +184,8 @@ static const cl_route_t routes[] = {
           cl_handle_staff_request_withdraw, 1, 0),
     ROUTE(STAFF_REQUEST_DECIDE, "StaffRequestDecideRequest", CL_PERM_LOGGED_IN,
           cl_handle_staff_request_decide, 1, 0),
+    ROUTE(STAFF_REQUEST_CANCEL, "StaffRequestCancelRequest", CL_PERM_LOGGED_IN,
+          cl_handle_staff_request_cancel, 1, 0),
     ROUTE(APPROVALS_SUMMARY, "ApprovalsSummaryRequest", CL_PERM_LOGGED_IN,
           cl_handle_approvals_summary, 1, 0),
     ROUTE(TIME_OFF_BALANCE_SHOW, "TimeOffBalanceShowRequest", CL_PERM_LOGGED_IN,

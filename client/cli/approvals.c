@@ -183,7 +183,8 @@ static void print_request(const Clinic__StaffRequest *r)
     printf("\n");
     if (r->decided_at) {
         cli_time(r->decided_at, t, sizeof(t));
-        printf("  %-10s %s by ", r->state, t);
+        /* A cancelled request was approved first: that line, then the cancellation's. */
+        printf("  %-10s %s by ", r->cancelled_at ? "approved" : r->state, t);
         cli_put(stdout, r->decided_by[0] ? r->decided_by : "clinicd", 0);
         if (r->override_used)
             printf(" (desk minimum overridden)");
@@ -192,6 +193,14 @@ static void print_request(const Clinic__StaffRequest *r)
     if (r->comment[0]) {
         printf("  comment    ");
         cli_put(stdout, r->comment, 0);
+        printf("\n");
+    }
+    if (r->cancelled_at) {
+        cli_time(r->cancelled_at, t, sizeof(t));
+        printf("  cancelled  %s by ", t);
+        cli_put(stdout, r->cancelled_by, 0);
+        printf("\n  why        ");
+        cli_put(stdout, r->cancel_comment, 0);
         printf("\n");
     }
 }
@@ -225,6 +234,9 @@ static void json_request(cl_json_t *j, const Clinic__StaffRequest *r)
     cl_json_kv_string(j, "decided_by", r->decided_by);
     cl_json_kv_string(j, "comment", r->comment);
     cl_json_kv_bool(j, "override_used", r->override_used);
+    cl_json_kv_int(j, "cancelled_at", r->cancelled_at);
+    cl_json_kv_string(j, "cancelled_by", r->cancelled_by);
+    cl_json_kv_string(j, "cancel_comment", r->cancel_comment);
     cl_json_object_end(j);
 }
 
@@ -442,6 +454,27 @@ int cmd_request_withdraw(cli_t *cli, const cli_command_t *cmd, int argc, char **
     cli_request_init(&req, CLINIC__REQUEST__BODY_STAFF_REQUEST_WITHDRAW);
     req.staff_request_withdraw = &m;
     return call_request(cli, &req, CLINIC__RESPONSE__RESULT_STAFF_REQUEST_WITHDRAW);
+}
+
+int cmd_request_cancel(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    const char *comment = "", *version = NULL;
+    const cli_opt_t opts[] = {{"--comment", &comment, NULL}, {"--expect-version", &version, NULL}};
+    int npos, rc;
+    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+        return rc;
+    Clinic__StaffRequestCancelRequest m = CLINIC__STAFF_REQUEST_CANCEL_REQUEST__INIT;
+    if (npos != 1 || parse_id(argv[0], &m.id) != 0)
+        return cli_usage_error(cmd, "give one request id");
+    if (version && parse_id(version, &m.version) != 0)
+        return cli_usage_error(cmd, "--expect-version: expected a version");
+    if (comment[0] == '\0')
+        return cli_usage_error(cmd, "--comment is required: say why");
+    m.comment = (char *)comment;
+    Clinic__Request req;
+    cli_request_init(&req, CLINIC__REQUEST__BODY_STAFF_REQUEST_CANCEL);
+    req.staff_request_cancel = &m;
+    return call_request(cli, &req, CLINIC__RESPONSE__RESULT_STAFF_REQUEST_CANCEL);
 }
 
 /* ---- deciding ---- */

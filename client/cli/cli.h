@@ -244,6 +244,7 @@ int cmd_request_expense(cli_t *cli, const cli_command_t *cmd, int argc, char **a
 int cmd_request_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_request_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_request_withdraw(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
+int cmd_request_cancel(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_approvals(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_approve(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_deny(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);

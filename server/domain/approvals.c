@@ -84,6 +84,23 @@ static int timeoff_approve(cl_tx_t *tx, const cl_request_t *r, int override)
                                     reason);
 }
 
+/* Undoes timeoff_approve: the shifts and the provider's block, and the minutes back. */
+static int timeoff_cancel(cl_tx_t *tx, const cl_request_t *r)
+{
+    int rc = cl_shift_timeoff_cancel(tx, r);
+    if (rc < 0)
+        return rc;
+    cl_timeoff_policy_t pol;
+    if ((rc = cl_timeoff_db_policy(tx, r->category, &pol)) < 0)
+        return rc;
+    if (!pol.tracked || r->amount == 0)
+        return 0;
+    char reason[64];
+    snprintf(reason, sizeof(reason), "request %" PRId64 " cancelled", r->id);
+    return cl_timeoff_db_ledger_add(tx, r->requester, r->category, "used", r->amount, r->id,
+                                    reason);
+}
+
 static int swap_validate(cl_tx_t *tx, cl_request_t *r, cl_req_flags_t *flags)
 {
     (void)flags;
@@ -157,12 +174,14 @@ static int expense_validate(cl_tx_t *tx, cl_request_t *r, cl_req_flags_t *flags)
 
 /* The kind table, indexed by cl_req_kind_t. */
 static const cl_req_kind_def_t KINDS[] = {
-    {CL_REQ_TIMEOFF, "timeoff", "time off", timeoff_validate, timeoff_approve, NULL},
-    {CL_REQ_SWAP, "swap", "shift swap", swap_validate, swap_approve, swap_close},
-    {CL_REQ_OVERTIME, "overtime", "overtime", overtime_validate, overtime_approve, overtime_close},
+    {CL_REQ_TIMEOFF, "timeoff", "time off", timeoff_validate, timeoff_approve, NULL,
+     timeoff_cancel},
+    {CL_REQ_SWAP, "swap", "shift swap", swap_validate, swap_approve, swap_close, NULL},
+    {CL_REQ_OVERTIME, "overtime", "overtime", overtime_validate, overtime_approve, overtime_close,
+     NULL},
     {CL_REQ_CORRECTION, "correction", "timesheet correction", correction_validate,
-     correction_approve, NULL},
-    {CL_REQ_EXPENSE, "expense", "expense", expense_validate, NULL, NULL},
+     correction_approve, NULL, NULL},
+    {CL_REQ_EXPENSE, "expense", "expense", expense_validate, NULL, NULL, NULL},
 };
 
 const cl_req_kind_def_t *cl_req_kind(cl_req_kind_t k)
@@ -442,6 +461,49 @@ int cl_req_withdraw(cl_tx_t *tx, int64_t id, uint64_t version, const char *comme
     if (rc < 0)
         return rc;
     if ((rc = cl_req_audit(tx, "request.withdraw", id)) < 0)
+        return rc;
+    if ((rc = notify(tx, &row->r, CLINIC__CHANGE_OP__UPDATED, 1)) < 0)
+        return rc;
+    return cl_req_db_get(tx, id, row);
+}
+
+int cl_req_cancel(cl_tx_t *tx, int64_t id, uint64_t version, const char *comment,
+                  cl_req_row_t *row)
+{
+    cl_job_t *job = tx->job;
+    char msg[200];
+    int rc;
+    if (comment[0] == '\0')
+        return cl_job_fail(job, CL_EINVAL, "comment", "a cancellation needs a comment saying why");
+    if ((rc = load(tx, id, "id", row)) < 0)
+        return rc;
+    /* Whoever may decide it may cancel it; the requester, who may not, asks them to. */
+    if ((rc = cl_staff_may_decide(tx, row->r.requester)) < 0)
+        return rc;
+    const cl_req_kind_def_t *k = cl_req_kind(row->r.kind);
+    if (k == NULL)
+        return cl_job_fail(job, CL_EINTERNAL, NULL, "request of an unknown kind");
+    if (k->cancel == NULL) {
+        snprintf(msg, sizeof(msg), "request %" PRId64 " is a %s request: only approved time off "
+                 "can be cancelled", id, k->title);
+        return cl_job_fail(job, CL_EPRECOND, NULL, msg);
+    }
+    if (row->state != CL_REQ_APPROVED) {
+        snprintf(msg, sizeof(msg), "request %" PRId64 " is %s: only approved time off can be "
+                 "cancelled", id, cl_req_state_name((cl_req_state_t)row->state));
+        return cl_job_fail(job, CL_EPRECOND, NULL, msg);
+    }
+    if (version != 0 && version != row->version)
+        return stale(tx, row, version);
+    if ((rc = k->cancel(tx, &row->r)) < 0)
+        return rc;
+    if ((rc = cl_req_db_cancel(tx, id, comment)) == CL_EPRECOND) {
+        snprintf(msg, sizeof(msg), "request %" PRId64 " is no longer approved", id);
+        return cl_job_fail(job, CL_EPRECOND, NULL, msg);
+    }
+    if (rc < 0)
+        return rc;
+    if ((rc = cl_req_audit(tx, "request.cancel", id)) < 0)
         return rc;
     if ((rc = notify(tx, &row->r, CLINIC__CHANGE_OP__UPDATED, 1)) < 0)
         return rc;

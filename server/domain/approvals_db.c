@@ -17,6 +17,7 @@ enum {
     Q_GET,
     Q_INSERT,
     Q_CLOSE,
+    Q_CANCEL,
     Q_INBOX,
     Q_BY_STATE,
     Q_ALL,
@@ -45,13 +46,14 @@ enum {
     "r.id, r.kind, r.requester_id, r.other_id, r.ref_id, r.ref2_id, r.starts_at, r.ends_at, "      \
     "r.amount, r.category, r.details, r.state, r.over_balance, r.overtime, r.created_at, "         \
     "cu.username, r.decided_at, du.username, r.comment, r.override_used, r.version, "              \
-    "s.full_name, o.full_name, su.username"
+    "s.full_name, o.full_name, su.username, r.cancelled_at, xu.username, r.cancel_comment"
 #define REQ_FROM                                                                                   \
     "requests r JOIN staff s ON s.id = r.requester_id "                                            \
     "LEFT JOIN staff o ON o.id = r.other_id "                                                      \
     "LEFT JOIN users su ON su.id = s.user_id "                                                     \
     "LEFT JOIN users cu ON cu.id = r.created_by "                                                  \
-    "LEFT JOIN users du ON du.id = r.decided_by"
+    "LEFT JOIN users du ON du.id = r.decided_by "                                                 \
+    "LEFT JOIN users xu ON xu.id = r.cancelled_by"
 
 static const char *const SQL[Q__COUNT] = {
     [Q_GET] = "SELECT " REQ_COLUMNS " FROM " REQ_FROM " WHERE r.id = ?1",
@@ -64,6 +66,9 @@ static const char *const SQL[Q__COUNT] = {
     [Q_CLOSE] = "UPDATE requests SET state = ?2, decided_at = ?3, decided_by = ?4, comment = ?5, "
                 "override_used = ?6, version = version + 1 "
                 "WHERE id = ?1 AND state = 'pending' RETURNING version",
+    [Q_CANCEL] = "UPDATE requests SET state = 'cancelled', cancelled_at = ?2, cancelled_by = ?3, "
+                 "cancel_comment = ?4, version = version + 1 "
+                 "WHERE id = ?1 AND state = 'approved' RETURNING version",
     /* requests_inbox (state, kind, created_at): the pending ones only. */
     [Q_INBOX] = "SELECT " REQ_COLUMNS " FROM " REQ_FROM " WHERE r.state = 'pending' "
                 "AND (?1 = '' OR r.kind = ?1) ORDER BY r.created_at, r.id",
@@ -129,6 +134,7 @@ static const char *const STATE_NAMES[CL_REQ__STATES] = {
     [CL_REQ_APPROVED] = "approved",
     [CL_REQ_DENIED] = "denied",
     [CL_REQ_WITHDRAWN] = "withdrawn",
+    [CL_REQ_CANCELLED] = "cancelled",
 };
 
 const char *cl_req_state_name(cl_req_state_t s)
@@ -237,6 +243,9 @@ static void row_read(cl_arena_t *a, sqlite3_stmt *st, cl_req_row_t *out)
     m->decided_by = cl_arena_strdup(a, cl_db_text(st, 17));
     m->comment = cl_arena_strdup(a, cl_db_text(st, 18));
     m->override_used = sqlite3_column_int(st, 19) != 0;
+    m->cancelled_at = sqlite3_column_int64(st, 24);
+    m->cancelled_by = cl_arena_strdup(a, cl_db_text(st, 25));
+    m->cancel_comment = cl_arena_strdup(a, cl_db_text(st, 26));
     m->from_date = "";
     m->to_date = "";
     if (r->kind == CL_REQ_TIMEOFF && r->ends_at > r->starts_at) {
@@ -307,6 +316,23 @@ int cl_req_db_close(cl_tx_t *tx, int64_t id, cl_req_state_t to, int64_t by_user,
     if (rc < 0)
         return rc;
     *version = (uint64_t)sqlite3_column_int64(st, 0);
+    return step_done(tx, st);
+}
+
+int cl_req_db_cancel(cl_tx_t *tx, int64_t id, const char *comment)
+{
+    sqlite3_stmt *st = stmt(tx, Q_CANCEL);
+    if (st == NULL)
+        return CL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, tx->now);
+    sqlite3_bind_int64(st, 3, tx->job->who.user_id);
+    sqlite3_bind_text(st, 4, comment, -1, SQLITE_TRANSIENT);
+    int rc = cl_db_step(tx->db, st);
+    if (rc == 0)
+        return CL_EPRECOND;
+    if (rc < 0)
+        return rc;
     return step_done(tx, st);
 }
 

@@ -416,6 +416,35 @@ int cl_handle_staff_request_withdraw(cl_tx_t *tx, cl_job_t *job)
     return cl_job_refuse(job, f.status, f.field, f.message);
 }
 
+int cl_handle_staff_request_cancel(cl_tx_t *tx, cl_job_t *job)
+{
+    const Clinic__StaffRequestCancelRequest *req = job->req->staff_request_cancel;
+    if (req->id == 0 || req->id > INT64_MAX)
+        return cl_job_fail(job, CL_EINVAL, "id", "id is required");
+    int rc = cl_req_check_text(tx, "comment", req->comment, CL_REQ_COMMENT_MAX);
+    if (rc < 0)
+        return rc;
+    cl_change_t *mark;
+    if ((rc = item_begin(tx, &mark)) < 0)
+        return rc;
+    cl_req_row_t row;
+    rc = cl_req_cancel(tx, (int64_t)req->id, req->version, req->comment, &row);
+    if (rc == 0) {
+        if ((rc = cl_db_exec(tx->db, "RELEASE item")) < 0)
+            return rc;
+        return reply_request(tx, CLINIC__RESPONSE__RESULT_STAFF_REQUEST_CANCEL, row.msg);
+    }
+    item_failure_t f;
+    if ((rc = item_undo(tx, mark, rc, &f)) < 0)
+        return rc;
+    Clinic__StaffRequest *cur = item_current(tx, (int64_t)req->id, "request.cancel.refused", &rc);
+    if (rc < 0)
+        return rc;
+    if (cur != NULL)
+        reply_request(tx, CLINIC__RESPONSE__RESULT_STAFF_REQUEST_CANCEL, cur);
+    return cl_job_refuse(job, f.status, f.field, f.message);
+}
+
 int cl_handle_staff_request_decide(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__StaffRequestDecideRequest *req = job->req->staff_request_decide;

@@ -31,6 +31,7 @@ typedef enum {
     CL_REQ_APPROVED,
     CL_REQ_DENIED,
     CL_REQ_WITHDRAWN,
+    CL_REQ_CANCELLED, /* approved, then called off (time off only) */
     CL_REQ__STATES
 } cl_req_state_t;
 
@@ -59,6 +60,9 @@ typedef struct {
     int (*approve)(cl_tx_t *tx, const cl_request_t *r, int override);
     /* Denial or withdrawal by the requester (`state`). NULL: nothing. */
     int (*close)(cl_tx_t *tx, const cl_request_t *r, cl_req_state_t state);
+    /* Cancelling an approved request: undoes what `approve` did elsewhere. NULL: a request of
+     * this kind cannot be cancelled once approved. */
+    int (*cancel)(cl_tx_t *tx, const cl_request_t *r);
 } cl_req_kind_def_t;
 
 /* The row of kind `k`, or NULL; the row named `name`, or NULL. */
@@ -92,6 +96,9 @@ int cl_req_db_insert(cl_tx_t *tx, cl_request_t *r, const cl_req_flags_t *flags);
  * not failed: the caller says why). */
 int cl_req_db_close(cl_tx_t *tx, int64_t id, cl_req_state_t to, int64_t by_user,
                     const char *comment, int override_used, uint64_t *version);
+/* Moves request `id` from approved to cancelled, now, by the job's user with `comment`; the
+ * approval's who and when stay. CL_EPRECOND when it is no longer approved. */
+int cl_req_db_cancel(cl_tx_t *tx, int64_t id, const char *comment);
 
 /* Which requests a list walks. */
 typedef struct {
@@ -169,6 +176,10 @@ int cl_req_decide(cl_tx_t *tx, int64_t id, uint64_t version, int approve, const 
 /* Withdraws request `id` as the job's user (the requester only, pending only). */
 int cl_req_withdraw(cl_tx_t *tx, int64_t id, uint64_t version, const char *comment,
                     cl_req_row_t *row);
+/* Cancels approved request `id` as the job's user (whoever may decide it; a kind with a cancel
+ * hook only; a comment is required), running the kind's cancel hook. */
+int cl_req_cancel(cl_tx_t *tx, int64_t id, uint64_t version, const char *comment,
+                  cl_req_row_t *row);
 /* Forgets the changes the job made after `mark` (the tail of its change list then; NULL: all),
  * for a part of a job that a nested SAVEPOINT rolled back. */
 void cl_req_changes_restore(cl_tx_t *tx, cl_change_t *mark);

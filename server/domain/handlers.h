@@ -144,6 +144,7 @@ int cl_handle_overtime_file(cl_tx_t *tx, cl_job_t *job);
 int cl_handle_staff_request_list(cl_tx_t *tx, cl_job_t *job);
 int cl_handle_staff_request_show(cl_tx_t *tx, cl_job_t *job);
 int cl_handle_staff_request_withdraw(cl_tx_t *tx, cl_job_t *job);
+int cl_handle_staff_request_cancel(cl_tx_t *tx, cl_job_t *job);
 int cl_handle_staff_request_decide(cl_tx_t *tx, cl_job_t *job);
 int cl_handle_approvals_summary(cl_tx_t *tx, cl_job_t *job);
 int cl_handle_time_off_balance_show(cl_tx_t *tx, cl_job_t *job);

@@ -262,10 +262,12 @@ static int leaves_desk_short(cl_tx_t *tx, const Clinic__Shift *s, char *why, siz
     return 0;
 }
 
-/* Blocks the provider linked to staff member `staff_id`'s user (if any) for [from, to). */
-static int block_provider(cl_tx_t *tx, int64_t staff_id, int64_t from, int64_t to)
+/* The active provider linked to staff member `staff_id`'s user: 0 and *provider set (0 when
+ * there is none), or a status. */
+static int provider_of_staff(cl_tx_t *tx, int64_t staff_id, int64_t *provider)
 {
-    int64_t user_id = 0, provider = 0;
+    int64_t user_id = 0;
+    *provider = 0;
     int rc = cl_staff_user(tx, staff_id, &user_id);
     if (rc < 0)
         return rc == CL_ENOTFOUND ? 0 : rc;
@@ -276,19 +278,27 @@ static int block_provider(cl_tx_t *tx, int64_t staff_id, int64_t from, int64_t t
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, user_id);
     rc = cl_db_step(tx->db, st);
-    provider = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
+    *provider = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
-    if (rc < 0)
+    return rc < 0 ? rc : 0;
+}
+
+/* Blocks the provider linked to the requester of time off `r` (if any) for its period. */
+static int block_provider(cl_tx_t *tx, const cl_request_t *r)
+{
+    int64_t provider;
+    int rc = provider_of_staff(tx, r->requester, &provider);
+    if (rc < 0 || provider == 0)
         return rc;
-    if (provider == 0)
-        return 0;
-    if ((st = cl_shift_stmt(tx, CL_SHQ_BLOCK_INSERT)) == NULL)
+    sqlite3_stmt *st = cl_shift_stmt(tx, CL_SHQ_BLOCK_INSERT);
+    if (st == NULL)
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, provider);
-    sqlite3_bind_int64(st, 2, from);
-    sqlite3_bind_int64(st, 3, to);
+    sqlite3_bind_int64(st, 2, r->starts_at);
+    sqlite3_bind_int64(st, 3, r->ends_at);
     sqlite3_bind_text(st, 4, "vacation", -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, tx->job->who.user_id);
+    sqlite3_bind_int64(st, 6, r->id);
     rc = cl_db_step(tx->db, st);
     int64_t id = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
@@ -359,5 +369,93 @@ int cl_shift_timeoff_approve(cl_tx_t *tx, const cl_request_t *r, int override)
                 return cl_job_fail(tx->job, CL_ECONFLICT, NULL, why);
         }
     }
-    return block_provider(tx, r->requester, r->starts_at, r->ends_at);
+    return block_provider(tx, r);
+}
+
+/* Cancels the blocks time off `r` made in its requester's provider schedule, each with the
+ * schedule's own block.cancel audit row and "schedule" change. */
+static int unblock_provider(cl_tx_t *tx, const cl_request_t *r)
+{
+    int64_t provider;
+    int rc = provider_of_staff(tx, r->requester, &provider);
+    if (rc < 0 || provider == 0)
+        return rc;
+    sqlite3_stmt *st = cl_shift_stmt(tx, CL_SHQ_BLOCKS_CANCEL_FOR);
+    if (st == NULL)
+        return CL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, r->id);
+    sqlite3_bind_int64(st, 2, provider);
+    sqlite3_bind_int64(st, 3, r->starts_at);
+    /* The ids first, then an audit row and a change for each. */
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    while ((rc = cl_db_step(tx->db, st)) == 1) {
+        CL_ARENA_RESERVE(&tx->job->arena, ids, n, cap);
+        ids[n++] = sqlite3_column_int64(st, 0);
+    }
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        if ((rc = cl_audit_append(tx->db, tx->now, &tx->job->who, "block.cancel", "block",
+                                  (uint64_t)ids[i])) < 0 ||
+            (rc = cl_tx_change(tx, CL_TOPIC_SCHEDULE_NAME, "block", (uint64_t)ids[i],
+                               CLINIC__CHANGE_OP__UPDATED, 0)) < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int cl_shift_timeoff_cancel(cl_tx_t *tx, const cl_request_t *r)
+{
+    cl_arena_t *a = &tx->job->arena;
+    Clinic__Shift **taken = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+    sqlite3_stmt *st = cl_shift_stmt(tx, CL_SHQ_SHIFTS_OFF_FOR);
+    if (st == NULL)
+        return CL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, r->id);
+    sqlite3_bind_int64(st, 2, r->requester);
+    sqlite3_bind_int64(st, 3, r->starts_at);
+    sqlite3_bind_int64(st, 4, r->ends_at);
+    while ((rc = cl_db_step(tx->db, st)) == 1) {
+        CL_ARENA_RESERVE(a, taken, n, cap);
+        taken[n++] = cl_shift_from_row(a, st);
+    }
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        Clinic__Shift *s = taken[i];
+        /* Approved time off kept the period free of other shifts; should one be there all the
+         * same (a database edited by hand), this one stays off rather than overlap it. */
+        if ((st = cl_shift_stmt(tx, CL_SHQ_SHIFT_OVERLAP)) == NULL)
+            return CL_EINTERNAL;
+        sqlite3_bind_int64(st, 1, (int64_t)s->staff_id);
+        sqlite3_bind_int64(st, 2, s->starts_at);
+        sqlite3_bind_int64(st, 3, s->ends_at);
+        sqlite3_bind_int64(st, 4, (int64_t)s->id);
+        sqlite3_bind_int64(st, 5, 0);
+        rc = cl_db_step(tx->db, st);
+        sqlite3_reset(st);
+        if (rc < 0)
+            return rc;
+        if (rc == 1)
+            continue;
+        if ((st = cl_shift_stmt(tx, CL_SHQ_SHIFT_ON)) == NULL)
+            return CL_EINTERNAL;
+        sqlite3_bind_int64(st, 1, (int64_t)s->id);
+        sqlite3_bind_int64(st, 2, tx->now);
+        sqlite3_bind_int64(st, 3, tx->job->who.user_id);
+        if ((rc = cl_sched_step_update(tx, st)) < 0)
+            return rc;
+        if ((rc = cl_audit_append(tx->db, tx->now, &tx->job->who, "shift.on", "shift", s->id)) < 0)
+            return rc;
+        Clinic__Shift *now;
+        if ((rc = cl_shift_get(tx, (int64_t)s->id, &now)) < 0)
+            return rc;
+        int live = strcmp(now->state, CL_SHIFT_PUBLISHED) == 0;
+        if ((rc = cl_shift_announce(tx, now, CLINIC__CHANGE_OP__UPDATED, live, 0)) < 0)
+            return rc;
+    }
+    return unblock_provider(tx, r);
 }

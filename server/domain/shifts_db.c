@@ -49,9 +49,20 @@ static const char *const SQL[CL_SHQ__COUNT] = {
     [CL_SHQ_SHIFT_CANCEL] = "UPDATE shifts SET state = 'cancelled', note = ?2, updated_at = ?3, "
                             "updated_by = ?4, version = version + 1 "
                             "WHERE id = ?1 AND version = ?5 RETURNING version",
-    [CL_SHQ_SHIFT_OFF] = "UPDATE shifts SET state = 'off', timeoff_request_id = ?2, "
-                         "updated_at = ?3, updated_by = ?4, version = version + 1 "
-                         "WHERE id = ?1 AND state IN " WORKING " RETURNING version",
+    [CL_SHQ_SHIFT_OFF] = "UPDATE shifts SET state = 'off', off_from = state, "
+                         "timeoff_request_id = ?2, updated_at = ?3, updated_by = ?4, "
+                         "version = version + 1 WHERE id = ?1 AND state IN " WORKING
+                         " RETURNING version",
+    /* The shifts time off request ?1 took, by start (shifts_staff: the staff member's ?2). */
+    [CL_SHQ_SHIFTS_OFF_FOR] = "SELECT " SHIFT_COLUMNS " FROM " SHIFT_FROM
+                              " WHERE s.staff_id = ?2 AND s.starts_at > ?3 - " MAX_SECONDS
+                              " AND s.starts_at < ?4 AND s.timeoff_request_id = ?1 "
+                              "AND s.state = 'off' ORDER BY s.starts_at, s.id",
+    /* Back to the state it had before the time off ('' from before migration 0009: a draft). */
+    [CL_SHQ_SHIFT_ON] = "UPDATE shifts SET state = CASE off_from WHEN 'published' THEN "
+                        "'published' ELSE 'draft' END, off_from = '', timeoff_request_id = 0, "
+                        "updated_at = ?2, updated_by = ?3, version = version + 1 "
+                        "WHERE id = ?1 AND state = 'off' RETURNING version",
     [CL_SHQ_SHIFT_SET_STAFF] = "UPDATE shifts SET staff_id = ?2, updated_at = ?3, updated_by = ?4, "
                                "version = version + 1 WHERE id = ?1 RETURNING version",
     [CL_SHQ_SHIFT_OVERTIME_DECIDED] =
@@ -137,8 +148,12 @@ static const char *const SQL[CL_SHQ__COUNT] = {
     [CL_SHQ_PROVIDER_OF_USER] = "SELECT id FROM providers WHERE user_id = ?1 AND active = 1",
     /* The schedule's own block row (schedule_db.c's insert, the same columns). */
     [CL_SHQ_BLOCK_INSERT] = "INSERT INTO blocks (provider_id, room_id, starts_at, ends_at, reason, "
-                            "cancelled, created_by, version) "
-                            "VALUES (?1, NULL, ?2, ?3, ?4, 0, ?5, 1) RETURNING id",
+                            "cancelled, created_by, version, request_id) "
+                            "VALUES (?1, NULL, ?2, ?3, ?4, 0, ?5, 1, ?6) RETURNING id",
+    /* The blocks approved time off ?1 made (blocks_provider: the provider's, ending after ?3). */
+    [CL_SHQ_BLOCKS_CANCEL_FOR] = "UPDATE blocks SET cancelled = 1, version = version + 1 "
+                                 "WHERE provider_id = ?2 AND ends_at > ?3 AND request_id = ?1 "
+                                 "AND cancelled = 0 RETURNING id",
 };
 
 const char *cl_shift_sql(cl_shift_q_t q)

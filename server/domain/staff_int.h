@@ -82,6 +82,9 @@ typedef struct {
  * below its minimum on a shift's day, fails with CONFLICT naming the desk, the day and the
  * count, unless `override` (the caller has checked the manager's right to). */
 int cl_shift_timeoff_approve(cl_tx_t *tx, const cl_request_t *r, int override);
+/* Cancelling approved time off `r`: the shifts it took come back in the state they had (drafts
+ * for shifts taken before migration 0009), and its provider blocks are cancelled. */
+int cl_shift_timeoff_cancel(cl_tx_t *tx, const cl_request_t *r);
 
 /* A swap proposal was accepted: checks the two shifts still belong to the two parties, are
  * published and not started (FAILED_PRECONDITION otherwise). Called again at approval. */

@@ -310,6 +310,22 @@ CL_TEST(approvals_from_the_command_line_with_json)
     CLINIC_OK(&h, out, "--json", "balance", "--staff", staff, "--ledger");
     ASSERT_STR_CONTAINS(out, "\"used\":240");
     ASSERT_STR_CONTAINS(out, "\"reason\":\"opening balance\"");
+    /* The dentist moved: the approved time off is cancelled and its 4 hours come back. A
+     * cancellation needs its comment (usage error, exit 1); a second one is refused (exit 6). */
+    ASSERT_EQ(clinic(&h, out, "request", "cancel", id), 1);
+    CLINIC_OK(&h, out, "--json", "request", "cancel", id, "--comment", "dentist moved");
+    ASSERT_STR_CONTAINS(out, "\"state\":\"cancelled\"");
+    ASSERT_STR_CONTAINS(out, "\"decided_by\":\"boss\"");
+    ASSERT_STR_CONTAINS(out, "\"cancelled_by\":\"boss\",\"cancel_comment\":\"dentist moved\"");
+    ASSERT_EQ(clinic(&h, out, "request", "cancel", id, "--comment", "again"), 6);
+    ASSERT_STR_CONTAINS(out, "is cancelled");
+    CLINIC_OK(&h, out, "request", "show", id);
+    ASSERT_STR_CONTAINS(out, "approved");
+    ASSERT_STR_CONTAINS(out, "cancelled");
+    ASSERT_STR_CONTAINS(out, "dentist moved");
+    CLINIC_OK(&h, out, "--json", "balance", "--staff", staff);
+    ASSERT_STR_CONTAINS(out, "\"type\":\"personal\",\"tracked\":true,\"accrued\":0,"
+                             "\"adjusted\":0,\"used\":0");
 
     /* The watch: a first drawing, then another as a request comes in. Alice keeps filing until
      * the watch has drawn twice, so the test does not depend on when it subscribed. */

@@ -160,6 +160,21 @@ static cl_job_t *withdraw(office_t *o, const cl_identity_t *who, uint64_t id, ui
     return run(o, cl_handle_staff_request_withdraw, &req, who);
 }
 
+static cl_job_t *cancel(office_t *o, const cl_identity_t *who, uint64_t id, uint64_t version,
+                        const char *comment)
+{
+    static Clinic__StaffRequestCancelRequest m;
+    static Clinic__Request req;
+    clinic__staff_request_cancel_request__init(&m);
+    m.id = id;
+    m.version = version;
+    m.comment = (char *)comment;
+    clinic__request__init(&req);
+    req.body_case = CLINIC__REQUEST__BODY_STAFF_REQUEST_CANCEL;
+    req.staff_request_cancel = &m;
+    return run(o, cl_handle_staff_request_cancel, &req, who);
+}
+
 static cl_job_t *show(office_t *o, const cl_identity_t *who, uint64_t id)
 {
     static Clinic__StaffRequestShowRequest m;
@@ -836,6 +851,119 @@ CL_TEST(timeoff_below_desk_minimum_conflicts_unless_overridden)
     office_close(&o);
 }
 
+/* Approved time off called off: whoever may decide it cancels it with a comment; the shifts
+ * it took come back as they were (published, draft), the provider's vacation block is
+ * cancelled, the balance gets the minutes back, and the period is free again. Bad input: a
+ * pending, cancelled or non-time-off request (FAILED_PRECONDITION), the requester or a stranger
+ * (PERMISSION_DENIED), no comment, a stale version (CONFLICT). */
+CL_TEST(cancelling_approved_timeoff_gives_back_shifts_block_and_balance)
+{
+    office_t o;
+    office_open(&o);
+    int64_t desk = add_desk(&o, "Phones", 0);
+    int64_t published = add_shift(&o, o.alice_staff, desk, MONDAY, 8 * 60, 12 * 60);
+    int64_t draft = add_shift(&o, o.alice_staff, desk, TUESDAY, 8 * 60, 12 * 60);
+    int64_t afternoon = add_shift(&o, o.alice_staff, desk, MONDAY, 13 * 60, 17 * 60);
+    char sql[200];
+    snprintf(sql, sizeof(sql), "UPDATE shifts SET state = 'draft' WHERE id = %lld",
+             (long long)draft);
+    fx_exec(&o.fx, sql);
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO providers (user_id, name) VALUES (%lld, 'Dr Alice') RETURNING id",
+             (long long)o.alice_user);
+    int64_t provider = fx_int(&o.fx, sql, NULL);
+    ASSERT_OK(adjust(&o, o.alice_staff, "vacation", 1440, "opening balance"));
+    cl_job_t *job = timeoff(&o, &o.alice, "vacation", MONDAY, TUESDAY, 0, 0);
+    ASSERT_OK(job->status);
+    uint64_t id = job->resp.time_off_file->request->id;
+    ASSERT_EQ(job->resp.time_off_file->request->amount, 720); /* the three shifts' minutes */
+    cl_job_free(job);
+
+    job = cancel(&o, &o.manager, id, 0, "plans changed");
+    FX_ASSERT_FAILED(job, CL_EPRECOND, NULL);
+    ASSERT_STR_CONTAINS(fx_message(job), "is pending");
+    cl_job_free(job);
+    ASSERT_OK(decide_one(&o, &o.manager, id, 1, "enjoy"));
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM shifts WHERE state = 'off' AND "
+             "timeoff_request_id = %llu", (unsigned long long)id);
+    ASSERT_EQ(fx_int(&o.fx, sql, NULL), 3);
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM blocks WHERE provider_id = %lld AND "
+             "request_id = %llu AND cancelled = 0", (long long)provider, (unsigned long long)id);
+    ASSERT_EQ(fx_int(&o.fx, sql, NULL), 1);
+    job = balance(&o, &o.alice, 0);
+    ASSERT_EQ(balance_of(job, "vacation")->used, 720);
+    cl_job_free(job);
+
+    /* The requester asks; a stranger is told nothing. */
+    job = cancel(&o, &o.alice, id, 0, "not going");
+    FX_ASSERT_FAILED(job, CL_EPERM, NULL);
+    cl_job_free(job);
+    job = cancel(&o, &o.bob, id, 0, "not going");
+    FX_ASSERT_FAILED(job, CL_EPERM, NULL);
+    cl_job_free(job);
+    job = cancel(&o, &o.sup, id, 0, "");
+    FX_ASSERT_FAILED(job, CL_EINVAL, "comment");
+    cl_job_free(job);
+    job = cancel(&o, &o.sup, id, 1, "trip called off");
+    FX_ASSERT_FAILED(job, CL_ECONFLICT, "version");
+    cl_job_free(job);
+
+    /* A shift put by hand over the afternoon one, which must then stay off. */
+    add_shift(&o, o.alice_staff, desk, MONDAY, 14 * 60, 16 * 60);
+    job = cancel(&o, &o.sup, id, 2, "trip called off");
+    ASSERT_OK(job->status);
+    const Clinic__StaffRequest *r = job->resp.staff_request_cancel->request;
+    ASSERT_STR_EQ(r->state, "cancelled");
+    ASSERT_EQ(r->version, 3);
+    ASSERT_STR_EQ(r->cancelled_by, "sup");
+    ASSERT_STR_EQ(r->cancel_comment, "trip called off");
+    ASSERT_EQ(r->cancelled_at, o.fx.now - 1);
+    ASSERT_STR_EQ(r->decided_by, "manager"); /* the approval stays on record */
+    ASSERT_STR_EQ(r->comment, "enjoy");
+    ASSERT_EQ(changes_on(job, "inbox", o.alice_user), 1); /* the requester is told */
+    ASSERT_EQ(changes_on(job, "approvals", 0), 1);
+    cl_job_free(job);
+    fx_assert_last_audit(&o.fx, "sup", "request.cancel", "request", id);
+    snprintf(sql, sizeof(sql), "SELECT state = 'published' FROM shifts WHERE id = %lld",
+             (long long)published);
+    ASSERT_EQ(fx_int(&o.fx, sql, NULL), 1);
+    snprintf(sql, sizeof(sql), "SELECT state = 'draft' FROM shifts WHERE id = %lld",
+             (long long)draft);
+    ASSERT_EQ(fx_int(&o.fx, sql, NULL), 1);
+    snprintf(sql, sizeof(sql), "SELECT state = 'off' FROM shifts WHERE id = %lld",
+             (long long)afternoon);
+    ASSERT_EQ(fx_int(&o.fx, sql, NULL), 1);
+    ASSERT_EQ(fx_int(&o.fx, "SELECT count(*) FROM shifts WHERE timeoff_request_id <> 0 OR "
+                            "off_from <> ''", NULL), 1);
+    ASSERT_EQ(fx_int(&o.fx, "SELECT count(*) FROM audit WHERE action = 'shift.on'", NULL), 2);
+    snprintf(sql, sizeof(sql), "SELECT cancelled FROM blocks WHERE request_id = %llu",
+             (unsigned long long)id);
+    ASSERT_EQ(fx_int(&o.fx, sql, NULL), 1);
+    ASSERT_EQ(fx_int(&o.fx, "SELECT count(*) FROM audit WHERE action = 'block.cancel'", NULL), 1);
+    job = balance(&o, &o.alice, 0);
+    ASSERT_EQ(balance_of(job, "vacation")->used, 0);
+    ASSERT_EQ(balance_of(job, "vacation")->balance, 1440);
+    cl_job_free(job);
+
+    /* Cancelled once: not again. The period is free: the same days can be asked for again. */
+    job = cancel(&o, &o.manager, id, 0, "again");
+    FX_ASSERT_FAILED(job, CL_EPRECOND, NULL);
+    ASSERT_STR_CONTAINS(fx_message(job), "is cancelled");
+    cl_job_free(job);
+    job = timeoff(&o, &o.alice, "vacation", MONDAY, TUESDAY, 0, 0);
+    ASSERT_OK(job->status);
+    cl_job_free(job);
+
+    /* Only time off can be cancelled. */
+    uint64_t e = expense_ok(&o, &o.alice);
+    ASSERT_OK(decide_one(&o, &o.manager, e, 1, ""));
+    job = cancel(&o, &o.manager, e, 0, "wrong card");
+    FX_ASSERT_FAILED(job, CL_EPRECOND, NULL);
+    ASSERT_STR_CONTAINS(fx_message(job), "only approved time off");
+    cl_job_free(job);
+    office_close(&o);
+}
+
 CL_TEST(timeoff_overlapping_and_withdraw_for_serve_the_other_parts)
 {
     office_t o;
@@ -1013,6 +1141,7 @@ CL_TEST_MAIN(CL_TEST_ENTRY(timeoff_counts_weekdays_and_is_flagged_over_the_balan
              CL_TEST_ENTRY(bulk_approve_decides_each_on_its_own),
              CL_TEST_ENTRY(filing_and_deciding_are_live_for_approvers_and_requester),
              CL_TEST_ENTRY(timeoff_below_desk_minimum_conflicts_unless_overridden),
+             CL_TEST_ENTRY(cancelling_approved_timeoff_gives_back_shifts_block_and_balance),
              CL_TEST_ENTRY(timeoff_overlapping_and_withdraw_for_serve_the_other_parts),
              CL_TEST_ENTRY(accrual_credits_each_completed_pay_period_once),
              CL_TEST_ENTRY(accrual_policy_bad_input_and_stale_version),

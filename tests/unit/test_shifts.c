@@ -1035,6 +1035,8 @@ CL_TEST(hot_queries_use_their_indexes)
     assert_plan_uses(&c, CL_SHQ_SHIFT_LIST, "shifts_date");
     assert_plan_uses(&c, CL_SHQ_DESK_ON_DUTY, "shifts_date");
     assert_plan_uses(&c, CL_SHQ_SHIFT_OF_STAFF_WITHIN, "shifts_staff");
+    assert_plan_uses(&c, CL_SHQ_SHIFTS_OFF_FOR, "shifts_staff");
+    assert_plan_uses(&c, CL_SHQ_BLOCKS_CANCEL_FOR, "blocks_provider");
     clinic_close(&c);
 }
 
