@@ -484,8 +484,8 @@ int cl_req_cancel(cl_tx_t *tx, int64_t id, uint64_t version, const char *comment
     if (k == NULL)
         return cl_job_fail(job, CL_EINTERNAL, NULL, "request of an unknown kind");
     if (k->cancel == NULL) {
-        snprintf(msg, sizeof(msg), "request %" PRId64 " is a %s request: only approved time off "
-                 "can be cancelled", id, k->title);
+        snprintf(msg, sizeof(msg), "request %" PRId64 " (%s) cannot be cancelled: only approved "
+                 "time off can", id, k->title);
         return cl_job_fail(job, CL_EPRECOND, NULL, msg);
     }
     if (row->state != CL_REQ_APPROVED) {

@@ -959,7 +959,7 @@ CL_TEST(cancelling_approved_timeoff_gives_back_shifts_block_and_balance)
     ASSERT_OK(decide_one(&o, &o.manager, e, 1, ""));
     job = cancel(&o, &o.manager, e, 0, "wrong card");
     FX_ASSERT_FAILED(job, CL_EPRECOND, NULL);
-    ASSERT_STR_CONTAINS(fx_message(job), "only approved time off");
+    ASSERT_STR_CONTAINS(fx_message(job), "(expense) cannot be cancelled: only approved time off");
     cl_job_free(job);
     office_close(&o);
 }
