@@ -467,8 +467,7 @@ int cl_req_withdraw(cl_tx_t *tx, int64_t id, uint64_t version, const char *comme
     return cl_req_db_get(tx, id, row);
 }
 
-int cl_req_cancel(cl_tx_t *tx, int64_t id, uint64_t version, const char *comment,
-                  cl_req_row_t *row)
+int cl_req_cancel(cl_tx_t *tx, int64_t id, uint64_t version, const char *comment, cl_req_row_t *row)
 {
     cl_job_t *job = tx->job;
     char msg[200];
@@ -484,13 +483,17 @@ int cl_req_cancel(cl_tx_t *tx, int64_t id, uint64_t version, const char *comment
     if (k == NULL)
         return cl_job_fail(job, CL_EINTERNAL, NULL, "request of an unknown kind");
     if (k->cancel == NULL) {
-        snprintf(msg, sizeof(msg), "request %" PRId64 " (%s) cannot be cancelled: only approved "
-                 "time off can", id, k->title);
+        snprintf(msg, sizeof(msg),
+                 "request %" PRId64 " (%s) cannot be cancelled: only approved "
+                 "time off can",
+                 id, k->title);
         return cl_job_fail(job, CL_EPRECOND, NULL, msg);
     }
     if (row->state != CL_REQ_APPROVED) {
-        snprintf(msg, sizeof(msg), "request %" PRId64 " is %s: only approved time off can be "
-                 "cancelled", id, cl_req_state_name((cl_req_state_t)row->state));
+        snprintf(msg, sizeof(msg),
+                 "request %" PRId64 " is %s: only approved time off can be "
+                 "cancelled",
+                 id, cl_req_state_name((cl_req_state_t)row->state));
         return cl_job_fail(job, CL_EPRECOND, NULL, msg);
     }
     if (version != 0 && version != row->version)

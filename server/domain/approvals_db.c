@@ -52,7 +52,7 @@ enum {
     "LEFT JOIN staff o ON o.id = r.other_id "                                                      \
     "LEFT JOIN users su ON su.id = s.user_id "                                                     \
     "LEFT JOIN users cu ON cu.id = r.created_by "                                                  \
-    "LEFT JOIN users du ON du.id = r.decided_by "                                                 \
+    "LEFT JOIN users du ON du.id = r.decided_by "                                                  \
     "LEFT JOIN users xu ON xu.id = r.cancelled_by"
 
 static const char *const SQL[Q__COUNT] = {

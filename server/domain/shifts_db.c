@@ -49,10 +49,10 @@ static const char *const SQL[CL_SHQ__COUNT] = {
     [CL_SHQ_SHIFT_CANCEL] = "UPDATE shifts SET state = 'cancelled', note = ?2, updated_at = ?3, "
                             "updated_by = ?4, version = version + 1 "
                             "WHERE id = ?1 AND version = ?5 RETURNING version",
-    [CL_SHQ_SHIFT_OFF] = "UPDATE shifts SET state = 'off', off_from = state, "
-                         "timeoff_request_id = ?2, updated_at = ?3, updated_by = ?4, "
-                         "version = version + 1 WHERE id = ?1 AND state IN " WORKING
-                         " RETURNING version",
+    [CL_SHQ_SHIFT_OFF] =
+        "UPDATE shifts SET state = 'off', off_from = state, "
+        "timeoff_request_id = ?2, updated_at = ?3, updated_by = ?4, "
+        "version = version + 1 WHERE id = ?1 AND state IN " WORKING " RETURNING version",
     /* The shifts time off request ?1 took, by start (shifts_staff: the staff member's ?2). */
     [CL_SHQ_SHIFTS_OFF_FOR] = "SELECT " SHIFT_COLUMNS " FROM " SHIFT_FROM
                               " WHERE s.staff_id = ?2 AND s.starts_at > ?3 - " MAX_SECONDS

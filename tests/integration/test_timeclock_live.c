@@ -116,8 +116,8 @@ CL_TEST(timeclock_from_the_command_line)
               7);
     /* A correction of a punch may give --out alone (the server keeps the punch's in time), and
      * must give one of them: this one reaches the server, which has no punch 999. */
-    ASSERT_EQ(clinic(&h, out, "request", "correction", "--punch", "999", "--out", "2024-01-02 12:00",
-                     "--reason", "left late"),
+    ASSERT_EQ(clinic(&h, out, "request", "correction", "--punch", "999", "--out",
+                     "2024-01-02 12:00", "--reason", "left late"),
               5);
     ASSERT_STR_CONTAINS(out, "no punch 999");
     ASSERT_EQ(clinic(&h, out, "request", "correction", "--punch", "999", "--reason", "nothing"), 1);

@@ -884,11 +884,15 @@ CL_TEST(cancelling_approved_timeoff_gives_back_shifts_block_and_balance)
     ASSERT_STR_CONTAINS(fx_message(job), "is pending");
     cl_job_free(job);
     ASSERT_OK(decide_one(&o, &o.manager, id, 1, "enjoy"));
-    snprintf(sql, sizeof(sql), "SELECT count(*) FROM shifts WHERE state = 'off' AND "
-             "timeoff_request_id = %llu", (unsigned long long)id);
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM shifts WHERE state = 'off' AND "
+             "timeoff_request_id = %llu",
+             (unsigned long long)id);
     ASSERT_EQ(fx_int(&o.fx, sql, NULL), 3);
-    snprintf(sql, sizeof(sql), "SELECT count(*) FROM blocks WHERE provider_id = %lld AND "
-             "request_id = %llu AND cancelled = 0", (long long)provider, (unsigned long long)id);
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM blocks WHERE provider_id = %lld AND "
+             "request_id = %llu AND cancelled = 0",
+             (long long)provider, (unsigned long long)id);
     ASSERT_EQ(fx_int(&o.fx, sql, NULL), 1);
     job = balance(&o, &o.alice, 0);
     ASSERT_EQ(balance_of(job, "vacation")->used, 720);
@@ -933,8 +937,11 @@ CL_TEST(cancelling_approved_timeoff_gives_back_shifts_block_and_balance)
     snprintf(sql, sizeof(sql), "SELECT state = 'off' FROM shifts WHERE id = %lld",
              (long long)afternoon);
     ASSERT_EQ(fx_int(&o.fx, sql, NULL), 1);
-    ASSERT_EQ(fx_int(&o.fx, "SELECT count(*) FROM shifts WHERE timeoff_request_id <> 0 OR "
-                            "off_from <> ''", NULL), 1);
+    ASSERT_EQ(fx_int(&o.fx,
+                     "SELECT count(*) FROM shifts WHERE timeoff_request_id <> 0 OR "
+                     "off_from <> ''",
+                     NULL),
+              1);
     ASSERT_EQ(fx_int(&o.fx, "SELECT count(*) FROM audit WHERE action = 'shift.on'", NULL), 2);
     snprintf(sql, sizeof(sql), "SELECT cancelled FROM blocks WHERE request_id = %llu",
              (unsigned long long)id);

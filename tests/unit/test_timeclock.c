@@ -667,8 +667,8 @@ CL_TEST(a_correction_of_the_out_time_alone_keeps_the_in_time)
     tc_t c;
     tc_open(&c);
     uint64_t id = shift(&c, &c.alice, at("2024-03-04", 8, 40), at("2024-03-04", 17, 0));
-    cl_job_t *job = correction(&c, at("2024-03-05", 9, 0), &c.alice, id, 0,
-                               at("2024-03-04", 17, 30), "");
+    cl_job_t *job =
+        correction(&c, at("2024-03-05", 9, 0), &c.alice, id, 0, at("2024-03-04", 17, 30), "");
     ASSERT_OK(job->status);
     uint64_t request = job->resp.punch_correction_file->request_id;
     cl_job_free(job);
@@ -987,28 +987,29 @@ CL_TEST(the_hot_queries_use_their_indexes)
     tc_close(&c);
 }
 
-CL_TEST_MAIN(CL_TEST_ENTRY(clock_out_without_clock_in_fails),
-             CL_TEST_ENTRY(double_clock_in_names_when_the_open_punch_began),
-             CL_TEST_ENTRY(clock_in_records_the_workstation_the_audit_row_and_the_changes),
-             CL_TEST_ENTRY(one_open_punch_is_enforced_by_the_schema),
-             CL_TEST_ENTRY(breaks_need_an_open_punch_and_one_at_a_time),
-             CL_TEST_ENTRY(clock_out_during_a_break_ends_the_break),
-             CL_TEST_ENTRY(unpaid_breaks_are_deducted_and_paid_ones_are_not),
-             CL_TEST_ENTRY(the_rule_break_is_deducted_from_a_long_shift_without_one),
-             CL_TEST_ENTRY(pay_periods_weekly_biweekly_and_semimonthly_at_their_boundaries),
-             CL_TEST_ENTRY(overtime_daily_first_then_weekly_on_what_is_left),
-             CL_TEST_ENTRY(weekly_overtime_starts_again_each_week),
-             CL_TEST_ENTRY(weekly_overtime_counts_the_week_across_a_semimonthly_boundary),
-             CL_TEST_ENTRY(dst_fall_back_night_counts_nine_real_hours),
-             CL_TEST_ENTRY(dst_spring_forward_night_counts_seven_real_hours),
-             CL_TEST_ENTRY(staff_see_their_own_timesheet_supervisors_their_reports_managers_all),
-             CL_TEST_ENTRY(clock_status_and_punch_list_of_another_are_refused_and_reads_audited),
-             CL_TEST_ENTRY(a_correction_is_a_request_and_its_approval_keeps_the_original_in_history),
-             CL_TEST_ENTRY(a_correction_of_the_out_time_alone_keeps_the_in_time),
-             CL_TEST_ENTRY(a_missing_punch_and_a_forgotten_break_are_added_on_approval),
-             CL_TEST_ENTRY(nobody_files_a_correction_of_another_staff_members_punch),
-             CL_TEST_ENTRY(corrections_are_checked_before_they_are_filed),
-             CL_TEST_ENTRY(pay_policy_defaults_set_with_a_version_and_stale_is_a_conflict),
-             CL_TEST_ENTRY(csv_fields_are_quoted_and_formulas_defused),
-             CL_TEST_ENTRY(export_gives_a_header_and_one_line_per_staff_member_or_day),
-             CL_TEST_ENTRY(the_hot_queries_use_their_indexes))
+CL_TEST_MAIN(
+    CL_TEST_ENTRY(clock_out_without_clock_in_fails),
+    CL_TEST_ENTRY(double_clock_in_names_when_the_open_punch_began),
+    CL_TEST_ENTRY(clock_in_records_the_workstation_the_audit_row_and_the_changes),
+    CL_TEST_ENTRY(one_open_punch_is_enforced_by_the_schema),
+    CL_TEST_ENTRY(breaks_need_an_open_punch_and_one_at_a_time),
+    CL_TEST_ENTRY(clock_out_during_a_break_ends_the_break),
+    CL_TEST_ENTRY(unpaid_breaks_are_deducted_and_paid_ones_are_not),
+    CL_TEST_ENTRY(the_rule_break_is_deducted_from_a_long_shift_without_one),
+    CL_TEST_ENTRY(pay_periods_weekly_biweekly_and_semimonthly_at_their_boundaries),
+    CL_TEST_ENTRY(overtime_daily_first_then_weekly_on_what_is_left),
+    CL_TEST_ENTRY(weekly_overtime_starts_again_each_week),
+    CL_TEST_ENTRY(weekly_overtime_counts_the_week_across_a_semimonthly_boundary),
+    CL_TEST_ENTRY(dst_fall_back_night_counts_nine_real_hours),
+    CL_TEST_ENTRY(dst_spring_forward_night_counts_seven_real_hours),
+    CL_TEST_ENTRY(staff_see_their_own_timesheet_supervisors_their_reports_managers_all),
+    CL_TEST_ENTRY(clock_status_and_punch_list_of_another_are_refused_and_reads_audited),
+    CL_TEST_ENTRY(a_correction_is_a_request_and_its_approval_keeps_the_original_in_history),
+    CL_TEST_ENTRY(a_correction_of_the_out_time_alone_keeps_the_in_time),
+    CL_TEST_ENTRY(a_missing_punch_and_a_forgotten_break_are_added_on_approval),
+    CL_TEST_ENTRY(nobody_files_a_correction_of_another_staff_members_punch),
+    CL_TEST_ENTRY(corrections_are_checked_before_they_are_filed),
+    CL_TEST_ENTRY(pay_policy_defaults_set_with_a_version_and_stale_is_a_conflict),
+    CL_TEST_ENTRY(csv_fields_are_quoted_and_formulas_defused),
+    CL_TEST_ENTRY(export_gives_a_header_and_one_line_per_staff_member_or_day),
+    CL_TEST_ENTRY(the_hot_queries_use_their_indexes))
