@@ -484,16 +484,14 @@ int cl_req_cancel(cl_tx_t *tx, int64_t id, uint64_t version, const char *comment
         return cl_job_fail(job, CL_EINTERNAL, NULL, "request of an unknown kind");
     if (k->cancel == NULL) {
         snprintf(msg, sizeof(msg),
-                 "request %" PRId64 " (%s) cannot be cancelled: only approved "
-                 "time off can",
-                 id, k->title);
+                 "request %" PRId64 " (%s) cannot be cancelled: only approved time off can", id,
+                 k->title);
         return cl_job_fail(job, CL_EPRECOND, NULL, msg);
     }
     if (row->state != CL_REQ_APPROVED) {
         snprintf(msg, sizeof(msg),
-                 "request %" PRId64 " is %s: only approved time off can be "
-                 "cancelled",
-                 id, cl_req_state_name((cl_req_state_t)row->state));
+                 "request %" PRId64 " is %s: only approved time off can be cancelled", id,
+                 cl_req_state_name((cl_req_state_t)row->state));
         return cl_job_fail(job, CL_EPRECOND, NULL, msg);
     }
     if (version != 0 && version != row->version)
