@@ -437,18 +437,34 @@ int cmd_request_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
     return call_request(cli, &req, CLINIC__RESPONSE__RESULT_STAFF_REQUEST_SHOW);
 }
 
-int cmd_request_withdraw(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+/* What `request withdraw` and `request cancel` share: ID [--comment C] [--expect-version V]
+ * parsed into *id, *version and *comment; the comment required when `need_comment`. */
+static int parse_one_change(const cli_command_t *cmd, int argc, char **argv, int need_comment,
+                            uint64_t *id, uint64_t *version, const char **comment)
 {
-    const char *comment = "", *version = NULL;
-    const cli_opt_t opts[] = {{"--comment", &comment, NULL}, {"--expect-version", &version, NULL}};
+    const char *v = NULL;
+    *comment = "";
+    *version = 0;
+    const cli_opt_t opts[] = {{"--comment", comment, NULL}, {"--expect-version", &v, NULL}};
     int npos, rc;
     if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
         return rc;
-    Clinic__StaffRequestWithdrawRequest m = CLINIC__STAFF_REQUEST_WITHDRAW_REQUEST__INIT;
-    if (npos != 1 || parse_id(argv[0], &m.id) != 0)
+    if (npos != 1 || parse_id(argv[0], id) != 0)
         return cli_usage_error(cmd, "give one request id");
-    if (version && parse_id(version, &m.version) != 0)
+    if (v && parse_id(v, version) != 0)
         return cli_usage_error(cmd, "--expect-version: expected a version");
+    if (need_comment && (*comment)[0] == '\0')
+        return cli_usage_error(cmd, "--comment is required: say why");
+    return 0;
+}
+
+int cmd_request_withdraw(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    Clinic__StaffRequestWithdrawRequest m = CLINIC__STAFF_REQUEST_WITHDRAW_REQUEST__INIT;
+    const char *comment;
+    int rc = parse_one_change(cmd, argc, argv, 0, &m.id, &m.version, &comment);
+    if (rc != 0)
+        return rc;
     m.comment = (char *)comment;
     Clinic__Request req;
     cli_request_init(&req, CLINIC__REQUEST__BODY_STAFF_REQUEST_WITHDRAW);
@@ -458,18 +474,11 @@ int cmd_request_withdraw(cli_t *cli, const cli_command_t *cmd, int argc, char **
 
 int cmd_request_cancel(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    const char *comment = "", *version = NULL;
-    const cli_opt_t opts[] = {{"--comment", &comment, NULL}, {"--expect-version", &version, NULL}};
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
-        return rc;
     Clinic__StaffRequestCancelRequest m = CLINIC__STAFF_REQUEST_CANCEL_REQUEST__INIT;
-    if (npos != 1 || parse_id(argv[0], &m.id) != 0)
-        return cli_usage_error(cmd, "give one request id");
-    if (version && parse_id(version, &m.version) != 0)
-        return cli_usage_error(cmd, "--expect-version: expected a version");
-    if (comment[0] == '\0')
-        return cli_usage_error(cmd, "--comment is required: say why");
+    const char *comment;
+    int rc = parse_one_change(cmd, argc, argv, 1, &m.id, &m.version, &comment);
+    if (rc != 0)
+        return rc;
     m.comment = (char *)comment;
     Clinic__Request req;
     cli_request_init(&req, CLINIC__REQUEST__BODY_STAFF_REQUEST_CANCEL);

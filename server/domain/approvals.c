@@ -66,39 +66,35 @@ static int timeoff_validate(cl_tx_t *tx, cl_request_t *r, cl_req_flags_t *flags)
     return 0;
 }
 
+/* Books time off `r`'s minutes as used in its type's ledger (`sign` -1: taken, +1: given back
+ * by a cancellation), when the type keeps a balance. `what` ends the row's reason. */
+static int book_used(cl_tx_t *tx, const cl_request_t *r, int sign, const char *what)
+{
+    cl_timeoff_policy_t pol;
+    int rc = cl_timeoff_db_policy(tx, r->category, &pol);
+    if (rc < 0)
+        return rc;
+    if (!pol.tracked || r->amount == 0)
+        return 0;
+    char reason[64];
+    snprintf(reason, sizeof(reason), "request %" PRId64 " %s", r->id, what);
+    return cl_timeoff_db_ledger_add(tx, r->requester, r->category, "used", sign * r->amount, r->id,
+                                    reason);
+}
+
 /* Approved time off takes the staff member's shifts off (the shifts part) and is booked as used
  * in the ledger. */
 static int timeoff_approve(cl_tx_t *tx, const cl_request_t *r, int override)
 {
     int rc = cl_shift_timeoff_approve(tx, r, override);
-    if (rc < 0)
-        return rc;
-    cl_timeoff_policy_t pol;
-    if ((rc = cl_timeoff_db_policy(tx, r->category, &pol)) < 0)
-        return rc;
-    if (!pol.tracked || r->amount == 0)
-        return 0;
-    char reason[64];
-    snprintf(reason, sizeof(reason), "request %" PRId64 " approved", r->id);
-    return cl_timeoff_db_ledger_add(tx, r->requester, r->category, "used", -r->amount, r->id,
-                                    reason);
+    return rc < 0 ? rc : book_used(tx, r, -1, "approved");
 }
 
 /* Undoes timeoff_approve: the shifts and the provider's block, and the minutes back. */
 static int timeoff_cancel(cl_tx_t *tx, const cl_request_t *r)
 {
     int rc = cl_shift_timeoff_cancel(tx, r);
-    if (rc < 0)
-        return rc;
-    cl_timeoff_policy_t pol;
-    if ((rc = cl_timeoff_db_policy(tx, r->category, &pol)) < 0)
-        return rc;
-    if (!pol.tracked || r->amount == 0)
-        return 0;
-    char reason[64];
-    snprintf(reason, sizeof(reason), "request %" PRId64 " cancelled", r->id);
-    return cl_timeoff_db_ledger_add(tx, r->requester, r->category, "used", r->amount, r->id,
-                                    reason);
+    return rc < 0 ? rc : book_used(tx, r, 1, "cancelled");
 }
 
 static int swap_validate(cl_tx_t *tx, cl_request_t *r, cl_req_flags_t *flags)

@@ -387,62 +387,55 @@ static Clinic__StaffRequest *item_current(cl_tx_t *tx, int64_t id, const char *a
     return may_see(tx, &row) ? row.msg : NULL;
 }
 
-int cl_handle_staff_request_withdraw(cl_tx_t *tx, cl_job_t *job)
+/* What withdrawing and cancelling share: one request's change of state, `run` (cl_req_withdraw
+ * or cl_req_cancel), inside SAVEPOINT item, answered with the record after it; refused, with the
+ * current record (when the caller may see it) and a `refused_action` audit row for that read. */
+typedef int (*one_change_fn)(cl_tx_t *tx, int64_t id, uint64_t version, const char *comment,
+                             cl_req_row_t *row);
+
+static int change_one(cl_tx_t *tx, uint64_t id, uint64_t version, const char *comment,
+                      one_change_fn run, const char *refused_action,
+                      Clinic__Response__ResultCase result)
 {
-    const Clinic__StaffRequestWithdrawRequest *req = job->req->staff_request_withdraw;
-    if (req->id == 0 || req->id > INT64_MAX)
+    cl_job_t *job = tx->job;
+    if (id == 0 || id > INT64_MAX)
         return cl_job_fail(job, CL_EINVAL, "id", "id is required");
-    int rc = cl_req_check_text(tx, "comment", req->comment, CL_REQ_COMMENT_MAX);
+    int rc = cl_req_check_text(tx, "comment", comment, CL_REQ_COMMENT_MAX);
     if (rc < 0)
         return rc;
     cl_change_t *mark;
     if ((rc = item_begin(tx, &mark)) < 0)
         return rc;
     cl_req_row_t row;
-    rc = cl_req_withdraw(tx, (int64_t)req->id, req->version, req->comment, &row);
+    rc = run(tx, (int64_t)id, version, comment, &row);
     if (rc == 0) {
         if ((rc = cl_db_exec(tx->db, "RELEASE item")) < 0)
             return rc;
-        return reply_request(tx, CLINIC__RESPONSE__RESULT_STAFF_REQUEST_WITHDRAW, row.msg);
+        return reply_request(tx, result, row.msg);
     }
     item_failure_t f;
     if ((rc = item_undo(tx, mark, rc, &f)) < 0)
         return rc;
-    Clinic__StaffRequest *cur = item_current(tx, (int64_t)req->id, "request.withdraw.refused", &rc);
+    Clinic__StaffRequest *cur = item_current(tx, (int64_t)id, refused_action, &rc);
     if (rc < 0)
         return rc;
     if (cur != NULL)
-        reply_request(tx, CLINIC__RESPONSE__RESULT_STAFF_REQUEST_WITHDRAW, cur);
+        reply_request(tx, result, cur);
     return cl_job_refuse(job, f.status, f.field, f.message);
+}
+
+int cl_handle_staff_request_withdraw(cl_tx_t *tx, cl_job_t *job)
+{
+    const Clinic__StaffRequestWithdrawRequest *req = job->req->staff_request_withdraw;
+    return change_one(tx, req->id, req->version, req->comment, cl_req_withdraw,
+                      "request.withdraw.refused", CLINIC__RESPONSE__RESULT_STAFF_REQUEST_WITHDRAW);
 }
 
 int cl_handle_staff_request_cancel(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__StaffRequestCancelRequest *req = job->req->staff_request_cancel;
-    if (req->id == 0 || req->id > INT64_MAX)
-        return cl_job_fail(job, CL_EINVAL, "id", "id is required");
-    int rc = cl_req_check_text(tx, "comment", req->comment, CL_REQ_COMMENT_MAX);
-    if (rc < 0)
-        return rc;
-    cl_change_t *mark;
-    if ((rc = item_begin(tx, &mark)) < 0)
-        return rc;
-    cl_req_row_t row;
-    rc = cl_req_cancel(tx, (int64_t)req->id, req->version, req->comment, &row);
-    if (rc == 0) {
-        if ((rc = cl_db_exec(tx->db, "RELEASE item")) < 0)
-            return rc;
-        return reply_request(tx, CLINIC__RESPONSE__RESULT_STAFF_REQUEST_CANCEL, row.msg);
-    }
-    item_failure_t f;
-    if ((rc = item_undo(tx, mark, rc, &f)) < 0)
-        return rc;
-    Clinic__StaffRequest *cur = item_current(tx, (int64_t)req->id, "request.cancel.refused", &rc);
-    if (rc < 0)
-        return rc;
-    if (cur != NULL)
-        reply_request(tx, CLINIC__RESPONSE__RESULT_STAFF_REQUEST_CANCEL, cur);
-    return cl_job_refuse(job, f.status, f.field, f.message);
+    return change_one(tx, req->id, req->version, req->comment, cl_req_cancel,
+                      "request.cancel.refused", CLINIC__RESPONSE__RESULT_STAFF_REQUEST_CANCEL);
 }
 
 int cl_handle_staff_request_decide(cl_tx_t *tx, cl_job_t *job)

@@ -314,24 +314,39 @@ static int block_provider(cl_tx_t *tx, const cl_request_t *r)
                         CLINIC__CHANGE_OP__CREATED, 0);
 }
 
-int cl_shift_timeoff_approve(cl_tx_t *tx, const cl_request_t *r, int override)
+/* The shifts query `q` finds for time off `r`: ?1 its requester, ?2 and ?3 its period, ?4 its
+ * id when `q` takes it. An arena array of *n. */
+static int shifts_of_timeoff(cl_tx_t *tx, cl_shift_q_t q, const cl_request_t *r,
+                             Clinic__Shift ***out, size_t *n)
 {
     cl_arena_t *a = &tx->job->arena;
-    Clinic__Shift **taken = NULL;
-    size_t n = 0, cap = 0;
+    size_t cap = 0;
     int rc;
-    if (r->ends_at <= r->starts_at)
-        return cl_job_fail(tx->job, CL_EINVAL, NULL, "the time off ends before it starts");
-    sqlite3_stmt *st = cl_shift_stmt(tx, CL_SHQ_SHIFT_OF_STAFF_WITHIN);
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = cl_shift_stmt(tx, q);
     if (st == NULL)
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, r->requester);
     sqlite3_bind_int64(st, 2, r->starts_at);
     sqlite3_bind_int64(st, 3, r->ends_at);
+    if (sqlite3_bind_parameter_count(st) >= 4)
+        sqlite3_bind_int64(st, 4, r->id);
     while ((rc = cl_db_step(tx->db, st)) == 1) {
-        CL_ARENA_RESERVE(a, taken, n, cap);
-        taken[n++] = cl_shift_from_row(a, st);
+        CL_ARENA_RESERVE(a, *out, *n, cap);
+        (*out)[(*n)++] = cl_shift_from_row(a, st);
     }
+    return rc < 0 ? rc : 0;
+}
+
+int cl_shift_timeoff_approve(cl_tx_t *tx, const cl_request_t *r, int override)
+{
+    Clinic__Shift **taken;
+    size_t n;
+    sqlite3_stmt *st;
+    if (r->ends_at <= r->starts_at)
+        return cl_job_fail(tx->job, CL_EINVAL, NULL, "the time off ends before it starts");
+    int rc = shifts_of_timeoff(tx, CL_SHQ_SHIFT_OF_STAFF_WITHIN, r, &taken, &n);
     if (rc < 0)
         return rc;
     for (size_t i = 0; i < n; i++) {
@@ -407,21 +422,10 @@ static int unblock_provider(cl_tx_t *tx, const cl_request_t *r)
 
 int cl_shift_timeoff_cancel(cl_tx_t *tx, const cl_request_t *r)
 {
-    cl_arena_t *a = &tx->job->arena;
-    Clinic__Shift **taken = NULL;
-    size_t n = 0, cap = 0;
-    int rc;
-    sqlite3_stmt *st = cl_shift_stmt(tx, CL_SHQ_SHIFTS_OFF_FOR);
-    if (st == NULL)
-        return CL_EINTERNAL;
-    sqlite3_bind_int64(st, 1, r->id);
-    sqlite3_bind_int64(st, 2, r->requester);
-    sqlite3_bind_int64(st, 3, r->starts_at);
-    sqlite3_bind_int64(st, 4, r->ends_at);
-    while ((rc = cl_db_step(tx->db, st)) == 1) {
-        CL_ARENA_RESERVE(a, taken, n, cap);
-        taken[n++] = cl_shift_from_row(a, st);
-    }
+    Clinic__Shift **taken;
+    size_t n;
+    sqlite3_stmt *st;
+    int rc = shifts_of_timeoff(tx, CL_SHQ_SHIFTS_OFF_FOR, r, &taken, &n);
     if (rc < 0)
         return rc;
     for (size_t i = 0; i < n; i++) {

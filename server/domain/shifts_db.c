@@ -53,10 +53,11 @@ static const char *const SQL[CL_SHQ__COUNT] = {
         "UPDATE shifts SET state = 'off', off_from = state, "
         "timeoff_request_id = ?2, updated_at = ?3, updated_by = ?4, "
         "version = version + 1 WHERE id = ?1 AND state IN " WORKING " RETURNING version",
-    /* The shifts time off request ?1 took, by start (shifts_staff: the staff member's ?2). */
+    /* The shifts time off request ?4 of staff member ?1 for [?2, ?3) took, by start
+     * (shifts_staff, as CL_SHQ_SHIFT_OF_STAFF_WITHIN). */
     [CL_SHQ_SHIFTS_OFF_FOR] = "SELECT " SHIFT_COLUMNS " FROM " SHIFT_FROM
-                              " WHERE s.staff_id = ?2 AND s.starts_at > ?3 - " MAX_SECONDS
-                              " AND s.starts_at < ?4 AND s.timeoff_request_id = ?1 "
+                              " WHERE s.staff_id = ?1 AND s.starts_at > ?2 - " MAX_SECONDS
+                              " AND s.starts_at < ?3 AND s.timeoff_request_id = ?4 "
                               "AND s.state = 'off' ORDER BY s.starts_at, s.id",
     /* Back to the state it had before the time off ('' from before migration 0009: a draft). */
     [CL_SHQ_SHIFT_ON] = "UPDATE shifts SET state = CASE off_from WHEN 'published' THEN "
