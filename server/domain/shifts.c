@@ -167,9 +167,10 @@ static int shift_times(cl_job_t *job, const char *date, uint32_t start_minute, u
     return 0;
 }
 
-/* Seconds of staff member `staff_id`'s working shifts starting in [from, to), but `skip`. */
-static int seconds_within(cl_tx_t *tx, int64_t staff_id, int64_t from, int64_t to, int64_t skip,
-                          int64_t *out)
+/* Seconds of staff member `staff_id`'s working shifts starting in [from, to) before shift `self`
+ * (which starts at `self_start`; of two starting together, the one made first is before). */
+static int seconds_within(cl_tx_t *tx, int64_t staff_id, int64_t from, int64_t to, int64_t self,
+                          int64_t self_start, int64_t *out)
 {
     sqlite3_stmt *st = cl_shift_stmt(tx, CL_SHQ_SHIFT_SECONDS);
     if (st == NULL)
@@ -177,17 +178,26 @@ static int seconds_within(cl_tx_t *tx, int64_t staff_id, int64_t from, int64_t t
     sqlite3_bind_int64(st, 1, staff_id);
     sqlite3_bind_int64(st, 2, from);
     sqlite3_bind_int64(st, 3, to);
-    sqlite3_bind_int64(st, 4, skip);
+    sqlite3_bind_int64(st, 4, self);
+    sqlite3_bind_int64(st, 5, self_start);
     int rc = cl_db_step(tx->db, st);
     *out = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
     return rc < 0 ? rc : 0;
 }
 
-/* Minutes the shift [from, to) of `staff_id` (already in the table as `self`, which is left
- * out and added) takes them over the pay policy's daily or weekly limit: the larger of the two,
- * at most the shift's own length; 0 when within both. A shift counts on the day it starts, and
- * a week begins on the policy anchor's weekday. Real seconds, so a night over a change of the
+/* The first day of the overtime week of `day`: weeks begin on the policy anchor's weekday. */
+static cl_date_t week_of(const cl_pay_policy_t *p, cl_date_t day)
+{
+    return cl_date_add(day, -((cl_date_weekday(day) - cl_date_weekday(p->anchor) + 7) % 7));
+}
+
+/* Minutes the shift [from, to) of `staff_id` (already in the table as `self`) takes them over
+ * the pay policy's daily or weekly limit, counting the hours of their shifts before it in that
+ * day and week (so the hours over a limit fall on the shifts that cross it, as the timesheet
+ * counts them, and no two shifts are flagged for the same hours): the larger of the two, at
+ * most the shift's own length; 0 when within both. A shift counts on the day it starts, and a
+ * week begins on the policy anchor's weekday. Real seconds, so a night over a change of the
  * clocks counts the hour it gains or loses. Sets *which to "daily", "weekly" or "daily and
  * weekly". */
 static int overtime_minutes(cl_tx_t *tx, int64_t staff_id, int64_t from, int64_t to, int64_t self,
@@ -203,15 +213,16 @@ static int overtime_minutes(cl_tx_t *tx, int64_t staff_id, int64_t from, int64_t
     cl_date_t day = cl_date_of(from);
     if (p.daily_overtime_minutes > 0) {
         if ((rc = seconds_within(tx, staff_id, cl_local_instant(day, 0),
-                                 cl_local_instant(cl_date_add(day, 1), 0), self, &day_s)) < 0)
+                                 cl_local_instant(cl_date_add(day, 1), 0), self, from, &day_s)) <
+            0)
             return rc;
         over_day = day_s + length - (int64_t)p.daily_overtime_minutes * 60;
     }
     if (p.weekly_overtime_minutes > 0) {
-        int back = (cl_date_weekday(day) - cl_date_weekday(p.anchor) + 7) % 7;
-        cl_date_t first = cl_date_add(day, -back);
+        cl_date_t first = week_of(&p, day);
         if ((rc = seconds_within(tx, staff_id, cl_local_instant(first, 0),
-                                 cl_local_instant(cl_date_add(first, 7), 0), self, &week_s)) < 0)
+                                 cl_local_instant(cl_date_add(first, 7), 0), self, from,
+                                 &week_s)) < 0)
             return rc;
         over_week = week_s + length - (int64_t)p.weekly_overtime_minutes * 60;
     }
@@ -302,6 +313,62 @@ static int overtime_update(cl_tx_t *tx, Clinic__Shift *s, int bump)
     return overtime_file(tx, s, minutes, which, bump);
 }
 
+/* After staff member `staff_id`'s hours changed in the week of `day` (a shift added, edited,
+ * cancelled, taken off, given back or swapped), judges each of their other working shifts of
+ * that week again: one now over a limit is flagged and its request filed, one over by other
+ * minutes is filed again, one no longer over has its request withdrawn and its flag cleared
+ * (overtime_update; an approved flag stands while its minutes do not grow). Each shift so
+ * changed gets an audit row and a live change. `skip`: the shift just written, which its
+ * handler judges itself. */
+static int rejudge_week(cl_tx_t *tx, int64_t staff_id, cl_date_t day, int64_t skip)
+{
+    cl_pay_policy_t p;
+    int rc = cl_pay_policy(tx, &p);
+    if (rc < 0)
+        return rc;
+    if (p.daily_overtime_minutes == 0 && p.weekly_overtime_minutes == 0)
+        return 0;
+    cl_date_t first = week_of(&p, day);
+    int64_t from = cl_local_instant(first, 0), to = cl_local_instant(cl_date_add(first, 7), 0);
+    sqlite3_stmt *st = cl_shift_stmt(tx, CL_SHQ_SHIFT_OF_STAFF_WITHIN);
+    if (st == NULL)
+        return CL_EINTERNAL;
+    sqlite3_bind_int64(st, 1, staff_id);
+    sqlite3_bind_int64(st, 2, from);
+    sqlite3_bind_int64(st, 3, to);
+    Clinic__Shift **week = NULL;
+    size_t n = 0, cap = 0;
+    while ((rc = cl_db_step(tx->db, st)) == 1) {
+        Clinic__Shift *s = cl_shift_from_row(&tx->job->arena, st);
+        if ((int64_t)s->id == skip || s->starts_at < from)
+            continue;
+        CL_ARENA_RESERVE(&tx->job->arena, week, n, cap);
+        week[n++] = s;
+    }
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        Clinic__Shift *s = week[i];
+        const char *before = s->overtime;
+        uint32_t minutes = s->overtime_minutes;
+        if ((rc = overtime_update(tx, s, 1)) < 0)
+            return rc;
+        if (strcmp(s->overtime, before) == 0 && s->overtime_minutes == minutes)
+            continue;
+        if ((rc = cl_audit_append(tx->db, tx->now, &tx->job->who, "shift.overtime_rejudged",
+                                  "shift", s->id)) < 0 ||
+            (rc = cl_shift_announce(tx, s, CLINIC__CHANGE_OP__UPDATED,
+                                    strcmp(s->state, CL_SHIFT_PUBLISHED) == 0, 0)) < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int cl_shift_week_changed(cl_tx_t *tx, int64_t staff_id, int64_t starts_at, int64_t skip)
+{
+    return rejudge_week(tx, staff_id, cl_date_of(starts_at), skip);
+}
+
 /* Fails the job with the result of cl_shift_conflict on `field` ("staff_id" for a staff
  * member not found or gone; CONFLICT names no field: the other shift or the time off). */
 static int conflict_fail(cl_job_t *job, int rc, const char *why)
@@ -358,7 +425,7 @@ static int shift_insert(cl_tx_t *tx, int64_t staff_id, int64_t desk_id, int64_t 
         return CL_EINTERNAL;
     if ((rc = cl_shift_get(tx, id, out)) < 0)
         return rc;
-    if ((rc = overtime_update(tx, *out, 0)) < 0)
+    if ((rc = overtime_update(tx, *out, 0)) < 0 || (rc = rejudge_week(tx, staff_id, cl_date_of(from), id)) < 0)
         return rc;
     if ((rc = cl_audit_append(tx->db, tx->now, &tx->job->who, "shift.add", "shift", (uint64_t)id)) <
         0)
@@ -608,6 +675,10 @@ int cl_handle_shift_edit(cl_tx_t *tx, cl_job_t *job)
         reply->shift->overtime_minutes = 0;
     if ((rc = overtime_update(tx, reply->shift, 0)) < 0)
         return rc;
+    /* The week it left and the week it joined (another staff member's, perhaps). */
+    if ((rc = rejudge_week(tx, before_staff, cl_date_of(cur->starts_at), (int64_t)cur->id)) < 0 ||
+        (rc = rejudge_week(tx, (int64_t)req->staff_id, cl_date_of(from), (int64_t)cur->id)) < 0)
+        return rc;
     if ((rc = cl_audit_append(tx->db, tx->now, &job->who, "shift.edit", "shift", cur->id)) < 0)
         return rc;
     return cl_shift_announce(tx, reply->shift, CLINIC__CHANGE_OP__UPDATED, live, before_staff);
@@ -679,6 +750,9 @@ int cl_handle_shift_cancel(cl_tx_t *tx, cl_job_t *job)
                                       "the shift was cancelled")) < 0)
         return rc;
     if ((rc = cl_shift_withdraw_swaps(tx, cur->id)) < 0)
+        return rc;
+    if ((rc = rejudge_week(tx, (int64_t)cur->staff_id, cl_date_of(cur->starts_at),
+                           (int64_t)cur->id)) < 0)
         return rc;
     if ((rc = cl_audit_append(tx->db, tx->now, &job->who, "shift.cancel", "shift", cur->id)) < 0)
         return rc;

@@ -374,6 +374,10 @@ int cl_shift_timeoff_approve(cl_tx_t *tx, const cl_request_t *r, int override)
         if ((rc = cl_shift_announce(tx, now, CLINIC__CHANGE_OP__UPDATED, live, 0)) < 0)
             return rc;
     }
+    /* The rest of those weeks, without these hours. */
+    for (size_t i = 0; i < n; i++)
+        if ((rc = cl_shift_week_changed(tx, r->requester, taken[i]->starts_at, 0)) < 0)
+            return rc;
     /* With every shift of the period off, is any desk short of its minimum? */
     if (!override) {
         char why[512];
@@ -461,5 +465,9 @@ int cl_shift_timeoff_cancel(cl_tx_t *tx, const cl_request_t *r)
         if ((rc = cl_shift_announce(tx, now, CLINIC__CHANGE_OP__UPDATED, live, 0)) < 0)
             return rc;
     }
+    /* The weeks with these hours back. */
+    for (size_t i = 0; i < n; i++)
+        if ((rc = cl_shift_week_changed(tx, r->requester, taken[i]->starts_at, 0)) < 0)
+            return rc;
     return unblock_provider(tx, r);
 }

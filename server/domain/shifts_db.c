@@ -75,10 +75,12 @@ static const char *const SQL[CL_SHQ__COUNT] = {
                              "AND s.starts_at > ?2 - " MAX_SECONDS " AND s.starts_at < ?3 "
                              "AND s.ends_at > ?2 AND s.state IN " WORKING
                              " AND s.id <> ?4 AND s.id <> ?5 ORDER BY s.starts_at LIMIT 1",
-    /* Seconds of the staff member's working shifts starting in [?2, ?3), but shift ?4. */
+    /* Seconds of the staff member's working shifts starting in [?2, ?3) before shift ?4, which
+     * starts at ?5 (of two starting together, the one made first). */
     [CL_SHQ_SHIFT_SECONDS] = "SELECT coalesce(sum(ends_at - starts_at), 0) FROM shifts "
                              "WHERE staff_id = ?1 AND starts_at >= ?2 AND starts_at < ?3 "
-                             "AND state IN " WORKING " AND id <> ?4",
+                             "AND state IN " WORKING " AND id <> ?4 "
+                             "AND (starts_at < ?5 OR (starts_at = ?5 AND id < ?4))",
     [CL_SHQ_SHIFT_LIST] = "SELECT " SHIFT_COLUMNS " FROM " SHIFT_FROM
                           " WHERE s.date >= ?1 AND s.date <= ?2 AND (?3 = 0 OR s.staff_id = ?3) "
                           "AND (?4 = 0 OR s.desk_id = ?4) AND (?5 = 1 OR s.state <> 'cancelled') "

@@ -111,6 +111,11 @@ int cl_shift_step_once(cl_tx_t *tx, sqlite3_stmt *st);
 int cl_shift_conflict(cl_tx_t *tx, int64_t staff_id, int64_t from, int64_t to, int64_t skip1,
                       int64_t skip2, char *why, size_t whylen, Clinic__Shift **with);
 
+/* Staff member `staff_id`'s hours changed in the week of `starts_at` (shifts taken off, given
+ * back, swapped, cancelled): their working shifts of that week are judged again for overtime
+ * (shifts.c, rejudge_week). `skip`: a shift not to judge (0: none). */
+int cl_shift_week_changed(cl_tx_t *tx, int64_t staff_id, int64_t starts_at, int64_t skip);
+
 /* Announces a change to shift `s` (as it is now): on "shifts" and to its staff member's inbox
  * when `live` (the shift is or was published), else on "staff" (managers) only; also to the
  * inbox of `other_staff` (a previous holder) when not 0. */

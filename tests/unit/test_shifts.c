@@ -444,6 +444,83 @@ CL_TEST(overtime_weekly_flagged)
     clinic_close(&c);
 }
 
+/* The hours over a limit fall on the shifts that cross it, and a change to any shift of the
+ * week judges the others again. Saturday goes over the 40-hour week after Monday-Friday's 40.
+ * Shortening Tuesday by two hours leaves Tuesday unflagged (14 hours by then) and files
+ * Saturday's request again for the two hours left over; cancelling Monday takes the week under
+ * 40: Saturday's request is withdrawn and its flag cleared; giving Monday back flags Saturday
+ * again, not Monday. Each re-judged shift has an audit row and a live change. */
+CL_TEST(a_change_in_the_week_rejudges_its_overtime)
+{
+    clinic_t c;
+    clinic_open(&c);
+    fx_exec(&c.fx, "UPDATE pay_policy SET weekly_overtime_minutes = 2400");
+    static const char *const days[] = {"2023-11-20", "2023-11-21", "2023-11-22", "2023-11-23",
+                                       "2023-11-24"};
+    uint64_t ids[5];
+    for (int i = 0; i < 5; i++)
+        ids[i] = shift_add(&c, c.ann_id, c.front, days[i], 8 * 60, 16 * 60, 1);
+    uint64_t sat = shift_add(&c, c.ann_id, c.front, "2023-11-25", 9 * 60, 13 * 60, 1);
+    char ot[16], sql[160];
+    ASSERT_STR_EQ(shift_text(&c, "overtime", sat, ot, sizeof(ot)), "pending");
+    ASSERT_EQ(shift_int(&c, "overtime_minutes", sat), 240);
+    int64_t first_request = shift_int(&c, "overtime_request_id", sat);
+
+    Clinic__ShiftEditRequest e = CLINIC__SHIFT_EDIT_REQUEST__INIT;
+    e.id = ids[1];
+    e.version = (uint64_t)shift_int(&c, "version", ids[1]);
+    e.staff_id = (uint64_t)c.ann_id;
+    e.desk_id = c.front;
+    e.date = (char *)days[1];
+    e.start_minute = 8 * 60;
+    e.end_minute = 14 * 60;
+    Clinic__Request req = CLINIC__REQUEST__INIT;
+    req.shift_edit = &e;
+    cl_job_t *job = run(&c, &c.boss, cl_handle_shift_edit, &req);
+    ASSERT_OK(job->status);
+    cl_job_free(job);
+    ASSERT_STR_EQ(shift_text(&c, "overtime", sat, ot, sizeof(ot)), "pending");
+    ASSERT_EQ(shift_int(&c, "overtime_minutes", sat), 120);
+    int64_t second_request = shift_int(&c, "overtime_request_id", sat);
+    ASSERT_NE(second_request, first_request);
+    snprintf(sql, sizeof(sql), "SELECT state = 'withdrawn' FROM requests WHERE id = %lld",
+             (long long)first_request);
+    ASSERT_EQ(fx_int(&c.fx, sql, NULL), 1);
+
+    Clinic__ShiftCancelRequest m = CLINIC__SHIFT_CANCEL_REQUEST__INIT;
+    m.id = ids[0];
+    m.version = (uint64_t)shift_int(&c, "version", ids[0]);
+    m.reason = "closed for the holiday";
+    Clinic__Request creq = CLINIC__REQUEST__INIT;
+    creq.shift_cancel = &m;
+    job = run(&c, &c.boss, cl_handle_shift_cancel, &creq);
+    ASSERT_OK(job->status);
+    int told = 0;
+    for (const cl_change_t *ch = job->changes; ch; ch = ch->next)
+        told += strcmp(ch->entity, "shift") == 0 && ch->entity_id == sat;
+    ASSERT_GT(told, 0);
+    cl_job_free(job);
+    ASSERT_STR_EQ(shift_text(&c, "overtime", sat, ot, sizeof(ot)), "");
+    ASSERT_EQ(shift_int(&c, "overtime_minutes", sat), 0);
+    snprintf(sql, sizeof(sql), "SELECT state = 'withdrawn' FROM requests WHERE id = %lld",
+             (long long)second_request);
+    ASSERT_EQ(fx_int(&c.fx, sql, NULL), 1);
+    ASSERT_EQ(fx_int(&c.fx,
+                     "SELECT count(*) FROM audit WHERE action = 'shift.overtime_rejudged'", NULL),
+              2);
+    ASSERT_EQ(fx_int(&c.fx, "SELECT count(*) FROM shifts WHERE overtime <> ''", NULL), 0);
+
+    uint64_t monday = shift_add(&c, c.ann_id, c.front, days[0], 8 * 60, 16 * 60, 1);
+    ASSERT_STR_EQ(shift_text(&c, "overtime", monday, ot, sizeof(ot)), "");
+    ASSERT_STR_EQ(shift_text(&c, "overtime", sat, ot, sizeof(ot)), "pending");
+    ASSERT_EQ(shift_int(&c, "overtime_minutes", sat), 120);
+    ASSERT_EQ(fx_int(&c.fx, "SELECT count(*) FROM shifts WHERE overtime <> ''", NULL), 1);
+    ASSERT_EQ(fx_int(&c.fx,
+                     "SELECT count(*) FROM audit WHERE action = 'shift.overtime_rejudged'", NULL),
+              3);
+    clinic_close(&c);
+}
+
 /* Bad input: daylight-saving days. Over the fall-back night a 22:00-06:00 shift is nine real
  * hours (and so an hour over an 8-hour day); over the spring-forward night, seven. */
 CL_TEST(dst_night_shifts_count_real_hours)
@@ -1050,6 +1127,7 @@ CL_TEST_MAIN(CL_TEST_ENTRY(desk_add_list_and_edit_with_version),
              CL_TEST_ENTRY(shift_edit_stale_version_conflict),
              CL_TEST_ENTRY(overtime_daily_flagged_and_request_filed),
              CL_TEST_ENTRY(overtime_weekly_flagged),
+             CL_TEST_ENTRY(a_change_in_the_week_rejudges_its_overtime),
              CL_TEST_ENTRY(dst_night_shifts_count_real_hours),
              CL_TEST_ENTRY(overtime_decided_approves_or_cancels_the_shift),
              CL_TEST_ENTRY(cancel_shift_withdraws_its_overtime_request),
