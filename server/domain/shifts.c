@@ -212,17 +212,17 @@ static int overtime_minutes(cl_tx_t *tx, int64_t staff_id, int64_t from, int64_t
     int64_t length = to - from, day_s = 0, week_s = 0, over_day = 0, over_week = 0;
     cl_date_t day = cl_date_of(from);
     if (p.daily_overtime_minutes > 0) {
-        if ((rc = seconds_within(tx, staff_id, cl_local_instant(day, 0),
-                                 cl_local_instant(cl_date_add(day, 1), 0), self, from, &day_s)) <
-            0)
+        int64_t day_from = cl_local_instant(day, 0);
+        int64_t day_to = cl_local_instant(cl_date_add(day, 1), 0);
+        if ((rc = seconds_within(tx, staff_id, day_from, day_to, self, from, &day_s)) < 0)
             return rc;
         over_day = day_s + length - (int64_t)p.daily_overtime_minutes * 60;
     }
     if (p.weekly_overtime_minutes > 0) {
         cl_date_t first = week_of(&p, day);
-        if ((rc = seconds_within(tx, staff_id, cl_local_instant(first, 0),
-                                 cl_local_instant(cl_date_add(first, 7), 0), self, from,
-                                 &week_s)) < 0)
+        int64_t week_from = cl_local_instant(first, 0);
+        int64_t week_to = cl_local_instant(cl_date_add(first, 7), 0);
+        if ((rc = seconds_within(tx, staff_id, week_from, week_to, self, from, &week_s)) < 0)
             return rc;
         over_week = week_s + length - (int64_t)p.weekly_overtime_minutes * 60;
     }
@@ -313,22 +313,13 @@ static int overtime_update(cl_tx_t *tx, Clinic__Shift *s, int bump)
     return overtime_file(tx, s, minutes, which, bump);
 }
 
-/* After staff member `staff_id`'s hours changed in the week of `day` (a shift added, edited,
- * cancelled, taken off, given back or swapped), judges each of their other working shifts of
- * that week again: one now over a limit is flagged and its request filed, one over by other
- * minutes is filed again, one no longer over has its request withdrawn and its flag cleared
- * (overtime_update; an approved flag stands while its minutes do not grow). Each shift so
- * changed gets an audit row and a live change. `skip`: the shift just written, which its
- * handler judges itself. */
-static int rejudge_week(cl_tx_t *tx, int64_t staff_id, cl_date_t day, int64_t skip)
+/* Judges each of staff member `staff_id`'s working shifts in the week from `first` again but
+ * `skip` (the shift just written, which its handler judges itself): one now over a limit is
+ * flagged and its request filed, one over by other minutes is filed again, one no longer over
+ * has its request withdrawn and its flag cleared (overtime_update; an approved flag stands while
+ * its minutes do not grow). Each shift so changed gets an audit row and a live change. */
+static int rejudge_week(cl_tx_t *tx, int64_t staff_id, cl_date_t first, int64_t skip)
 {
-    cl_pay_policy_t p;
-    int rc = cl_pay_policy(tx, &p);
-    if (rc < 0)
-        return rc;
-    if (p.daily_overtime_minutes == 0 && p.weekly_overtime_minutes == 0)
-        return 0;
-    cl_date_t first = week_of(&p, day);
     int64_t from = cl_local_instant(first, 0), to = cl_local_instant(cl_date_add(first, 7), 0);
     sqlite3_stmt *st = cl_shift_stmt(tx, CL_SHQ_SHIFT_OF_STAFF_WITHIN);
     if (st == NULL)
@@ -338,6 +329,7 @@ static int rejudge_week(cl_tx_t *tx, int64_t staff_id, cl_date_t day, int64_t sk
     sqlite3_bind_int64(st, 3, to);
     Clinic__Shift **week = NULL;
     size_t n = 0, cap = 0;
+    int rc;
     while ((rc = cl_db_step(tx->db, st)) == 1) {
         Clinic__Shift *s = cl_shift_from_row(&tx->job->arena, st);
         if ((int64_t)s->id == skip || s->starts_at < from)
@@ -364,9 +356,29 @@ static int rejudge_week(cl_tx_t *tx, int64_t staff_id, cl_date_t day, int64_t sk
     return 0;
 }
 
+/* After a change of hours, the week of `a_start` of staff member `a` and the week of `b_start`
+ * of staff member `b` (once when they are the same week of the same person; `b` 0: none) are
+ * judged again (rejudge_week). Nothing to judge without an overtime limit. */
+static int rejudge_weeks(cl_tx_t *tx, int64_t a, int64_t a_start, int64_t b, int64_t b_start,
+                         int64_t skip)
+{
+    cl_pay_policy_t p;
+    int rc = cl_pay_policy(tx, &p);
+    if (rc < 0)
+        return rc;
+    if (p.daily_overtime_minutes == 0 && p.weekly_overtime_minutes == 0)
+        return 0;
+    cl_date_t wa = week_of(&p, cl_date_of(a_start)), wb = week_of(&p, cl_date_of(b_start));
+    if ((rc = rejudge_week(tx, a, wa, skip)) < 0)
+        return rc;
+    if (b == 0 || (b == a && cl_date_cmp(wa, wb) == 0))
+        return 0;
+    return rejudge_week(tx, b, wb, skip);
+}
+
 int cl_shift_week_changed(cl_tx_t *tx, int64_t staff_id, int64_t starts_at, int64_t skip)
 {
-    return rejudge_week(tx, staff_id, cl_date_of(starts_at), skip);
+    return rejudge_weeks(tx, staff_id, starts_at, 0, 0, skip);
 }
 
 /* Fails the job with the result of cl_shift_conflict on `field` ("staff_id" for a staff
@@ -425,7 +437,9 @@ static int shift_insert(cl_tx_t *tx, int64_t staff_id, int64_t desk_id, int64_t 
         return CL_EINTERNAL;
     if ((rc = cl_shift_get(tx, id, out)) < 0)
         return rc;
-    if ((rc = overtime_update(tx, *out, 0)) < 0 || (rc = rejudge_week(tx, staff_id, cl_date_of(from), id)) < 0)
+    /* Judged itself, then the rest of its week with its hours. */
+    if ((rc = overtime_update(tx, *out, 0)) < 0 ||
+        (rc = rejudge_weeks(tx, staff_id, from, 0, 0, id)) < 0)
         return rc;
     if ((rc = cl_audit_append(tx->db, tx->now, &tx->job->who, "shift.add", "shift", (uint64_t)id)) <
         0)
@@ -676,8 +690,8 @@ int cl_handle_shift_edit(cl_tx_t *tx, cl_job_t *job)
     if ((rc = overtime_update(tx, reply->shift, 0)) < 0)
         return rc;
     /* The week it left and the week it joined (another staff member's, perhaps). */
-    if ((rc = rejudge_week(tx, before_staff, cl_date_of(cur->starts_at), (int64_t)cur->id)) < 0 ||
-        (rc = rejudge_week(tx, (int64_t)req->staff_id, cl_date_of(from), (int64_t)cur->id)) < 0)
+    if ((rc = rejudge_weeks(tx, before_staff, cur->starts_at, (int64_t)req->staff_id, from,
+                            (int64_t)cur->id)) < 0)
         return rc;
     if ((rc = cl_audit_append(tx->db, tx->now, &job->who, "shift.edit", "shift", cur->id)) < 0)
         return rc;
@@ -751,8 +765,8 @@ int cl_handle_shift_cancel(cl_tx_t *tx, cl_job_t *job)
         return rc;
     if ((rc = cl_shift_withdraw_swaps(tx, cur->id)) < 0)
         return rc;
-    if ((rc = rejudge_week(tx, (int64_t)cur->staff_id, cl_date_of(cur->starts_at),
-                           (int64_t)cur->id)) < 0)
+    if ((rc = rejudge_weeks(tx, (int64_t)cur->staff_id, cur->starts_at, 0, 0, (int64_t)cur->id)) <
+        0)
         return rc;
     if ((rc = cl_audit_append(tx->db, tx->now, &job->who, "shift.cancel", "shift", cur->id)) < 0)
         return rc;

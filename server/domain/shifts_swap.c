@@ -199,7 +199,9 @@ int cl_shift_overtime_decided(cl_tx_t *tx, const cl_request_t *r, int approved)
     if ((rc = cl_shift_announce(tx, s, CLINIC__CHANGE_OP__UPDATED, live, 0)) < 0)
         return rc;
     /* Denied, the shift is cancelled: the rest of its week without its hours. */
-    return approved ? 0 : cl_shift_week_changed(tx, (int64_t)s->staff_id, s->starts_at, (int64_t)s->id);
+    if (approved)
+        return 0;
+    return cl_shift_week_changed(tx, (int64_t)s->staff_id, s->starts_at, (int64_t)s->id);
 }
 
 /* ---- handlers ---------------------------------------------------------------------------------

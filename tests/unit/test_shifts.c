@@ -444,6 +444,9 @@ CL_TEST(overtime_weekly_flagged)
     clinic_close(&c);
 }
 
+static const char SQL_REJUDGED[] =
+    "SELECT count(*) FROM audit WHERE action = 'shift.overtime_rejudged'";
+
 /* The hours over a limit fall on the shifts that cross it, and a change to any shift of the
  * week judges the others again. Saturday goes over the 40-hour week after Monday-Friday's 40.
  * Shortening Tuesday by two hours leaves Tuesday unflagged (14 hours by then) and files
@@ -505,9 +508,7 @@ CL_TEST(a_change_in_the_week_rejudges_its_overtime)
     snprintf(sql, sizeof(sql), "SELECT state = 'withdrawn' FROM requests WHERE id = %lld",
              (long long)second_request);
     ASSERT_EQ(fx_int(&c.fx, sql, NULL), 1);
-    ASSERT_EQ(fx_int(&c.fx,
-                     "SELECT count(*) FROM audit WHERE action = 'shift.overtime_rejudged'", NULL),
-              2);
+    ASSERT_EQ(fx_int(&c.fx, SQL_REJUDGED, NULL), 2);
     ASSERT_EQ(fx_int(&c.fx, "SELECT count(*) FROM shifts WHERE overtime <> ''", NULL), 0);
 
     uint64_t monday = shift_add(&c, c.ann_id, c.front, days[0], 8 * 60, 16 * 60, 1);
@@ -515,9 +516,7 @@ CL_TEST(a_change_in_the_week_rejudges_its_overtime)
     ASSERT_STR_EQ(shift_text(&c, "overtime", sat, ot, sizeof(ot)), "pending");
     ASSERT_EQ(shift_int(&c, "overtime_minutes", sat), 120);
     ASSERT_EQ(fx_int(&c.fx, "SELECT count(*) FROM shifts WHERE overtime <> ''", NULL), 1);
-    ASSERT_EQ(fx_int(&c.fx,
-                     "SELECT count(*) FROM audit WHERE action = 'shift.overtime_rejudged'", NULL),
-              3);
+    ASSERT_EQ(fx_int(&c.fx, SQL_REJUDGED, NULL), 3);
     clinic_close(&c);
 }
 
