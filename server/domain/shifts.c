@@ -313,6 +313,18 @@ static int overtime_update(cl_tx_t *tx, Clinic__Shift *s, int bump)
     return overtime_file(tx, s, minutes, which, bump);
 }
 
+int cl_shift_changed_hands(cl_tx_t *tx, Clinic__Shift *s)
+{
+    int rc;
+    if (strcmp(s->overtime, "pending") == 0 &&
+        (rc = cl_request_withdraw_for(tx, CL_REQ_OVERTIME, (int64_t)s->id,
+                                      "the shift went to another staff member")) < 0)
+        return rc;
+    if (s->overtime[0] == '\0')
+        return 0;
+    return set_overtime(tx, s, "", 0, 0, 0);
+}
+
 /* Judges each of staff member `staff_id`'s working shifts in the week from `first` again but
  * `skip` (the shift just written, which its handler judges itself): one now over a limit is
  * flagged and its request filed, one over by other minutes is filed again, one no longer over
@@ -379,6 +391,11 @@ static int rejudge_weeks(cl_tx_t *tx, int64_t a, int64_t a_start, int64_t b, int
 int cl_shift_week_changed(cl_tx_t *tx, int64_t staff_id, int64_t starts_at, int64_t skip)
 {
     return rejudge_weeks(tx, staff_id, starts_at, 0, 0, skip);
+}
+
+int cl_shift_weeks_changed(cl_tx_t *tx, int64_t staff_id, int64_t a_start, int64_t b_start)
+{
+    return rejudge_weeks(tx, staff_id, a_start, staff_id, b_start, 0);
 }
 
 /* Fails the job with the result of cl_shift_conflict on `field` ("staff_id" for a staff
@@ -685,8 +702,9 @@ int cl_handle_shift_edit(cl_tx_t *tx, cl_job_t *job)
     if ((rc = cl_shift_get(tx, (int64_t)cur->id, &reply->shift)) < 0)
         return rc;
     /* Another staff member's shift now: the overtime judged was the previous holder's. */
-    if (before_staff != (int64_t)req->staff_id && strcmp(reply->shift->overtime, "approved") == 0)
-        reply->shift->overtime_minutes = 0;
+    if (before_staff != (int64_t)req->staff_id &&
+        (rc = cl_shift_changed_hands(tx, reply->shift)) < 0)
+        return rc;
     if ((rc = overtime_update(tx, reply->shift, 0)) < 0)
         return rc;
     /* The week it left and the week it joined (another staff member's, perhaps). */

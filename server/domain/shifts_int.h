@@ -111,10 +111,17 @@ int cl_shift_step_once(cl_tx_t *tx, sqlite3_stmt *st);
 int cl_shift_conflict(cl_tx_t *tx, int64_t staff_id, int64_t from, int64_t to, int64_t skip1,
                       int64_t skip2, char *why, size_t whylen, Clinic__Shift **with);
 
+/* Shift `s` (as read) went to another staff member: the overtime flag and a pending request
+ * were the previous holder's, so the request is withdrawn and the flag cleared (no version
+ * change: the caller's write made one); the caller judges the shift again for its new holder. */
+int cl_shift_changed_hands(cl_tx_t *tx, Clinic__Shift *s);
+
 /* Staff member `staff_id`'s hours changed in the week of `starts_at` (shifts taken off, given
  * back, swapped, cancelled): their working shifts of that week are judged again for overtime
  * (shifts.c, rejudge_week). `skip`: a shift not to judge (0: none). */
 int cl_shift_week_changed(cl_tx_t *tx, int64_t staff_id, int64_t starts_at, int64_t skip);
+/* The same for the weeks of `a_start` and `b_start` (judged once when they are one week). */
+int cl_shift_weeks_changed(cl_tx_t *tx, int64_t staff_id, int64_t a_start, int64_t b_start);
 
 /* Announces a change to shift `s` (as it is now): on "shifts" and to its staff member's inbox
  * when `live` (the shift is or was published), else on "staff" (managers) only; also to the

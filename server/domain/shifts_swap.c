@@ -85,6 +85,8 @@ static int give_shift(cl_tx_t *tx, Clinic__Shift *s, int64_t staff_id)
     int rc = cl_sched_step_update(tx, st);
     if (rc < 0)
         return rc;
+    if ((rc = cl_shift_changed_hands(tx, s)) < 0)
+        return rc;
     if ((rc = cl_audit_append(tx->db, tx->now, &tx->job->who, "shift.swap", "shift", s->id)) < 0)
         return rc;
     Clinic__Shift *now;
@@ -112,6 +114,10 @@ int cl_shift_swap_approve(cl_tx_t *tx, const cl_request_t *r)
         return why[0] ? cl_job_fail(tx->job, rc, NULL, why) : rc;
     if ((rc = give_shift(tx, mine, r->other)) < 0 ||
         (rc = give_shift(tx, theirs, r->requester)) < 0)
+        return rc;
+    /* Both parties' weeks with the hours exchanged, the two shifts judged for their new holders. */
+    if ((rc = cl_shift_weeks_changed(tx, r->requester, mine->starts_at, theirs->starts_at)) < 0 ||
+        (rc = cl_shift_weeks_changed(tx, r->other, mine->starts_at, theirs->starts_at)) < 0)
         return rc;
     return settle_swap(tx, r, "approved");
 }

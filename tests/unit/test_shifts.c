@@ -932,6 +932,55 @@ CL_TEST(swap_propose_accept_check_and_approve)
     clinic_close(&c);
 }
 
+/* A swap exchanges hours: the weeks of both parties are judged again, and a shift's overtime
+ * flag and pending request, which were its old holder's, do not travel with it. Ann's and Bob's
+ * Saturdays would each be over their 40-hour week. Ann swaps hers for Bob's Monday of the next
+ * week: her request is withdrawn; the Saturday, over Bob's week by the same four hours, gets a
+ * request of Bob's; Ann's new Monday is within her next week. */
+CL_TEST(a_swap_rejudges_both_weeks_and_leaves_the_old_holders_overtime)
+{
+    clinic_t c;
+    clinic_open(&c);
+    fx_exec(&c.fx, "UPDATE pay_policy SET weekly_overtime_minutes = 2400");
+    static const char *const days[] = {"2023-11-20", "2023-11-21", "2023-11-22", "2023-11-23",
+                                       "2023-11-24"};
+    for (int i = 0; i < 5; i++) {
+        shift_add(&c, c.ann_id, c.front, days[i], 8 * 60, 16 * 60, 1);
+        shift_add(&c, c.bob_id, c.phones, days[i], 8 * 60, 16 * 60, 1);
+    }
+    uint64_t sat = shift_add(&c, c.ann_id, c.front, "2023-11-25", 9 * 60, 13 * 60, 1);
+    uint64_t next = shift_add(&c, c.bob_id, c.phones, "2023-11-27", 9 * 60, 13 * 60, 1);
+    char ot[16], sql[200];
+    ASSERT_STR_EQ(shift_text(&c, "overtime", sat, ot, sizeof(ot)), "pending");
+    int64_t ann_request = shift_int(&c, "overtime_request_id", sat);
+
+    cl_request_t r = {0};
+    r.kind = CL_REQ_SWAP;
+    r.requester = c.ann_id;
+    r.other = c.bob_id;
+    r.ref_id = (int64_t)sat;
+    r.ref2_id = (int64_t)next;
+    cl_job_t *job = hook_run(&c, 3, &r, 0);
+    ASSERT_OK(job->status);
+    cl_job_free(job);
+    ASSERT_EQ(shift_int(&c, "staff_id", sat), c.bob_id);
+    ASSERT_STR_EQ(shift_text(&c, "overtime", sat, ot, sizeof(ot)), "pending");
+    ASSERT_EQ(shift_int(&c, "overtime_minutes", sat), 240);
+    int64_t bob_request = shift_int(&c, "overtime_request_id", sat);
+    ASSERT_NE(bob_request, ann_request);
+    snprintf(sql, sizeof(sql), "SELECT state = 'withdrawn' FROM requests WHERE id = %lld",
+             (long long)ann_request);
+    ASSERT_EQ(fx_int(&c.fx, sql, NULL), 1);
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM requests WHERE id = %lld AND requester_id = %lld AND "
+             "state = 'pending'",
+             (long long)bob_request, (long long)c.bob_id);
+    ASSERT_EQ(fx_int(&c.fx, sql, NULL), 1);
+    ASSERT_STR_EQ(shift_text(&c, "overtime", next, ot, sizeof(ot)), "");
+    ASSERT_EQ(fx_int(&c.fx, "SELECT count(*) FROM shifts WHERE overtime <> ''", NULL), 1);
+    clinic_close(&c);
+}
+
 /* A swap request the manager denies (or the proposer withdraws) settles the swap, which must not
  * stay "accepted" with its request gone; the shifts stay with their holders. */
 CL_TEST(swap_denied_is_settled_and_shifts_stay)
@@ -1136,6 +1185,7 @@ CL_TEST_MAIN(CL_TEST_ENTRY(desk_add_list_and_edit_with_version),
              CL_TEST_ENTRY(coverage_without_hours_spans_the_shifts),
              CL_TEST_ENTRY(template_apply_skips_conflicts_and_makes_the_rest),
              CL_TEST_ENTRY(swap_propose_accept_check_and_approve),
+             CL_TEST_ENTRY(a_swap_rejudges_both_weeks_and_leaves_the_old_holders_overtime),
              CL_TEST_ENTRY(swap_denied_is_settled_and_shifts_stay),
              CL_TEST_ENTRY(swap_propose_refusals),
              CL_TEST_ENTRY(timeoff_approve_below_desk_minimum_conflict_unless_override),
