@@ -398,6 +398,24 @@ int cl_shift_weeks_changed(cl_tx_t *tx, int64_t staff_id, int64_t a_start, int64
     return rejudge_weeks(tx, staff_id, a_start, staff_id, b_start, 0);
 }
 
+int cl_shift_weeks_of_changed(cl_tx_t *tx, int64_t staff_id, Clinic__Shift *const *shifts, size_t n)
+{
+    cl_pay_policy_t p;
+    int rc = cl_pay_policy(tx, &p);
+    if (rc < 0)
+        return rc;
+    if (p.daily_overtime_minutes == 0 && p.weekly_overtime_minutes == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        cl_date_t week = week_of(&p, cl_date_of(shifts[i]->starts_at));
+        if (i > 0 && cl_date_cmp(week, week_of(&p, cl_date_of(shifts[i - 1]->starts_at))) == 0)
+            continue; /* in start order: a week's shifts come together */
+        if ((rc = rejudge_week(tx, staff_id, week, 0)) < 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* Fails the job with the result of cl_shift_conflict on `field` ("staff_id" for a staff
  * member not found or gone; CONFLICT names no field: the other shift or the time off). */
 static int conflict_fail(cl_job_t *job, int rc, const char *why)

@@ -375,9 +375,8 @@ int cl_shift_timeoff_approve(cl_tx_t *tx, const cl_request_t *r, int override)
             return rc;
     }
     /* The rest of those weeks, without these hours. */
-    for (size_t i = 0; i < n; i++)
-        if ((rc = cl_shift_week_changed(tx, r->requester, taken[i]->starts_at, 0)) < 0)
-            return rc;
+    if ((rc = cl_shift_weeks_of_changed(tx, r->requester, taken, n)) < 0)
+        return rc;
     /* With every shift of the period off, is any desk short of its minimum? */
     if (!override) {
         char why[512];
@@ -466,8 +465,7 @@ int cl_shift_timeoff_cancel(cl_tx_t *tx, const cl_request_t *r)
             return rc;
     }
     /* The weeks with these hours back. */
-    for (size_t i = 0; i < n; i++)
-        if ((rc = cl_shift_week_changed(tx, r->requester, taken[i]->starts_at, 0)) < 0)
-            return rc;
+    if ((rc = cl_shift_weeks_of_changed(tx, r->requester, taken, n)) < 0)
+        return rc;
     return unblock_provider(tx, r);
 }
