@@ -368,18 +368,26 @@ static int rejudge_week(cl_tx_t *tx, int64_t staff_id, cl_date_t first, int64_t 
     return 0;
 }
 
+/* The pay policy, for re-judging: 1 when it has an overtime limit, 0 when it has none (nothing
+ * to judge), or a status. */
+static int overtime_policy(cl_tx_t *tx, cl_pay_policy_t *p)
+{
+    int rc = cl_pay_policy(tx, p);
+    if (rc < 0)
+        return rc;
+    return p->daily_overtime_minutes > 0 || p->weekly_overtime_minutes > 0;
+}
+
 /* After a change of hours, the week of `a_start` of staff member `a` and the week of `b_start`
  * of staff member `b` (once when they are the same week of the same person; `b` 0: none) are
- * judged again (rejudge_week). Nothing to judge without an overtime limit. */
+ * judged again (rejudge_week), but shift `skip`. */
 static int rejudge_weeks(cl_tx_t *tx, int64_t a, int64_t a_start, int64_t b, int64_t b_start,
                          int64_t skip)
 {
     cl_pay_policy_t p;
-    int rc = cl_pay_policy(tx, &p);
-    if (rc < 0)
+    int rc = overtime_policy(tx, &p);
+    if (rc <= 0)
         return rc;
-    if (p.daily_overtime_minutes == 0 && p.weekly_overtime_minutes == 0)
-        return 0;
     cl_date_t wa = week_of(&p, cl_date_of(a_start)), wb = week_of(&p, cl_date_of(b_start));
     if ((rc = rejudge_week(tx, a, wa, skip)) < 0)
         return rc;
@@ -388,24 +396,12 @@ static int rejudge_weeks(cl_tx_t *tx, int64_t a, int64_t a_start, int64_t b, int
     return rejudge_week(tx, b, wb, skip);
 }
 
-int cl_shift_week_changed(cl_tx_t *tx, int64_t staff_id, int64_t starts_at, int64_t skip)
-{
-    return rejudge_weeks(tx, staff_id, starts_at, 0, 0, skip);
-}
-
-int cl_shift_weeks_changed(cl_tx_t *tx, int64_t staff_id, int64_t a_start, int64_t b_start)
-{
-    return rejudge_weeks(tx, staff_id, a_start, staff_id, b_start, 0);
-}
-
-int cl_shift_weeks_of_changed(cl_tx_t *tx, int64_t staff_id, Clinic__Shift *const *shifts, size_t n)
+int cl_shift_weeks_changed(cl_tx_t *tx, int64_t staff_id, Clinic__Shift *const *shifts, size_t n)
 {
     cl_pay_policy_t p;
-    int rc = cl_pay_policy(tx, &p);
-    if (rc < 0)
+    int rc = overtime_policy(tx, &p);
+    if (rc <= 0)
         return rc;
-    if (p.daily_overtime_minutes == 0 && p.weekly_overtime_minutes == 0)
-        return 0;
     for (size_t i = 0; i < n; i++) {
         cl_date_t week = week_of(&p, cl_date_of(shifts[i]->starts_at));
         if (i > 0 && cl_date_cmp(week, week_of(&p, cl_date_of(shifts[i - 1]->starts_at))) == 0)

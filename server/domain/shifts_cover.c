@@ -375,7 +375,7 @@ int cl_shift_timeoff_approve(cl_tx_t *tx, const cl_request_t *r, int override)
             return rc;
     }
     /* The rest of those weeks, without these hours. */
-    if ((rc = cl_shift_weeks_of_changed(tx, r->requester, taken, n)) < 0)
+    if ((rc = cl_shift_weeks_changed(tx, r->requester, taken, n)) < 0)
         return rc;
     /* With every shift of the period off, is any desk short of its minimum? */
     if (!override) {
@@ -465,7 +465,7 @@ int cl_shift_timeoff_cancel(cl_tx_t *tx, const cl_request_t *r)
             return rc;
     }
     /* The weeks with these hours back. */
-    if ((rc = cl_shift_weeks_of_changed(tx, r->requester, taken, n)) < 0)
+    if ((rc = cl_shift_weeks_changed(tx, r->requester, taken, n)) < 0)
         return rc;
     return unblock_provider(tx, r);
 }

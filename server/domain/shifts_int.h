@@ -116,15 +116,10 @@ int cl_shift_conflict(cl_tx_t *tx, int64_t staff_id, int64_t from, int64_t to, i
  * change: the caller's write made one); the caller judges the shift again for its new holder. */
 int cl_shift_changed_hands(cl_tx_t *tx, Clinic__Shift *s);
 
-/* Staff member `staff_id`'s hours changed in the week of `starts_at` (shifts taken off, given
- * back, swapped, cancelled): their working shifts of that week are judged again for overtime
- * (shifts.c, rejudge_week). `skip`: a shift not to judge (0: none). */
-int cl_shift_week_changed(cl_tx_t *tx, int64_t staff_id, int64_t starts_at, int64_t skip);
-/* The same for the weeks of `a_start` and `b_start` (judged once when they are one week). */
-int cl_shift_weeks_changed(cl_tx_t *tx, int64_t staff_id, int64_t a_start, int64_t b_start);
-/* The same for the weeks of `shifts` (`n`, in start order), each week once. */
-int cl_shift_weeks_of_changed(cl_tx_t *tx, int64_t staff_id, Clinic__Shift *const *shifts,
-                              size_t n);
+/* Staff member `staff_id`'s hours changed in the weeks of `shifts` (`n`, in start order: taken
+ * off, given back, swapped, cancelled): their working shifts of each of those weeks are judged
+ * again for overtime, each week once (shifts.c, rejudge_week). */
+int cl_shift_weeks_changed(cl_tx_t *tx, int64_t staff_id, Clinic__Shift *const *shifts, size_t n);
 
 /* Announces a change to shift `s` (as it is now): on "shifts" and to its staff member's inbox
  * when `live` (the shift is or was published), else on "staff" (managers) only; also to the

@@ -116,8 +116,9 @@ int cl_shift_swap_approve(cl_tx_t *tx, const cl_request_t *r)
         (rc = give_shift(tx, theirs, r->requester)) < 0)
         return rc;
     /* Both parties' weeks with the hours exchanged, the two shifts judged for their new holders. */
-    if ((rc = cl_shift_weeks_changed(tx, r->requester, mine->starts_at, theirs->starts_at)) < 0 ||
-        (rc = cl_shift_weeks_changed(tx, r->other, mine->starts_at, theirs->starts_at)) < 0)
+    Clinic__Shift *both[] = {mine, theirs};
+    if ((rc = cl_shift_weeks_changed(tx, r->requester, both, 2)) < 0 ||
+        (rc = cl_shift_weeks_changed(tx, r->other, both, 2)) < 0)
         return rc;
     return settle_swap(tx, r, "approved");
 }
@@ -205,9 +206,7 @@ int cl_shift_overtime_decided(cl_tx_t *tx, const cl_request_t *r, int approved)
     if ((rc = cl_shift_announce(tx, s, CLINIC__CHANGE_OP__UPDATED, live, 0)) < 0)
         return rc;
     /* Denied, the shift is cancelled: the rest of its week without its hours. */
-    if (approved)
-        return 0;
-    return cl_shift_week_changed(tx, (int64_t)s->staff_id, s->starts_at, (int64_t)s->id);
+    return approved ? 0 : cl_shift_weeks_changed(tx, (int64_t)s->staff_id, &s, 1);
 }
 
 /* ---- handlers ---------------------------------------------------------------------------------
