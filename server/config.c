@@ -76,6 +76,10 @@ static const config_key_t keys[] = {
              "Workstations must present a certificate from the clinic's CA (no: development)."),
     U32_KEY(readers, 0, 16,
             "Threads that serve searches, boards and other reads beside the writer (0: none)."),
+    U32_KEY(board_arrived_wait_minutes, 1, 1440,
+            "The board flags an arrival waiting longer than this for a room."),
+    U32_KEY(board_roomed_wait_minutes, 1, 1440,
+            "The board flags a roomed patient waiting longer than this for the provider."),
     U32_KEY(wal_checkpoint_pages, 100, 1000000,
             "WAL length (4 KiB pages) at which a commit copies it back into the database file."),
 };
@@ -100,6 +104,8 @@ void cl_config_defaults(cl_config_t *cfg)
     cfg->require_client_cert = 1;
     cfg->readers = 0;
     cfg->wal_checkpoint_pages = CL_DB_WAL_CHECKPOINT_PAGES;
+    cfg->board_arrived_wait_minutes = CL_BOARD_ARRIVED_WAIT;
+    cfg->board_roomed_wait_minutes = CL_BOARD_ROOMED_WAIT;
 }
 
 /* "host:port" or "[v6]:port", port 0-65535 (0: any free port, for tests). */

@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The board's waiting thresholds by default (board_*_wait_minutes), in minutes. */
+enum { CL_BOARD_ARRIVED_WAIT = 15, CL_BOARD_ROOMED_WAIT = 20 };
+
 typedef struct {
     char clinic_name[128];
     char listen[128];             /* "127.0.0.1:7470" */
@@ -25,6 +28,8 @@ typedef struct {
     int require_client_cert;            /* 1 */
     uint32_t readers;                   /* reader threads for reads of patient data; 0 */
     uint32_t wal_checkpoint_pages;      /* WAL pages that set off a checkpoint; 10000 */
+    uint32_t board_arrived_wait_minutes; /* the board's flags: an arrival not roomed; 15 */
+    uint32_t board_roomed_wait_minutes;  /* a roomed patient without the provider; 20 */
 } cl_config_t;
 
 /* Fills `cfg` with the defaults above. */

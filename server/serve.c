@@ -113,7 +113,9 @@ int cl_serve_main(int argc, char **argv)
     srv.started_at = cl_now();
     cl_store_config_t scfg = {.db_path = path,
                               .readers = srv.cfg.readers,
-                              .wal_checkpoint_pages = srv.cfg.wal_checkpoint_pages};
+                              .wal_checkpoint_pages = srv.cfg.wal_checkpoint_pages,
+                              .board_arrived_wait = srv.cfg.board_arrived_wait_minutes,
+                              .board_roomed_wait = srv.cfg.board_roomed_wait_minutes};
     if (cl_store_start(&scfg, &loop, cl_dispatch_done, &srv, &srv.store) != 0) {
         fprintf(stderr, "clinicd: cannot open the database %s (see the log above)\n", path);
         uv_loop_close(&loop);

@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 
 #include "clock.h"
+#include "config.h"
 #include "log.h"
 #include "status.h"
 
@@ -38,6 +39,7 @@ struct cl_store_s {
     void *done_arg;
     uint32_t max_batch;
     uint32_t feed_keep;
+    uint32_t board_arrived_wait, board_roomed_wait; /* set at start, read by handlers */
     pthread_t thread;
 
     pthread_mutex_t mutex; /* guards the fields up to the next comment */
@@ -657,6 +659,9 @@ int cl_store_start(const cl_store_config_t *cfg, uv_loop_t *loop, cl_store_done_
     s->done_arg = arg;
     s->max_batch = cfg->max_batch ? cfg->max_batch : DEFAULT_MAX_BATCH;
     s->feed_keep = cfg->feed_keep ? cfg->feed_keep : DEFAULT_FEED_KEEP;
+    s->board_arrived_wait = cfg->board_arrived_wait ? cfg->board_arrived_wait
+                                                    : CL_BOARD_ARRIVED_WAIT;
+    s->board_roomed_wait = cfg->board_roomed_wait ? cfg->board_roomed_wait : CL_BOARD_ROOMED_WAIT;
     s->trim_countdown = TRIM_EVERY;
     s->stats.change_seq = newest;
     pthread_mutex_init(&s->mutex, NULL);
@@ -759,4 +764,10 @@ void cl_store_stats(cl_store_t *s, cl_store_stats_t *out)
     pthread_mutex_lock(&s->mutex);
     *out = s->stats;
     pthread_mutex_unlock(&s->mutex);
+}
+
+void cl_store_board_waits(const cl_store_t *s, uint32_t *arrived, uint32_t *roomed)
+{
+    *arrived = s ? s->board_arrived_wait : CL_BOARD_ARRIVED_WAIT;
+    *roomed = s ? s->board_roomed_wait : CL_BOARD_ROOMED_WAIT;
 }

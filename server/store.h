@@ -115,7 +115,13 @@ typedef struct {
     uint32_t feed_keep;        /* change rows kept for replay; 0: 100000 */
     uint32_t readers;          /* reader threads, each with a read-only connection; 0: none */
     uint32_t wal_checkpoint_pages; /* 0: CL_DB_WAL_CHECKPOINT_PAGES */
+    uint32_t board_arrived_wait;   /* minutes; 0: CL_BOARD_ARRIVED_WAIT */
+    uint32_t board_roomed_wait;    /* minutes; 0: CL_BOARD_ROOMED_WAIT */
 } cl_store_config_t;
+
+/* The clinic's board thresholds (cl_store_config_t), for handlers: `s` NULL (unit tests without a
+ * store) gives the defaults. */
+void cl_store_board_waits(const cl_store_t *s, uint32_t *arrived, uint32_t *roomed);
 
 /* Called on the loop thread with each finished job, in completion order. The callee owns it. */
 typedef void (*cl_store_done_fn)(cl_job_t *job, void *arg);

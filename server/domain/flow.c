@@ -43,8 +43,6 @@ static const step_t STEPS[T__COUNT] = {
 };
 
 enum {
-    ARRIVED_WAIT_DEFAULT = 15, /* minutes an arrival may wait for a room before it is flagged */
-    ROOMED_WAIT_DEFAULT = 20,  /* minutes a roomed patient may wait for the provider */
     WAIT_MAX = 1440,
     COPAY_MAX = 10000000, /* $100,000.00: anything above is a typing error */
     ROOM_NAME_MAX = 128,
@@ -81,6 +79,15 @@ static void entry_waits(Clinic__BoardEntry *e, int state, int64_t now, uint32_t 
         e->wait_minutes = minutes_since(e->roomed_at ? e->roomed_at : e->state_at, now);
         e->waiting_too_long = e->wait_minutes > roomed_wait;
     }
+}
+
+/* entry_waits at the job's time with the clinic's thresholds (clinicd.conf), for the entries
+ * transitions answer with. */
+static void clinic_waits(cl_tx_t *tx, Clinic__BoardEntry *e, int state)
+{
+    uint32_t arrived, roomed;
+    cl_store_board_waits(tx->store, &arrived, &roomed);
+    entry_waits(e, state, tx->now, arrived, roomed);
 }
 
 /* Loads the appointment a request names; a missing one fails the job on "appointment_id". */
@@ -143,7 +150,7 @@ static int flow_begin(flow_t *f, cl_tx_t *tx, step_id_t step, uint64_t id, uint6
         return rc;
 
     Clinic__BoardEntry *e = f->entry.msg;
-    entry_waits(e, f->entry.state, tx->now, ARRIVED_WAIT_DEFAULT, ROOMED_WAIT_DEFAULT);
+    clinic_waits(tx, e, f->entry.state);
     Clinic__FlowTransitionReply *reply = CL_ARENA_NEW(&job->arena, Clinic__FlowTransitionReply);
     clinic__flow_transition_reply__init(reply);
     reply->appointment = e;
@@ -213,7 +220,7 @@ static int flow_apply(flow_t *f, const cl_flow_room_t *room)
         e->roomed_at = tx->now;
     }
     f->entry.state = (int)f->step->to;
-    entry_waits(e, f->entry.state, tx->now, ARRIVED_WAIT_DEFAULT, ROOMED_WAIT_DEFAULT);
+    clinic_waits(tx, e, f->entry.state);
     return 0;
 }
 
@@ -547,10 +554,10 @@ int cl_handle_board_get(cl_tx_t *tx, cl_job_t *job)
     clinic__board_get_reply__init(reply);
     reply->date = cl_arena_strdup(&job->arena, date);
     reply->server_time = tx->now;
-    reply->arrived_wait_minutes =
-        req->arrived_wait_minutes ? req->arrived_wait_minutes : ARRIVED_WAIT_DEFAULT;
-    reply->roomed_wait_minutes =
-        req->roomed_wait_minutes ? req->roomed_wait_minutes : ROOMED_WAIT_DEFAULT;
+    uint32_t arrived, roomed;
+    cl_store_board_waits(tx->store, &arrived, &roomed);
+    reply->arrived_wait_minutes = req->arrived_wait_minutes ? req->arrived_wait_minutes : arrived;
+    reply->roomed_wait_minutes = req->roomed_wait_minutes ? req->roomed_wait_minutes : roomed;
     board_t b = {tx, reply, 0};
     if ((rc = cl_flow_db_board(tx, date, board_add, &b)) < 0)
         return rc;
@@ -639,7 +646,7 @@ int cl_handle_flow_show(cl_tx_t *tx, cl_job_t *job)
 
     if ((rc = entry_load(tx, req->appointment_id, &e)) < 0)
         return rc;
-    entry_waits(e.msg, e.state, tx->now, ARRIVED_WAIT_DEFAULT, ROOMED_WAIT_DEFAULT);
+    clinic_waits(tx, e.msg, e.state);
     Clinic__FlowShowReply *reply = CL_ARENA_NEW(&job->arena, Clinic__FlowShowReply);
     clinic__flow_show_reply__init(reply);
     reply->appointment = e.msg;

@@ -748,7 +748,33 @@ CL_TEST(board_watch_throttles_redraws_and_survives_a_restart)
     clinic_stop(&c);
 }
 
+/* The clinic's own waiting thresholds (clinicd.conf) are the board's when a workstation asks
+ * for none; a request's own still wins. */
+CL_TEST(board_thresholds_come_from_the_clinic_configuration)
+{
+    cl_harness_t h;
+    harness_start(&h, "board_arrived_wait_minutes = 5\nboard_roomed_wait_minutes = 7\n");
+    harness_add_user(&h, "frontdesk", "front_desk");
+    cl_sync_t *s = harness_login(&h, "frontdesk");
+    const Clinic__BoardGetReply *b;
+    ASSERT_OK(board_get(s, "", &b));
+    ASSERT_EQ(b->arrived_wait_minutes, 5);
+    ASSERT_EQ(b->roomed_wait_minutes, 7);
+
+    Clinic__BoardGetRequest r = CLINIC__BOARD_GET_REQUEST__INIT;
+    r.arrived_wait_minutes = 30;
+    Clinic__Request req = CLINIC__REQUEST__INIT;
+    req.body_case = CLINIC__REQUEST__BODY_BOARD_GET;
+    req.board_get = &r;
+    b = harness_call_ok(s, &req)->board_get;
+    ASSERT_EQ(b->arrived_wait_minutes, 30);
+    ASSERT_EQ(b->roomed_wait_minutes, 7);
+    cl_sync_close(s);
+    harness_stop(&h);
+}
+
 CL_TEST_MAIN(CL_TEST_ENTRY(whole_flow_from_two_workstations_seen_live_on_the_board),
+             CL_TEST_ENTRY(board_thresholds_come_from_the_clinic_configuration),
              CL_TEST_ENTRY(racing_workstations_get_one_transition_and_a_conflict),
              CL_TEST_ENTRY(permissions_by_role), CL_TEST_ENTRY(cli_flow_commands_and_live_board),
              CL_TEST_ENTRY(board_watch_throttles_redraws_and_survives_a_restart))

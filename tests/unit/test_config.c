@@ -48,6 +48,8 @@ CL_TEST(defaults)
     ASSERT_EQ(c.require_client_cert, 1);
     ASSERT_EQ(c.readers, 0);
     ASSERT_EQ(c.wal_checkpoint_pages, 10000);
+    ASSERT_EQ(c.board_arrived_wait_minutes, 15);
+    ASSERT_EQ(c.board_roomed_wait_minutes, 20);
     ASSERT(c.clinic_name[0] != '\0');
 }
 
@@ -69,7 +71,9 @@ CL_TEST(parses_every_key)
                                "time_zone = America/Chicago\n"
                                "require_client_cert = no\n"
                                "readers = 2\n"
-                               "wal_checkpoint_pages = 1000\n";
+                               "wal_checkpoint_pages = 1000\n"
+                               "board_arrived_wait_minutes = 10\n"
+                               "board_roomed_wait_minutes = 30\n";
     cl_config_t c;
     char err[256];
     cl_config_defaults(&c);
@@ -91,6 +95,8 @@ CL_TEST(parses_every_key)
     ASSERT_EQ(c.require_client_cert, 0);
     ASSERT_EQ(c.readers, 2);
     ASSERT_EQ(c.wal_checkpoint_pages, 1000);
+    ASSERT_EQ(c.board_arrived_wait_minutes, 10);
+    ASSERT_EQ(c.board_roomed_wait_minutes, 30);
 }
 
 CL_TEST(booleans_take_every_spelling)
