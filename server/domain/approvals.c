@@ -90,10 +90,21 @@ static int timeoff_approve(cl_tx_t *tx, const cl_request_t *r, int override)
     return rc < 0 ? rc : book_used(tx, r, -1, "approved");
 }
 
-/* Undoes timeoff_approve: the shifts and the provider's block, and the minutes back. */
+/* Undoes timeoff_approve: the shifts and the provider's block, and the minutes back. Not for a
+ * staff member who has left: their shifts are not given back. */
 static int timeoff_cancel(cl_tx_t *tx, const cl_request_t *r)
 {
-    int rc = cl_shift_timeoff_cancel(tx, r);
+    int64_t supervisor;
+    int active;
+    char name[160], msg[256];
+    int rc = cl_staff_brief(tx, r->requester, &supervisor, &active, name, sizeof(name));
+    if (rc < 0)
+        return rc;
+    if (!active) {
+        snprintf(msg, sizeof(msg), "%.160s has left: their time off is not cancelled", name);
+        return cl_job_fail(tx->job, CL_EPRECOND, NULL, msg);
+    }
+    rc = cl_shift_timeoff_cancel(tx, r);
     return rc < 0 ? rc : book_used(tx, r, 1, "cancelled");
 }
 

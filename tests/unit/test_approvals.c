@@ -971,6 +971,29 @@ CL_TEST(cancelling_approved_timeoff_gives_back_shifts_block_and_balance)
     office_close(&o);
 }
 
+/* Bad input: the time off of someone who has left is not cancelled (their shifts would come
+ * back): FAILED_PRECONDITION, and nothing changes. */
+CL_TEST(timeoff_of_someone_who_left_is_not_cancelled)
+{
+    office_t o;
+    office_open(&o);
+    cl_job_t *job = timeoff(&o, &o.alice, "unpaid", MONDAY, "", 0, 0);
+    ASSERT_OK(job->status);
+    uint64_t id = job->resp.time_off_file->request->id;
+    cl_job_free(job);
+    ASSERT_OK(decide_one(&o, &o.manager, id, 1, ""));
+    char sql[96];
+    snprintf(sql, sizeof(sql), "UPDATE staff SET active = 0 WHERE id = %lld",
+             (long long)o.alice_staff);
+    fx_exec(&o.fx, sql);
+    job = cancel(&o, &o.manager, id, 0, "she is gone");
+    FX_ASSERT_FAILED(job, CL_EPRECOND, NULL);
+    ASSERT_STR_CONTAINS(fx_message(job), "has left");
+    cl_job_free(job);
+    ASSERT_STR_EQ(state_of(&o, id), "approved");
+    office_close(&o);
+}
+
 CL_TEST(timeoff_overlapping_and_withdraw_for_serve_the_other_parts)
 {
     office_t o;
@@ -1149,6 +1172,7 @@ CL_TEST_MAIN(CL_TEST_ENTRY(timeoff_counts_weekdays_and_is_flagged_over_the_balan
              CL_TEST_ENTRY(filing_and_deciding_are_live_for_approvers_and_requester),
              CL_TEST_ENTRY(timeoff_below_desk_minimum_conflicts_unless_overridden),
              CL_TEST_ENTRY(cancelling_approved_timeoff_gives_back_shifts_block_and_balance),
+             CL_TEST_ENTRY(timeoff_of_someone_who_left_is_not_cancelled),
              CL_TEST_ENTRY(timeoff_overlapping_and_withdraw_for_serve_the_other_parts),
              CL_TEST_ENTRY(accrual_credits_each_completed_pay_period_once),
              CL_TEST_ENTRY(accrual_policy_bad_input_and_stale_version),
