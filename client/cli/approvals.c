@@ -254,14 +254,15 @@ static void show_request(cli_t *cli, const Clinic__StaffRequest *r)
     }
 }
 
-/* Sends a request whose reply is a StaffRequestReply and prints it. */
-static int call_request(cli_t *cli, Clinic__Request *req, Clinic__Response__ResultCase want)
+/* Sends the request of kind `body_case` with body `msg`, whose reply is a StaffRequestReply, and
+ * prints it. */
+static int call_request(cli_t *cli, Clinic__Request__BodyCase body_case, const void *msg)
 {
     int rc = cli_resume(cli);
     if (rc != 0)
         return rc;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, req, want, &resp)) != 0)
+    if ((rc = cli_send(cli, body_case, msg, &resp)) != 0)
         return rc;
     /* Every StaffRequestReply member of the result union is the same pointer. */
     show_request(cli, resp->time_off_file->request);
@@ -292,10 +293,7 @@ int cmd_request_timeoff(cli_t *cli, const cli_command_t *cmd, int argc, char **a
         return cli_usage_error(cmd, "--start: expected HH:MM");
     if (end && (cl_cli_parse_hhmm(end, 1, &m.end_minute) != 0 || m.end_minute == 0))
         return cli_usage_error(cmd, "--end: expected HH:MM after midnight");
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_TIME_OFF_FILE);
-    req.time_off_file = &m;
-    return call_request(cli, &req, CLINIC__RESPONSE__RESULT_TIME_OFF_FILE);
+    return call_request(cli, CLINIC__REQUEST__BODY_TIME_OFF_FILE, &m);
 }
 
 int cmd_request_expense(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
@@ -318,10 +316,7 @@ int cmd_request_expense(cli_t *cli, const cli_command_t *cmd, int argc, char **a
     m.category = (char *)category;
     m.receipt_note = (char *)receipt;
     m.date = (char *)date;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_EXPENSE_FILE);
-    req.expense_file = &m;
-    return call_request(cli, &req, CLINIC__RESPONSE__RESULT_EXPENSE_FILE);
+    return call_request(cli, CLINIC__REQUEST__BODY_EXPENSE_FILE, &m);
 }
 
 int cmd_request_overtime(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
@@ -341,10 +336,7 @@ int cmd_request_overtime(cli_t *cli, const cli_command_t *cmd, int argc, char **
         return cli_usage_error(cmd, "--minutes: expected 0-1440 (or 2h30)");
     m.minutes = minutes ? (uint32_t)n : 0;
     m.details = (char *)reason;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_OVERTIME_FILE);
-    req.overtime_file = &m;
-    return call_request(cli, &req, CLINIC__RESPONSE__RESULT_OVERTIME_FILE);
+    return call_request(cli, CLINIC__REQUEST__BODY_OVERTIME_FILE, &m);
 }
 
 /* ---- lists ---- */
@@ -431,10 +423,7 @@ int cmd_request_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
     Clinic__StaffRequestShowRequest m = CLINIC__STAFF_REQUEST_SHOW_REQUEST__INIT;
     if (npos != 1 || parse_id(argv[0], &m.id) != 0)
         return cli_usage_error(cmd, "give one request id");
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_STAFF_REQUEST_SHOW);
-    req.staff_request_show = &m;
-    return call_request(cli, &req, CLINIC__RESPONSE__RESULT_STAFF_REQUEST_SHOW);
+    return call_request(cli, CLINIC__REQUEST__BODY_STAFF_REQUEST_SHOW, &m);
 }
 
 /* What `request withdraw` and `request cancel` share: ID [--comment C] [--expect-version V]
@@ -466,10 +455,7 @@ int cmd_request_withdraw(cli_t *cli, const cli_command_t *cmd, int argc, char **
     if (rc != 0)
         return rc;
     m.comment = (char *)comment;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_STAFF_REQUEST_WITHDRAW);
-    req.staff_request_withdraw = &m;
-    return call_request(cli, &req, CLINIC__RESPONSE__RESULT_STAFF_REQUEST_WITHDRAW);
+    return call_request(cli, CLINIC__REQUEST__BODY_STAFF_REQUEST_WITHDRAW, &m);
 }
 
 int cmd_request_cancel(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
@@ -480,10 +466,7 @@ int cmd_request_cancel(cli_t *cli, const cli_command_t *cmd, int argc, char **ar
     if (rc != 0)
         return rc;
     m.comment = (char *)comment;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_STAFF_REQUEST_CANCEL);
-    req.staff_request_cancel = &m;
-    return call_request(cli, &req, CLINIC__RESPONSE__RESULT_STAFF_REQUEST_CANCEL);
+    return call_request(cli, CLINIC__REQUEST__BODY_STAFF_REQUEST_CANCEL, &m);
 }
 
 /* ---- deciding ---- */

@@ -394,6 +394,19 @@ static int run_approve(cl_tx_t *tx, const cl_req_kind_def_t *k, const cl_request
     return k->approve(tx, r, 1);
 }
 
+/* After request `row` moved to another state (`action`, its audit row): the audit row, the live
+ * changes, and *row read again as it now is. */
+static int announce_move(cl_tx_t *tx, const char *action, cl_req_row_t *row)
+{
+    int64_t id = row->r.id;
+    int rc = cl_req_audit(tx, action, id);
+    if (rc < 0)
+        return rc;
+    if ((rc = notify(tx, &row->r, CLINIC__CHANGE_OP__UPDATED, 1)) < 0)
+        return rc;
+    return cl_req_db_get(tx, id, row);
+}
+
 int cl_req_decide(cl_tx_t *tx, int64_t id, uint64_t version, int approve, const char *comment,
                   int override, cl_req_row_t *row)
 {
@@ -431,11 +444,7 @@ int cl_req_decide(cl_tx_t *tx, int64_t id, uint64_t version, int approve, const 
         return not_pending(tx, row);
     if (rc < 0)
         return rc;
-    if ((rc = cl_req_audit(tx, approve ? "request.approve" : "request.deny", id)) < 0)
-        return rc;
-    if ((rc = notify(tx, &row->r, CLINIC__CHANGE_OP__UPDATED, 1)) < 0)
-        return rc;
-    return cl_req_db_get(tx, id, row);
+    return announce_move(tx, approve ? "request.approve" : "request.deny", row);
 }
 
 int cl_req_withdraw(cl_tx_t *tx, int64_t id, uint64_t version, const char *comment,
@@ -467,11 +476,7 @@ int cl_req_withdraw(cl_tx_t *tx, int64_t id, uint64_t version, const char *comme
         return not_pending(tx, row);
     if (rc < 0)
         return rc;
-    if ((rc = cl_req_audit(tx, "request.withdraw", id)) < 0)
-        return rc;
-    if ((rc = notify(tx, &row->r, CLINIC__CHANGE_OP__UPDATED, 1)) < 0)
-        return rc;
-    return cl_req_db_get(tx, id, row);
+    return announce_move(tx, "request.withdraw", row);
 }
 
 int cl_req_cancel(cl_tx_t *tx, int64_t id, uint64_t version, const char *comment, cl_req_row_t *row)
@@ -511,11 +516,7 @@ int cl_req_cancel(cl_tx_t *tx, int64_t id, uint64_t version, const char *comment
     }
     if (rc < 0)
         return rc;
-    if ((rc = cl_req_audit(tx, "request.cancel", id)) < 0)
-        return rc;
-    if ((rc = notify(tx, &row->r, CLINIC__CHANGE_OP__UPDATED, 1)) < 0)
-        return rc;
-    return cl_req_db_get(tx, id, row);
+    return announce_move(tx, "request.cancel", row);
 }
 
 /* ---- the rest of staff_int.h ---- */

@@ -187,6 +187,20 @@ static int step_done(cl_tx_t *tx, sqlite3_stmt *st)
     return rc;
 }
 
+/* Runs an UPDATE that moves a request from one state (its WHERE) and RETURNING its version:
+ * CL_EPRECOND when the request was no longer in that state; sets *version unless NULL. */
+static int step_moved(cl_tx_t *tx, sqlite3_stmt *st, uint64_t *version)
+{
+    int rc = cl_db_step(tx->db, st);
+    if (rc == 0)
+        return CL_EPRECOND;
+    if (rc < 0)
+        return rc;
+    if (version != NULL)
+        *version = (uint64_t)sqlite3_column_int64(st, 0);
+    return step_done(tx, st);
+}
+
 /* The local date of an instant as "YYYY-MM-DD" in the arena; of the day before `t` when
  * `before` (an end instant at midnight belongs to the day before). */
 static char *date_str(cl_arena_t *a, int64_t t, int before)
@@ -310,13 +324,7 @@ int cl_req_db_close(cl_tx_t *tx, int64_t id, cl_req_state_t to, int64_t by_user,
     sqlite3_bind_int64(st, 4, by_user);
     sqlite3_bind_text(st, 5, comment, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 6, override_used != 0);
-    int rc = cl_db_step(tx->db, st);
-    if (rc == 0)
-        return CL_EPRECOND;
-    if (rc < 0)
-        return rc;
-    *version = (uint64_t)sqlite3_column_int64(st, 0);
-    return step_done(tx, st);
+    return step_moved(tx, st, version);
 }
 
 int cl_req_db_cancel(cl_tx_t *tx, int64_t id, const char *comment)
@@ -328,12 +336,7 @@ int cl_req_db_cancel(cl_tx_t *tx, int64_t id, const char *comment)
     sqlite3_bind_int64(st, 2, tx->now);
     sqlite3_bind_int64(st, 3, tx->job->who.user_id);
     sqlite3_bind_text(st, 4, comment, -1, SQLITE_TRANSIENT);
-    int rc = cl_db_step(tx->db, st);
-    if (rc == 0)
-        return CL_EPRECOND;
-    if (rc < 0)
-        return rc;
-    return step_done(tx, st);
+    return step_moved(tx, st, NULL);
 }
 
 int cl_req_db_walk(cl_tx_t *tx, const cl_req_walk_t *w, int (*each)(cl_req_row_t *row, void *arg),
