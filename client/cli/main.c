@@ -706,13 +706,9 @@ int cli_call(cli_t *cli, const Clinic__Request *req, Clinic__Response__ResultCas
 int cli_send(cli_t *cli, Clinic__Request__BodyCase body_case, const void *msg,
              const Clinic__Response **resp)
 {
-    const ProtobufCFieldDescriptor *f =
-        protobuf_c_message_descriptor_get_field(&clinic__request__descriptor, (unsigned)body_case);
-    if (f == NULL || f->type != PROTOBUF_C_TYPE_MESSAGE)
-        return cli_error(CL_EINTERNAL, "no request of kind %d", (int)body_case);
     Clinic__Request req;
-    cli_request_init(&req, body_case);
-    memcpy((char *)&req + f->offset, &msg, sizeof(msg)); /* the body's pointer, by its field */
+    if (cl_request_make(&req, body_case, msg) != 0)
+        return cli_error(CL_EINTERNAL, "no request of kind %d", (int)body_case);
     return cli_call(cli, &req, (Clinic__Response__ResultCase)body_case, resp);
 }
 

@@ -568,6 +568,19 @@ static void on_conn_bad_frame(cl_conn_t *conn, uint32_t len)
 
 /* --- calls --------------------------------------------------------------------------------- */
 
+int cl_request_make(Clinic__Request *req, Clinic__Request__BodyCase kind, const void *body)
+{
+    static const Clinic__Request blank = CLINIC__REQUEST__INIT;
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field(&clinic__request__descriptor, (unsigned)kind);
+    *req = blank;
+    if (f == NULL || f->type != PROTOBUF_C_TYPE_MESSAGE || f->label != PROTOBUF_C_LABEL_NONE)
+        return CL_EINVAL;
+    req->body_case = kind;
+    memcpy((char *)req + f->offset, &body, sizeof(body)); /* the body's pointer, by its field */
+    return 0;
+}
+
 int cl_client_call(cl_client_t *c, const Clinic__Request *req, cl_client_reply_fn cb, void *arg)
 {
     if (c->closing || c->conn.closing)

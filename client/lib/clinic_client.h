@@ -24,6 +24,14 @@ typedef struct {
     int full_handshakes;        /* never resume a TLS session (clinic-bench measures both) */
 } cl_client_config_t;
 
+/* --- requests ----------------------------------------------------------------------------- */
+
+/* Sets `req` to a request of kind `kind` whose body is `body` (borrowed: it must outlive the
+ * call). A Request's body and its Response's result share their field number and name, so the
+ * reply to expect is (Clinic__Response__ResultCase)kind (tests/unit/test_client.c checks every
+ * pair). Returns 0, or CL_EINVAL when `kind` names no request. */
+int cl_request_make(Clinic__Request *req, Clinic__Request__BodyCase kind, const void *body);
+
 /* --- asynchronous ------------------------------------------------------------------------- */
 
 typedef struct cl_client_s cl_client_t;

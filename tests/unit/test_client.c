@@ -734,8 +734,37 @@ CL_TEST(every_request_kind_has_the_response_kind_of_its_number)
     ASSERT_GT(bodies, 100);
 }
 
+/* cl_request_make puts the body in the field of its kind: the packed request unpacks to that
+ * kind with that body. Bad input: a kind that names no request (0, a scalar-free gap, one past
+ * the last) gets CL_EINVAL and an empty request, never a pointer written at a wrong offset. */
+CL_TEST(request_make_sets_the_body_of_its_kind)
+{
+    Clinic__PatientSearchRequest search = CLINIC__PATIENT_SEARCH_REQUEST__INIT;
+    search.query = "smi jo";
+    search.limit = 7;
+    Clinic__Request req;
+    ASSERT_EQ(cl_request_make(&req, CLINIC__REQUEST__BODY_PATIENT_SEARCH, &search), 0);
+    ASSERT_EQ(req.body_case, CLINIC__REQUEST__BODY_PATIENT_SEARCH);
+    ASSERT(req.patient_search == &search);
+
+    uint8_t buf[256];
+    size_t n = clinic__request__pack(&req, buf);
+    Clinic__Request *back = clinic__request__unpack(NULL, n, buf);
+    ASSERT_NOT_NULL(back);
+    ASSERT_EQ(back->body_case, CLINIC__REQUEST__BODY_PATIENT_SEARCH);
+    ASSERT_STR_EQ(back->patient_search->query, "smi jo");
+    ASSERT_EQ(back->patient_search->limit, 7);
+    clinic__request__free_unpacked(back, NULL);
+
+    ASSERT_EQ(cl_request_make(&req, CLINIC__REQUEST__BODY__NOT_SET, &search), CL_EINVAL);
+    ASSERT_EQ(req.body_case, CLINIC__REQUEST__BODY__NOT_SET);
+    ASSERT_EQ(cl_request_make(&req, (Clinic__Request__BodyCase)100000, &search), CL_EINVAL);
+    ASSERT_EQ(req.body_case, CLINIC__REQUEST__BODY__NOT_SET);
+}
+
 CL_TEST_MAIN(
     CL_TEST_ENTRY(every_request_kind_has_the_response_kind_of_its_number),
+    CL_TEST_ENTRY(request_make_sets_the_body_of_its_kind),
     CL_TEST_ENTRY(hhmm_parser_and_format), CL_TEST_ENTRY(settings_parse_reads_keys_and_comments),
     CL_TEST_ENTRY(settings_parse_rejects_unknown_key_naming_the_line),
     CL_TEST_ENTRY(settings_relative_paths_follow_the_file),
