@@ -267,6 +267,33 @@ int cl_db_step(cl_db_t *db, sqlite3_stmt *st)
     return cl_db_status(rc);
 }
 
+int cl_db_step_once(cl_db_t *db, sqlite3_stmt *st)
+{
+    int rc = cl_db_step(db, st);
+    sqlite3_reset(st);
+    return rc;
+}
+
+int cl_db_step_update(cl_db_t *db, sqlite3_stmt *st)
+{
+    int rc = cl_db_step_once(db, st);
+    return rc == 1 ? 0 : rc == 0 ? CL_EINTERNAL : rc;
+}
+
+int cl_db_step_row(cl_db_t *db, sqlite3_stmt *st)
+{
+    int rc = cl_db_step(db, st);
+    return rc == 0 ? CL_ENOTFOUND : rc;
+}
+
+int cl_db_step_done(cl_db_t *db, sqlite3_stmt *st)
+{
+    int rc;
+    while ((rc = cl_db_step(db, st)) == 1)
+        ;
+    return rc;
+}
+
 int cl_db_exec(cl_db_t *db, const char *sql)
 {
     int rc = sqlite3_exec(db->handle, sql, NULL, NULL, NULL);

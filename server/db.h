@@ -42,6 +42,23 @@ sqlite3_stmt *cl_db_stmt(cl_db_t *db, const char *sql);
  * else CL_EINTERNAL), with sqlite3_errmsg logged. */
 int cl_db_step(cl_db_t *db, sqlite3_stmt *st);
 
+/* Steps a statement that gives or changes at most one row, then resets it: 1 when it gave a row
+ * (no longer readable), 0 when none, or a status as cl_db_step. */
+int cl_db_step_once(cl_db_t *db, sqlite3_stmt *st);
+
+/* Runs an UPDATE of one row that this transaction already read at its version, so that it must
+ * match: 0, CL_EINTERNAL when it changed nothing (a bug), or a status as cl_db_step. The
+ * statement is reset. */
+int cl_db_step_update(cl_db_t *db, sqlite3_stmt *st);
+
+/* Steps a statement that gives at most one row: 1 with the row (read it, then reset the
+ * statement), CL_ENOTFOUND when there is none, or a status as cl_db_step. */
+int cl_db_step_row(cl_db_t *db, sqlite3_stmt *st);
+
+/* Steps a write to its end, past any RETURNING rows (the caller read what it needed before):
+ * 0 or a status as cl_db_step. The statement is reset. */
+int cl_db_step_done(cl_db_t *db, sqlite3_stmt *st);
+
 /* Runs one or more statements with no parameters and no rows (BEGIN, COMMIT, pragmas).
  * Returns 0 or a mapped status (logged). */
 int cl_db_exec(cl_db_t *db, const char *sql);

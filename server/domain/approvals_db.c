@@ -170,23 +170,6 @@ static sqlite3_stmt *stmt(cl_tx_t *tx, int q)
     return cl_db_stmt(tx->db, SQL[q]);
 }
 
-/* Steps a statement that gives at most one row: 1 with the row, CL_ENOTFOUND without, or a
- * database status. */
-static int step_one(cl_tx_t *tx, sqlite3_stmt *st)
-{
-    int rc = cl_db_step(tx->db, st);
-    return rc == 0 ? CL_ENOTFOUND : rc;
-}
-
-/* Steps a write to its end (a RETURNING row, if any, is read by the caller before). */
-static int step_done(cl_tx_t *tx, sqlite3_stmt *st)
-{
-    int rc;
-    while ((rc = cl_db_step(tx->db, st)) == 1)
-        ;
-    return rc;
-}
-
 /* Runs an UPDATE that moves a request from one state (its WHERE) and RETURNING its version:
  * CL_EPRECOND when the request was no longer in that state; sets *version unless NULL. */
 static int step_moved(cl_tx_t *tx, sqlite3_stmt *st, uint64_t *version)
@@ -198,7 +181,7 @@ static int step_moved(cl_tx_t *tx, sqlite3_stmt *st, uint64_t *version)
         return rc;
     if (version != NULL)
         *version = (uint64_t)sqlite3_column_int64(st, 0);
-    return step_done(tx, st);
+    return cl_db_step_done(tx->db, st);
 }
 
 /* The local date of an instant as "YYYY-MM-DD" in the arena; of the day before `t` when
@@ -277,7 +260,7 @@ int cl_req_db_get(cl_tx_t *tx, int64_t id, cl_req_row_t *out)
     if (st == NULL)
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, id);
-    int rc = step_one(tx, st);
+    int rc = cl_db_step_row(tx->db, st);
     if (rc != 1)
         return rc;
     row_read(&tx->job->arena, st, out);
@@ -309,7 +292,7 @@ int cl_req_db_insert(cl_tx_t *tx, cl_request_t *r, const cl_req_flags_t *flags)
     if (rc != 1)
         return rc < 0 ? rc : CL_EINTERNAL;
     r->id = sqlite3_column_int64(st, 0);
-    return step_done(tx, st);
+    return cl_db_step_done(tx->db, st);
 }
 
 int cl_req_db_close(cl_tx_t *tx, int64_t id, cl_req_state_t to, int64_t by_user,
@@ -420,7 +403,7 @@ int cl_req_db_shift_minutes(cl_tx_t *tx, int64_t staff_id, int64_t day_from, int
     sqlite3_bind_int64(st, 3, day_to);
     sqlite3_bind_int64(st, 4, from);
     sqlite3_bind_int64(st, 5, to);
-    int rc = step_one(tx, st);
+    int rc = cl_db_step_row(tx->db, st);
     if (rc != 1)
         return rc;
     *shifts = sqlite3_column_int(st, 0);
@@ -436,7 +419,7 @@ int cl_req_db_shift(cl_tx_t *tx, int64_t shift_id, int64_t *staff_id, int64_t *s
     if (st == NULL)
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, shift_id);
-    int rc = step_one(tx, st);
+    int rc = cl_db_step_row(tx->db, st);
     if (rc != 1)
         return rc;
     *staff_id = sqlite3_column_int64(st, 0);
@@ -456,7 +439,7 @@ int cl_timeoff_db_policy(cl_tx_t *tx, const char *type, cl_timeoff_policy_t *out
     if (st == NULL)
         return CL_EINTERNAL;
     sqlite3_bind_text(st, 1, type, -1, SQLITE_TRANSIENT);
-    int rc = step_one(tx, st);
+    int rc = cl_db_step_row(tx->db, st);
     if (rc != 1)
         return rc;
     memset(out, 0, sizeof(*out));
@@ -492,7 +475,7 @@ int cl_timeoff_db_policy_set(cl_tx_t *tx, const char *type, int64_t accrual, int
         return CL_ECONFLICT;
     if (rc < 0)
         return rc;
-    return step_done(tx, st);
+    return cl_db_step_done(tx->db, st);
 }
 
 int cl_timeoff_db_policies(cl_tx_t *tx, Clinic__AccrualPolicy ***out, size_t *n)
@@ -552,7 +535,7 @@ int cl_timeoff_db_ledger_add(cl_tx_t *tx, int64_t staff_id, const char *type, co
     sqlite3_bind_text(st, 6, reason, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 7, tx->now);
     sqlite3_bind_int64(st, 8, tx->job->who.user_id);
-    return step_done(tx, st);
+    return cl_db_step_done(tx->db, st);
 }
 
 int cl_timeoff_db_ledger(cl_tx_t *tx, int64_t staff_id, Clinic__TimeOffLedgerEntry ***out,
@@ -593,7 +576,7 @@ static int staff_type_int(cl_tx_t *tx, int q, int64_t staff_id, const char *type
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, staff_id);
     sqlite3_bind_text(st, 2, type, -1, SQLITE_TRANSIENT);
-    int rc = step_one(tx, st);
+    int rc = cl_db_step_row(tx->db, st);
     if (rc != 1)
         return rc;
     *out = sqlite3_column_int64(st, 0);
@@ -610,7 +593,7 @@ static int staff_dates(cl_tx_t *tx, int64_t staff_id, cl_date_t *hire, int *hire
     if (st == NULL)
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, staff_id);
-    int rc = step_one(tx, st);
+    int rc = cl_db_step_row(tx->db, st);
     if (rc != 1)
         return rc;
     *hired = cl_date_parse(cl_db_text(st, 0), hire) == 0;
@@ -652,7 +635,7 @@ int cl_timeoff_accrue(cl_tx_t *tx, int64_t staff_id, const char *type)
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, staff_id);
     sqlite3_bind_text(st, 2, type, -1, SQLITE_TRANSIENT);
-    if ((rc = step_one(tx, st)) != 1)
+    if ((rc = cl_db_step_row(tx->db, st)) != 1)
         return rc;
     cl_date_t credited;
     int any = cl_date_parse(cl_db_text(st, 0), &credited) == 0;
@@ -697,7 +680,7 @@ int cl_timeoff_accrue(cl_tx_t *tx, int64_t staff_id, const char *type)
         sqlite3_bind_text(st, 4, p1, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 5, reason, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 6, tx->now);
-        if ((rc = step_done(tx, st)) < 0)
+        if ((rc = cl_db_step_done(tx->db, st)) < 0)
             return rc;
         if (sqlite3_changes(cl_db_handle(tx->db)) > 0) {
             balance += credit;

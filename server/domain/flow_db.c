@@ -156,14 +156,6 @@ static sqlite3_stmt *stmt(cl_tx_t *tx, int q)
     return cl_db_stmt(tx->db, SQL[q]);
 }
 
-/* Steps a statement that gives at most one row: 1 with the row (read it, then reset the
- * statement), CL_ENOTFOUND without, or a database status. */
-static int step_one(cl_tx_t *tx, sqlite3_stmt *st)
-{
-    int rc = cl_db_step(tx->db, st);
-    return rc == 0 ? CL_ENOTFOUND : rc;
-}
-
 /* "Bob Smith": the preferred name (else the first) and the last name, in the arena. */
 static char *display_name(cl_arena_t *a, const char *first, const char *preferred, const char *last)
 {
@@ -213,7 +205,7 @@ int cl_flow_db_entry(cl_tx_t *tx, uint64_t id, cl_flow_entry_t *out)
     if (st == NULL)
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, (int64_t)id);
-    int rc = step_one(tx, st);
+    int rc = cl_db_step_row(tx->db, st);
     if (rc != 1)
         return rc;
     entry_from_row(&tx->job->arena, st, out);
@@ -310,7 +302,7 @@ static int board_catch_up(void *arg, const char *table, int64_t rowid)
     if (st == NULL)
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, rowid);
-    int rc = step_one(c->tx, st);
+    int rc = cl_db_step_row(c->tx->db, st);
     if (rc == CL_ENOTFOUND)
         return 0; /* gone: a rolled-back booking */
     if (rc != 1)
@@ -399,7 +391,7 @@ int cl_flow_db_room(cl_tx_t *tx, uint64_t id, const char *name, cl_flow_room_t *
         sqlite3_bind_int64(st, 1, (int64_t)id);
     else
         sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    int rc = step_one(tx, st);
+    int rc = cl_db_step_row(tx->db, st);
     if (rc != 1)
         return rc;
     out->id = (uint64_t)sqlite3_column_int64(st, 0);
@@ -539,7 +531,7 @@ int cl_flow_db_brief(cl_tx_t *tx, uint64_t id, uint64_t *patient, int64_t *start
     if (st == NULL)
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, (int64_t)id);
-    int rc = step_one(tx, st);
+    int rc = cl_db_step_row(tx->db, st);
     if (rc != 1)
         return rc;
     *patient = (uint64_t)sqlite3_column_int64(st, 0);
@@ -602,7 +594,7 @@ static int show_check_in(cl_tx_t *tx, uint64_t id, Clinic__CheckIn **out)
     if (st == NULL)
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, (int64_t)id);
-    int rc = step_one(tx, st);
+    int rc = cl_db_step_row(tx->db, st);
     if (rc != 1)
         return rc;
     Clinic__CheckIn *c = CL_ARENA_NEW(a, Clinic__CheckIn);
@@ -625,7 +617,7 @@ static int show_vitals(cl_tx_t *tx, uint64_t id, Clinic__Vitals **out)
     if (st == NULL)
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, (int64_t)id);
-    int rc = step_one(tx, st);
+    int rc = cl_db_step_row(tx->db, st);
     if (rc != 1)
         return rc;
     Clinic__Vitals *v = CL_ARENA_NEW(a, Clinic__Vitals);
@@ -661,7 +653,7 @@ static int show_check_out(cl_tx_t *tx, uint64_t id, Clinic__CheckOut **out)
     if (st == NULL)
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, (int64_t)id);
-    int rc = step_one(tx, st);
+    int rc = cl_db_step_row(tx->db, st);
     if (rc != 1)
         return rc;
     Clinic__CheckOut *o = CL_ARENA_NEW(a, Clinic__CheckOut);

@@ -189,14 +189,6 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
     sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 }
 
-/* Steps a statement expected to give no row or one; returns 1, 0 or a status, and resets it. */
-static int step_once(cl_tx_t *tx, sqlite3_stmt *st)
-{
-    int rc = cl_db_step(tx->db, st);
-    sqlite3_reset(st);
-    return rc;
-}
-
 static char *col_text(cl_arena_t *a, sqlite3_stmt *st, int col)
 {
     return cl_arena_strdup(a, cl_db_text(st, col));
@@ -375,7 +367,7 @@ static int key_insert(cl_tx_t *tx, const char *prefix, const char *text, uint64_
         return CL_EINTERNAL;
     bind_text(st, 1, key);
     sqlite3_bind_int64(st, 2, (int64_t)id);
-    int rc = step_once(tx, st);
+    int rc = cl_db_step_once(tx->db, st);
     return rc < 0 ? rc : 0;
 }
 
@@ -387,7 +379,7 @@ static int pairs_step(cl_tx_t *tx, int q, uint64_t id)
     if (st == NULL)
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, (int64_t)id);
-    int rc = step_once(tx, st);
+    int rc = cl_db_step_once(tx->db, st);
     return rc < 0 ? rc : 0;
 }
 
@@ -429,7 +421,7 @@ static int insurance_insert(cl_tx_t *tx, const Clinic__Patient *p, uint64_t id)
         bind_text(st, 7, ins->subscriber_relation);
         bind_text(st, 8, ins->effective_from);
         bind_text(st, 9, ins->effective_to);
-        int rc = step_once(tx, st);
+        int rc = cl_db_step_once(tx->db, st);
         if (rc < 0)
             return rc;
     }
@@ -454,7 +446,7 @@ int cl_patients_insert(cl_tx_t *tx, const Clinic__Patient *p, uint64_t *id)
     sqlite3_bind_int64(st, 1, (int64_t)next);
     bind_text(st, 2, record);
     bind_fields(tx, st, p);
-    if ((rc = step_once(tx, st)) < 0)
+    if ((rc = cl_db_step_once(tx->db, st)) < 0)
         return rc;
     if ((rc = keys_insert(tx, p, next)) < 0 || (rc = insurance_insert(tx, p, next)) < 0)
         return rc;
@@ -480,7 +472,7 @@ int cl_patients_update(cl_tx_t *tx, const Clinic__Patient *p, const Clinic__Pati
     sqlite3_bind_int64(st, 1, (int64_t)p->id);
     sqlite3_bind_int64(st, 2, (int64_t)p->version);
     bind_fields(tx, st, p);
-    int rc = step_once(tx, st);
+    int rc = cl_db_step_once(tx->db, st);
     if (rc <= 0)
         return rc == 0 ? CL_ECONFLICT : rc;
 
@@ -489,7 +481,7 @@ int cl_patients_update(cl_tx_t *tx, const Clinic__Patient *p, const Clinic__Pati
     if ((st = stmt(tx, CL_PQ_KEYS_OF_DELETE)) == NULL)
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, (int64_t)p->id);
-    if ((rc = step_once(tx, st)) < 0 || (rc = keys_insert(tx, p, p->id)) < 0)
+    if ((rc = cl_db_step_once(tx->db, st)) < 0 || (rc = keys_insert(tx, p, p->id)) < 0)
         return rc;
 
     int same = p->n_insurance == current->n_insurance;
@@ -503,7 +495,7 @@ int cl_patients_update(cl_tx_t *tx, const Clinic__Patient *p, const Clinic__Pati
     sqlite3_bind_int64(st, 1, (int64_t)p->id);
     sqlite3_bind_int64(st, 2, tx->now);
     sqlite3_bind_int64(st, 3, tx->job->who.user_id);
-    if ((rc = step_once(tx, st)) < 0)
+    if ((rc = cl_db_step_once(tx->db, st)) < 0)
         return rc;
     return insurance_insert(tx, p, p->id);
 }
@@ -857,7 +849,7 @@ static int move_row(cl_tx_t *tx, const movable_t *m, int64_t id, uint64_t from, 
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, (int64_t)to);
     sqlite3_bind_int64(st, 3, (int64_t)from);
-    int rc = step_once(tx, st);
+    int rc = cl_db_step_once(tx->db, st);
     if (rc < 0)
         return rc;
     if (moved)
@@ -899,7 +891,7 @@ static int move_all(cl_tx_t *tx, const movable_t *m, uint64_t merge_id, uint64_t
         sqlite3_bind_int64(st, 1, (int64_t)merge_id);
         bind_text(st, 2, m->entity);
         sqlite3_bind_int64(st, 3, ids[i]);
-        if ((rc = step_once(tx, st)) < 0)
+        if ((rc = cl_db_step_once(tx->db, st)) < 0)
             return rc;
     }
     return 0;
@@ -915,7 +907,7 @@ static int set_merged(cl_tx_t *tx, uint64_t id, uint64_t into, uint64_t was)
     sqlite3_bind_int64(st, 3, tx->now);
     sqlite3_bind_int64(st, 4, tx->job->who.user_id);
     sqlite3_bind_int64(st, 5, (int64_t)was);
-    int rc = step_once(tx, st);
+    int rc = cl_db_step_once(tx->db, st);
     return rc == 1 ? 0 : rc == 0 ? CL_ECONFLICT : rc;
 }
 
@@ -1022,6 +1014,6 @@ int cl_patients_unmerge(cl_tx_t *tx, const Clinic__PatientMerge *m)
     sqlite3_bind_int64(st, 1, (int64_t)m->id);
     sqlite3_bind_int64(st, 2, tx->now);
     sqlite3_bind_int64(st, 3, tx->job->who.user_id);
-    rc = step_once(tx, st);
+    rc = cl_db_step_once(tx->db, st);
     return rc == 1 ? 0 : rc == 0 ? CL_ECONFLICT : rc;
 }

@@ -168,12 +168,6 @@ int cl_sched_setup_changed(cl_tx_t *tx, const char *action, const char *entity, 
     return cl_tx_change(tx, CL_TOPIC_SCHEDULE_NAME, entity, id, op, 0);
 }
 
-int cl_sched_step_update(cl_tx_t *tx, sqlite3_stmt *st)
-{
-    int rc = cl_sched_step_once(tx, st);
-    return rc == 1 ? 0 : rc == 0 ? CL_EINTERNAL : rc;
-}
-
 /* A name that is taken: CONFLICT on "name". */
 static int name_taken(cl_job_t *job, const char *what, const char *name)
 {
@@ -413,12 +407,12 @@ int cl_handle_provider_hours_set(cl_tx_t *tx, cl_job_t *job)
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, (int64_t)cur->id);
     sqlite3_bind_int64(st, 2, (int64_t)cur->version);
-    if ((rc = cl_sched_step_update(tx, st)) < 0)
+    if ((rc = cl_db_step_update(tx->db, st)) < 0)
         return rc;
     if ((st = cl_sched_stmt(tx, CL_SQ_PROVIDER_HOURS_DELETE)) == NULL)
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, (int64_t)cur->id);
-    if ((rc = cl_sched_step_once(tx, st)) < 0)
+    if ((rc = cl_db_step_once(tx->db, st)) < 0)
         return rc;
     for (size_t i = 0; i < req->n_hours; i++) {
         if ((st = cl_sched_stmt(tx, CL_SQ_PROVIDER_HOURS_INSERT)) == NULL)
@@ -427,7 +421,7 @@ int cl_handle_provider_hours_set(cl_tx_t *tx, cl_job_t *job)
         sqlite3_bind_int(st, 2, (int)req->hours[i]->weekday);
         sqlite3_bind_int(st, 3, (int)req->hours[i]->start_minute);
         sqlite3_bind_int(st, 4, (int)req->hours[i]->end_minute);
-        if ((rc = cl_sched_step_once(tx, st)) < 0)
+        if ((rc = cl_db_step_once(tx->db, st)) < 0)
             return rc;
     }
     if ((rc = cl_sched_setup_changed(tx, "provider.hours", "provider", cur->id,

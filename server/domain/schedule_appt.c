@@ -154,7 +154,7 @@ static int set_state(cl_tx_t *tx, const Clinic__Appointment *cur, const char *to
     sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, (int64_t)cur->version);
     sqlite3_bind_text(st, 6, cur->state, -1, SQLITE_STATIC);
-    int rc = cl_sched_step_once(tx, st);
+    int rc = cl_db_step_once(tx->db, st);
     if (rc < 0)
         return rc;
     if (rc == 0)
@@ -167,7 +167,7 @@ static int set_state(cl_tx_t *tx, const Clinic__Appointment *cur, const char *to
     sqlite3_bind_int64(st, 4, tx->now);
     sqlite3_bind_int64(st, 5, tx->job->who.user_id);
     sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
-    if ((rc = cl_sched_step_once(tx, st)) < 0)
+    if ((rc = cl_db_step_once(tx->db, st)) < 0)
         return rc;
     if ((rc = cl_tx_change(tx, CL_TOPIC_SCHEDULE_NAME, "appointment", cur->id,
                            CLINIC__CHANGE_OP__UPDATED, 0)) < 0)
@@ -375,7 +375,7 @@ int cl_handle_appointment_move(cl_tx_t *tx, cl_job_t *job)
     sqlite3_bind_int64(st, 6, end);
     sqlite3_bind_int(st, 7, c.n > 0);
     sqlite3_bind_int64(st, 8, (int64_t)cur->version);
-    if ((rc = cl_sched_step_once(tx, st)) < 0)
+    if ((rc = cl_db_step_once(tx->db, st)) < 0)
         return rc;
     if (rc == 0)
         return CL_EINTERNAL;

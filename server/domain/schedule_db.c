@@ -224,13 +224,6 @@ sqlite3_stmt *cl_sched_stmt(cl_tx_t *tx, cl_sched_q_t q)
     return cl_db_stmt(tx->db, SQL[q]);
 }
 
-int cl_sched_step_once(cl_tx_t *tx, sqlite3_stmt *st)
-{
-    int rc = cl_db_step(tx->db, st);
-    sqlite3_reset(st);
-    return rc;
-}
-
 void cl_sched_bind_id(sqlite3_stmt *st, int i, int64_t id)
 {
     if (id != 0)

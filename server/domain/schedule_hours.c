@@ -87,7 +87,7 @@ int cl_handle_clinic_hours_set(cl_tx_t *tx, cl_job_t *job)
     sqlite3_bind_int(st, 4, req->open ? 0 : 1);
     if (cur->version)
         sqlite3_bind_int64(st, 5, (int64_t)cur->version);
-    rc = cl_sched_step_once(tx, st);
+    rc = cl_db_step_once(tx->db, st);
     if (rc < 0)
         return rc;
     if (cur->version && rc == 0)
@@ -143,7 +143,7 @@ int cl_handle_holiday_add(cl_tx_t *tx, cl_job_t *job)
         return CL_EINTERNAL;
     sqlite3_bind_text(st, 1, date, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, req->name, -1, SQLITE_STATIC);
-    rc = cl_sched_step_once(tx, st);
+    rc = cl_db_step_once(tx->db, st);
     if (rc == CL_EEXIST) {
         snprintf(msg, sizeof(msg), "%s is already a holiday", date);
         return cl_job_fail(job, CL_EEXIST, "date", msg);
@@ -223,7 +223,7 @@ int cl_handle_holiday_remove(cl_tx_t *tx, cl_job_t *job)
     if (st == NULL)
         return CL_EINTERNAL;
     sqlite3_bind_text(st, 1, date, -1, SQLITE_STATIC);
-    if ((rc = cl_sched_step_once(tx, st)) < 0)
+    if ((rc = cl_db_step_once(tx->db, st)) < 0)
         return rc;
     if (rc == 0) {
         snprintf(msg, sizeof(msg), "%s is not a holiday", date);
@@ -420,7 +420,7 @@ int cl_handle_block_cancel(cl_tx_t *tx, cl_job_t *job)
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, (int64_t)req->id);
     sqlite3_bind_int64(st, 2, (int64_t)req->version);
-    if ((rc = cl_sched_step_update(tx, st)) < 0)
+    if ((rc = cl_db_step_update(tx->db, st)) < 0)
         return rc;
     if ((rc = cl_sched_setup_changed(tx, "block.cancel", "block", req->id,
                                      CLINIC__CHANGE_OP__UPDATED)) < 0)

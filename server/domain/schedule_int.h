@@ -125,9 +125,6 @@ int cl_sched_not_found(cl_job_t *job, const char *field, const char *what, uint6
  * or a negative status. */
 int cl_sched_setup_changed(cl_tx_t *tx, const char *action, const char *entity, uint64_t id,
                            Clinic__ChangeOp op);
-/* Runs an UPDATE ... RETURNING of a row already read at its version in this transaction (so it
- * must match: no row is CL_EINTERNAL), then resets it. Returns 0 or a negative status. */
-int cl_sched_step_update(cl_tx_t *tx, sqlite3_stmt *st);
 
 /* "09:30" for a local minute of the day (0-1440). */
 void cl_sched_hhmm(int minute, char out[6]);
@@ -176,9 +173,6 @@ Clinic__WaitlistEntry *cl_sched_waitlist_from_row(cl_arena_t *a, sqlite3_stmt *s
 /* Fills provider->hours from provider_hours. */
 int cl_sched_provider_load_hours(cl_tx_t *tx, Clinic__Provider *p);
 
-/* Steps a statement that returns one row or changes one row, then resets it. Returns 1 for a
- * row, 0 for none, or a negative status. */
-int cl_sched_step_once(cl_tx_t *tx, sqlite3_stmt *st);
 /* Binds `id` to parameter `i`, or NULL when it is 0. */
 void cl_sched_bind_id(sqlite3_stmt *st, int i, int64_t id);
 

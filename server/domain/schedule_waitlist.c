@@ -86,7 +86,7 @@ int cl_sched_offer_freed(cl_tx_t *tx, const Clinic__Provider *provider, int64_t 
         sqlite3_bind_int64(st, 2, (int64_t)provider->id);
         sqlite3_bind_int64(st, 3, starts_at);
         sqlite3_bind_int64(st, 4, tx->now);
-        if ((rc = cl_sched_step_once(tx, st)) < 0)
+        if ((rc = cl_db_step_once(tx->db, st)) < 0)
             return rc;
         if (rc == 0)
             continue;
@@ -110,7 +110,7 @@ int cl_sched_waitlist_mark_booked(cl_tx_t *tx, int64_t id, int64_t appointment_i
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, appointment_id);
-    int rc = cl_sched_step_once(tx, st);
+    int rc = cl_db_step_once(tx->db, st);
     if (rc < 0)
         return rc;
     if (rc == 0)
@@ -237,7 +237,7 @@ int cl_handle_waitlist_remove(cl_tx_t *tx, cl_job_t *job)
     sqlite3_bind_int64(st, 1, (int64_t)cur->id);
     sqlite3_bind_text(st, 2, "removed", -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, (int64_t)cur->version);
-    if ((rc = cl_sched_step_once(tx, st)) < 0)
+    if ((rc = cl_db_step_once(tx->db, st)) < 0)
         return rc;
     if (rc == 0)
         return CL_EINTERNAL;

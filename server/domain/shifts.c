@@ -564,7 +564,7 @@ int cl_handle_desk_edit(cl_tx_t *tx, cl_job_t *job)
     sqlite3_bind_int(st, 3, (int)req->min_staff);
     sqlite3_bind_int(st, 4, req->active ? 1 : 0);
     sqlite3_bind_int64(st, 5, (int64_t)req->version);
-    rc = cl_shift_step_once(tx, st);
+    rc = cl_db_step_once(tx->db, st);
     if (rc == CL_EEXIST)
         return desk_name_taken(job, req->name);
     if (rc < 0)
@@ -709,7 +709,7 @@ int cl_handle_shift_edit(cl_tx_t *tx, cl_job_t *job)
     sqlite3_bind_int64(st, 8, tx->now);
     sqlite3_bind_int64(st, 9, job->who.user_id);
     sqlite3_bind_int64(st, 10, (int64_t)req->version);
-    if ((rc = cl_sched_step_update(tx, st)) < 0)
+    if ((rc = cl_db_step_update(tx->db, st)) < 0)
         return rc;
     int64_t before_staff = (int64_t)cur->staff_id;
     int live = strcmp(cur->state, CL_SHIFT_PUBLISHED) == 0;
@@ -788,7 +788,7 @@ int cl_handle_shift_cancel(cl_tx_t *tx, cl_job_t *job)
     sqlite3_bind_int64(st, 3, tx->now);
     sqlite3_bind_int64(st, 4, job->who.user_id);
     sqlite3_bind_int64(st, 5, (int64_t)req->version);
-    if ((rc = cl_sched_step_update(tx, st)) < 0)
+    if ((rc = cl_db_step_update(tx->db, st)) < 0)
         return rc;
     /* Its overtime request goes with it, and so do swaps offered on it. */
     if (strcmp(cur->overtime, "pending") == 0 &&
@@ -959,7 +959,7 @@ int cl_handle_shift_week_publish(cl_tx_t *tx, cl_job_t *job)
     sqlite3_bind_int64(st, 2, tx->now);
     sqlite3_bind_int64(st, 3, job->who.user_id);
     sqlite3_bind_int64(st, 4, (int64_t)n);
-    if ((rc = cl_shift_step_once(tx, st)) < 0)
+    if ((rc = cl_db_step_once(tx->db, st)) < 0)
         return rc;
     uint64_t week =
         (uint64_t)first.year * 10000u + (uint64_t)first.month * 100u + (uint64_t)first.day;
@@ -1107,7 +1107,7 @@ int cl_handle_shift_template_set(cl_tx_t *tx, cl_job_t *job)
         if ((st = cl_shift_stmt(tx, CL_SHQ_TEMPLATE_ROWS_DELETE)) == NULL)
             return CL_EINTERNAL;
         sqlite3_bind_int64(st, 1, id);
-        if ((rc = cl_shift_step_once(tx, st)) < 0)
+        if ((rc = cl_db_step_once(tx->db, st)) < 0)
             return rc;
     }
     if (req->n_rows == 0) {
@@ -1116,7 +1116,7 @@ int cl_handle_shift_template_set(cl_tx_t *tx, cl_job_t *job)
         if ((st = cl_shift_stmt(tx, CL_SHQ_TEMPLATE_DELETE)) == NULL)
             return CL_EINTERNAL;
         sqlite3_bind_int64(st, 1, id);
-        if ((rc = cl_shift_step_once(tx, st)) < 0)
+        if ((rc = cl_db_step_once(tx->db, st)) < 0)
             return rc;
     } else if (id) {
         if ((st = cl_shift_stmt(tx, CL_SHQ_TEMPLATE_UPDATE)) == NULL)
@@ -1153,7 +1153,7 @@ int cl_handle_shift_template_set(cl_tx_t *tx, cl_job_t *job)
         sqlite3_bind_int(st, 4, (int)r->end_minute);
         sqlite3_bind_int64(st, 5, (int64_t)r->desk_id);
         sqlite3_bind_int64(st, 6, (int64_t)r->staff_id);
-        if ((rc = cl_shift_step_once(tx, st)) < 0)
+        if ((rc = cl_db_step_once(tx->db, st)) < 0)
             return rc;
     }
     if ((rc = cl_audit_append(tx->db, tx->now, &job->who, "shift_template.set", "shift_template",

@@ -26,7 +26,7 @@ static int clinic_hours_of(cl_tx_t *tx, cl_date_t day, int64_t *from, int64_t *t
     if (st == NULL)
         return CL_EINTERNAL;
     sqlite3_bind_text(st, 1, date, -1, SQLITE_TRANSIENT);
-    int rc = cl_shift_step_once(tx, st);
+    int rc = cl_db_step_once(tx->db, st);
     if (rc != 0)
         return rc < 0 ? rc : 0;
     if ((st = cl_shift_stmt(tx, CL_SHQ_HOURS_DAY)) == NULL)
@@ -358,7 +358,7 @@ int cl_shift_timeoff_approve(cl_tx_t *tx, const cl_request_t *r, int override)
         sqlite3_bind_int64(st, 2, r->id);
         sqlite3_bind_int64(st, 3, tx->now);
         sqlite3_bind_int64(st, 4, tx->job->who.user_id);
-        if ((rc = cl_sched_step_update(tx, st)) < 0)
+        if ((rc = cl_db_step_update(tx->db, st)) < 0)
             return rc;
         if (strcmp(s->overtime, "pending") == 0 &&
             (rc = cl_request_withdraw_for(tx, CL_REQ_OVERTIME, (int64_t)s->id,
@@ -453,7 +453,7 @@ int cl_shift_timeoff_cancel(cl_tx_t *tx, const cl_request_t *r)
         sqlite3_bind_int64(st, 1, (int64_t)s->id);
         sqlite3_bind_int64(st, 2, tx->now);
         sqlite3_bind_int64(st, 3, tx->job->who.user_id);
-        if ((rc = cl_sched_step_update(tx, st)) < 0)
+        if ((rc = cl_db_step_update(tx->db, st)) < 0)
             return rc;
         if ((rc = cl_audit_append(tx->db, tx->now, &tx->job->who, "shift.on", "shift", s->id)) < 0)
             return rc;

@@ -169,13 +169,6 @@ sqlite3_stmt *cl_shift_stmt(cl_tx_t *tx, cl_shift_q_t q)
     return cl_db_stmt(tx->db, SQL[q]);
 }
 
-int cl_shift_step_once(cl_tx_t *tx, sqlite3_stmt *st)
-{
-    int rc = cl_db_step(tx->db, st);
-    sqlite3_reset(st);
-    return rc;
-}
-
 Clinic__Desk *cl_shift_desk_from_row(cl_arena_t *a, sqlite3_stmt *st)
 {
     Clinic__Desk *d = CL_ARENA_NEW(a, Clinic__Desk);

@@ -97,10 +97,6 @@ int cl_shift_get(cl_tx_t *tx, int64_t id, Clinic__Shift **out);
 /* A swap with both its shifts. */
 int cl_shift_swap_get(cl_tx_t *tx, int64_t id, Clinic__ShiftSwap **out);
 
-/* Steps a statement that returns or changes at most one row, then resets it: 1 for a row, 0
- * for none, or a negative status. */
-int cl_shift_step_once(cl_tx_t *tx, sqlite3_stmt *st);
-
 /* ---- shifts.c: checks and writes shared by the handlers and the hooks ----------------------- */
 
 /* Whether staff member `staff_id` may work [from, to) (leaving out shifts `skip1` and `skip2`):

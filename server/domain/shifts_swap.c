@@ -82,7 +82,7 @@ static int give_shift(cl_tx_t *tx, Clinic__Shift *s, int64_t staff_id)
     sqlite3_bind_int64(st, 2, staff_id);
     sqlite3_bind_int64(st, 3, tx->now);
     sqlite3_bind_int64(st, 4, tx->job->who.user_id);
-    int rc = cl_sched_step_update(tx, st);
+    int rc = cl_db_step_update(tx->db, st);
     if (rc < 0)
         return rc;
     if ((rc = cl_shift_changed_hands(tx, s)) < 0)
@@ -153,7 +153,7 @@ static int settle_swap(cl_tx_t *tx, const cl_request_t *r, const char *state)
     sqlite3_bind_int64(st, 3, r->id);
     sqlite3_bind_int64(st, 4, tx->now);
     sqlite3_bind_int64(st, 5, version);
-    if ((rc = cl_sched_step_update(tx, st)) < 0)
+    if ((rc = cl_db_step_update(tx->db, st)) < 0)
         return rc;
     if ((rc = cl_shift_tell_staff(tx, r->requester, "shift_swap", (uint64_t)swap,
                                   CLINIC__CHANGE_OP__UPDATED)) < 0)
@@ -193,7 +193,7 @@ int cl_shift_overtime_decided(cl_tx_t *tx, const cl_request_t *r, int approved)
     sqlite3_bind_int(st, 3, approved ? 0 : 1);
     sqlite3_bind_int64(st, 4, tx->now);
     sqlite3_bind_int64(st, 5, tx->job->who.user_id);
-    if ((rc = cl_sched_step_update(tx, st)) < 0)
+    if ((rc = cl_db_step_update(tx->db, st)) < 0)
         return rc;
     if (!approved && (rc = cl_shift_withdraw_swaps(tx, s->id)) < 0)
         return rc;
@@ -386,7 +386,7 @@ int cl_handle_swap_respond(cl_tx_t *tx, cl_job_t *job)
     sqlite3_bind_int64(st, 3, (int64_t)request_id);
     sqlite3_bind_int64(st, 4, tx->now);
     sqlite3_bind_int64(st, 5, (int64_t)req->version);
-    if ((rc = cl_sched_step_update(tx, st)) < 0)
+    if ((rc = cl_db_step_update(tx->db, st)) < 0)
         return rc;
     char action[32];
     snprintf(action, sizeof(action), "swap.%s", req->action);

@@ -51,8 +51,8 @@ static const char *const SQL[Q__COUNT] = {
                      "WHERE id = 1 AND version = ?9 RETURNING version",
     [Q_PUNCH_BY_ID] = "SELECT " PUNCH_COLUMNS " FROM " PUNCH_FROM " WHERE p.id = ?1",
     /* punches_one_open: the partial index holds only open punches. */
-    [Q_OPEN_PUNCH] = "SELECT " PUNCH_COLUMNS " FROM " PUNCH_FROM
-                     " WHERE p.staff_id = ?1 AND p.out_at = 0",
+    [Q_OPEN_PUNCH] =
+        "SELECT " PUNCH_COLUMNS " FROM " PUNCH_FROM " WHERE p.staff_id = ?1 AND p.out_at = 0",
     [Q_LAST_PUNCH] = "SELECT " PUNCH_COLUMNS " FROM " PUNCH_FROM
                      " WHERE p.staff_id = ?1 ORDER BY p.in_at DESC, p.id DESC LIMIT 1",
     /* punches_staff (staff_id, in_at) serves the range and the order. */
@@ -116,24 +116,6 @@ static sqlite3_stmt *stmt(cl_tx_t *tx, int q)
     return cl_db_stmt(tx->db, SQL[q]);
 }
 
-/* Steps a statement that gives at most one row: 1 with the row (read it, then reset the
- * statement), CL_ENOTFOUND without, or a database status. */
-static int step_one(cl_tx_t *tx, sqlite3_stmt *st)
-{
-    int rc = cl_db_step(tx->db, st);
-    return rc == 0 ? CL_ENOTFOUND : rc;
-}
-
-/* Steps a write to its end: 0 or a database status. */
-static int step_done(cl_tx_t *tx, sqlite3_stmt *st)
-{
-    int rc = cl_db_step(tx->db, st);
-    if (rc == 1)
-        rc = cl_db_step(tx->db, st);
-    sqlite3_reset(st);
-    return rc < 0 ? rc : 0;
-}
-
 /* ---- pay policy ---- */
 
 int cl_tc_db_policy(cl_tx_t *tx, cl_pay_policy_t *out, uint64_t *version, int64_t *updated_at,
@@ -142,7 +124,7 @@ int cl_tc_db_policy(cl_tx_t *tx, cl_pay_policy_t *out, uint64_t *version, int64_
     sqlite3_stmt *st = stmt(tx, Q_POLICY);
     if (st == NULL)
         return CL_EINTERNAL;
-    int rc = step_one(tx, st);
+    int rc = cl_db_step_row(tx->db, st);
     if (rc != 1)
         return rc == CL_ENOTFOUND ? CL_EINTERNAL : rc; /* the migration made the row */
     memset(out, 0, sizeof(*out));
@@ -397,7 +379,7 @@ int cl_tc_db_clock_out(cl_tx_t *tx, int64_t id)
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, tx->now);
-    if ((rc = step_done(tx, st)) < 0)
+    if ((rc = cl_db_step_done(tx->db, st)) < 0)
         return rc;
     if ((st = stmt(tx, Q_CLOCK_OUT)) == NULL)
         return CL_EINTERNAL;
@@ -420,7 +402,7 @@ int cl_tc_db_break_start(cl_tx_t *tx, int64_t punch_id, int paid)
     sqlite3_bind_int64(st, 2, tx->now);
     sqlite3_bind_int(st, 3, paid ? 1 : 0);
     sqlite3_bind_text(st, 4, tx->job->who.workstation, -1, SQLITE_STATIC);
-    return step_done(tx, st);
+    return cl_db_step_done(tx->db, st);
 }
 
 int cl_tc_db_break_end(cl_tx_t *tx, int64_t punch_id)
@@ -445,7 +427,7 @@ static int history_keep(cl_tx_t *tx, int64_t id, int64_t request_id)
     sqlite3_bind_int64(st, 2, request_id);
     sqlite3_bind_int64(st, 3, tx->now);
     sqlite3_bind_int64(st, 4, tx->job->who.user_id);
-    return step_done(tx, st);
+    return cl_db_step_done(tx->db, st);
 }
 
 int cl_tc_db_punch_correct(cl_tx_t *tx, int64_t id, int64_t in_at, int64_t out_at,
@@ -497,11 +479,11 @@ int cl_tc_db_break_add(cl_tx_t *tx, int64_t punch_id, int64_t start_at, int64_t 
     sqlite3_bind_int64(st, 2, start_at);
     sqlite3_bind_int64(st, 3, end_at);
     sqlite3_bind_int64(st, 4, request_id);
-    if ((rc = step_done(tx, st)) < 0)
+    if ((rc = cl_db_step_done(tx->db, st)) < 0)
         return rc;
     if ((st = stmt(tx, Q_PUNCH_BUMP)) == NULL)
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, punch_id);
     sqlite3_bind_int64(st, 2, request_id);
-    return step_done(tx, st);
+    return cl_db_step_done(tx->db, st);
 }

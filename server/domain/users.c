@@ -124,15 +124,6 @@ static int active_admins(cl_tx_t *tx, int64_t *count)
     return rc == 1 ? 0 : rc == 0 ? CL_EINTERNAL : rc;
 }
 
-/* Runs an UPDATE ... RETURNING of one row, already read at its version in this transaction, so
- * that it must match: no row is a bug. Returns 0 or a negative status. */
-static int step_update(cl_tx_t *tx, sqlite3_stmt *st)
-{
-    int rc = cl_db_step(tx->db, st);
-    sqlite3_reset(st);
-    return rc == 1 ? 0 : rc == 0 ? CL_EINTERNAL : rc;
-}
-
 /* Whether `name` is a valid username: 1-32 of [a-z0-9._-], starting with a letter. */
 static int username_valid(const char *name)
 {
@@ -343,7 +334,7 @@ int cl_handle_user_roles(cl_tx_t *tx, cl_job_t *job)
     sqlite3_bind_int64(st, 1, (int64_t)user.msg->id);
     sqlite3_bind_int64(st, 2, roles);
     sqlite3_bind_int64(st, 3, (int64_t)user.msg->version);
-    if ((rc = step_update(tx, st)) < 0)
+    if ((rc = cl_db_step_update(tx->db, st)) < 0)
         return rc;
     if ((rc = cl_audit_append(tx->db, tx->now, &job->who, "user.roles", "user", user.msg->id)) < 0)
         return rc;
@@ -393,7 +384,7 @@ int cl_handle_user_disable(cl_tx_t *tx, cl_job_t *job)
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, (int64_t)user.msg->id);
     sqlite3_bind_int64(st, 2, (int64_t)user.msg->version);
-    if ((rc = step_update(tx, st)) < 0)
+    if ((rc = cl_db_step_update(tx->db, st)) < 0)
         return rc;
     /* The loop checks every request's session against this table, so deleting the rows is
      * what logs the user out on every workstation. */
