@@ -13,11 +13,9 @@ int cmd_audit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         {"--since", &since, NULL},   {"--until", &until, NULL},   {"--limit", &limit, NULL},
         {"--before", &before, NULL},
     };
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    int rc;
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
 
     Clinic__AuditQueryRequest q = CLINIC__AUDIT_QUERY_REQUEST__INIT;
     uint64_t n;

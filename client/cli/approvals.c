@@ -67,11 +67,6 @@ static int parse_minutes(const char *s, int64_t *out)
     return 0;
 }
 
-static int parse_id(const char *s, uint64_t *id)
-{
-    return cl_cli_parse_uint(s, INT64_MAX, id) != 0 || *id == 0 ? -1 : 0;
-}
-
 /* ---- output ---- */
 
 /* Minutes as "12h30" ("-2h" when negative). */
@@ -277,11 +272,9 @@ int cmd_request_timeoff(cli_t *cli, const cli_command_t *cmd, int argc, char **a
     const cli_opt_t opts[] = {{"--type", &type, NULL}, {"--from", &from, NULL},
                               {"--to", &to, NULL},     {"--start", &start, NULL},
                               {"--end", &end, NULL},   {"--reason", &reason, NULL}};
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    int rc;
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
     if (type == NULL || from == NULL)
         return cli_usage_error(cmd, "--type and --from are required");
     Clinic__TimeOffFileRequest m = CLINIC__TIME_OFF_FILE_REQUEST__INIT;
@@ -303,11 +296,9 @@ int cmd_request_expense(cli_t *cli, const cli_command_t *cmd, int argc, char **a
                               {"--category", &category, NULL},
                               {"--receipt", &receipt, NULL},
                               {"--date", &date, NULL}};
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    int rc;
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
     if (amount == NULL || category == NULL)
         return cli_usage_error(cmd, "--amount and --category are required");
     Clinic__ExpenseFileRequest m = CLINIC__EXPENSE_FILE_REQUEST__INIT;
@@ -323,14 +314,10 @@ int cmd_request_overtime(cli_t *cli, const cli_command_t *cmd, int argc, char **
 {
     const char *minutes = NULL, *reason = "";
     const cli_opt_t opts[] = {{"--minutes", &minutes, NULL}, {"--reason", &reason, NULL}};
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
-        return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, "give the shift's id");
     Clinic__OvertimeFileRequest m = CLINIC__OVERTIME_FILE_REQUEST__INIT;
-    if (parse_id(argv[0], &m.shift_id) != 0)
-        return cli_usage_error(cmd, "SHIFT: expected a shift id");
+    int rc = cli_parse_one_id(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), "SHIFT", &m.shift_id);
+    if (rc != 0)
+        return rc;
     int64_t n;
     if (minutes && (parse_minutes(minutes, &n) != 0 || n < 0 || n > 1440))
         return cli_usage_error(cmd, "--minutes: expected 0-1440 (or 2h30)");
@@ -366,11 +353,8 @@ static void print_list(cli_t *cli, const Clinic__StaffRequestListReply *r, int64
 static int list_call(cli_t *cli, Clinic__StaffRequestListRequest *m,
                      const Clinic__StaffRequestListReply **out)
 {
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_STAFF_REQUEST_LIST);
-    req.staff_request_list = m;
     const Clinic__Response *resp;
-    int rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_STAFF_REQUEST_LIST, &resp);
+    int rc = cli_send(cli, CLINIC__REQUEST__BODY_STAFF_REQUEST_LIST, m, &resp);
     if (rc == 0)
         *out = resp->staff_request_list;
     return rc;
@@ -383,11 +367,9 @@ int cmd_request_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
     const cli_opt_t opts[] = {{"--all", NULL, &all},     {"--inbox", NULL, &inbox},
                               {"--state", &state, NULL}, {"--kind", &kind, NULL},
                               {"--staff", &staff, NULL}, {"--limit", &limit, NULL}};
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    int rc;
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
     if (all && inbox)
         return cli_usage_error(cmd, "--all and --inbox go one at a time");
     Clinic__StaffRequestListRequest m = CLINIC__STAFF_REQUEST_LIST_REQUEST__INIT;
@@ -396,8 +378,8 @@ int cmd_request_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
     m.kind = (char *)kind;
     uint64_t n;
     if (staff) {
-        if (parse_id(staff, &m.staff_id) != 0)
-            return cli_usage_error(cmd, "--staff: expected a staff id");
+        if ((rc = cli_parse_id(cmd, "--staff", staff, &m.staff_id)) != 0)
+            return rc;
         if (!inbox)
             m.scope = "all";
     }
@@ -417,12 +399,10 @@ int cmd_request_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
 
 int cmd_request_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, NULL, 0, &npos)) != 0)
-        return rc;
     Clinic__StaffRequestShowRequest m = CLINIC__STAFF_REQUEST_SHOW_REQUEST__INIT;
-    if (npos != 1 || parse_id(argv[0], &m.id) != 0)
-        return cli_usage_error(cmd, "give one request id");
+    int rc = cli_parse_one_id(cmd, argc, argv, NULL, 0, "ID", &m.id);
+    if (rc != 0)
+        return rc;
     return call_request(cli, CLINIC__REQUEST__BODY_STAFF_REQUEST_SHOW, &m);
 }
 
@@ -435,13 +415,10 @@ static int parse_one_change(const cli_command_t *cmd, int argc, char **argv, int
     *comment = "";
     *version = 0;
     const cli_opt_t opts[] = {{"--comment", comment, NULL}, {"--expect-version", &v, NULL}};
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    int rc;
+    if ((rc = cli_parse_one_id(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), "ID", id)) != 0 ||
+        (v && (rc = cli_parse_version(cmd, v, version)) != 0))
         return rc;
-    if (npos != 1 || parse_id(argv[0], id) != 0)
-        return cli_usage_error(cmd, "give one request id");
-    if (v && parse_id(v, version) != 0)
-        return cli_usage_error(cmd, "--expect-version: expected a version");
     if (need_comment && (*comment)[0] == '\0')
         return cli_usage_error(cmd, "--comment is required: say why");
     return 0;
@@ -500,14 +477,13 @@ static int decide(cli_t *cli, const cli_command_t *cmd, int argc, char **argv, i
         return cli_usage_error(cmd, "--expect-version goes with one id");
     Clinic__StaffRequestDecideRequest m = CLINIC__STAFF_REQUEST_DECIDE_REQUEST__INIT;
     uint64_t *ids = cl_calloc((size_t)npos, sizeof(*ids)), v = 0;
-    for (int i = 0; i < npos; i++)
-        if (parse_id(argv[i], &ids[i]) != 0) {
-            free(ids);
-            return cli_usage_error(cmd, "'%s' is not a request id", argv[i]);
-        }
-    if (version && parse_id(version, &v) != 0) {
+    for (int i = 0; i < npos && rc == 0; i++)
+        rc = cli_parse_id(cmd, "ID", argv[i], &ids[i]);
+    if (rc == 0 && version)
+        rc = cli_parse_version(cmd, version, &v);
+    if (rc != 0) {
         free(ids);
-        return cli_usage_error(cmd, "--expect-version: expected a version");
+        return rc;
     }
     m.ids = ids;
     m.n_ids = (size_t)npos;
@@ -516,12 +492,9 @@ static int decide(cli_t *cli, const cli_command_t *cmd, int argc, char **argv, i
     m.approve = approve;
     m.comment = (char *)comment;
     m.override = override;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_STAFF_REQUEST_DECIDE);
-    req.staff_request_decide = &m;
     const Clinic__Response *resp;
     if ((rc = cli_resume(cli)) == 0)
-        rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_STAFF_REQUEST_DECIDE, &resp);
+        rc = cli_send(cli, CLINIC__REQUEST__BODY_STAFF_REQUEST_DECIDE, &m, &resp);
     free(ids);
     if (rc != 0)
         return rc;
@@ -643,12 +616,9 @@ static void print_inbox(cli_t *cli, const Clinic__ApprovalsSummaryReply *s,
 
 static int draw_inbox(inbox_t *b)
 {
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_APPROVALS_SUMMARY);
     Clinic__ApprovalsSummaryRequest sm = CLINIC__APPROVALS_SUMMARY_REQUEST__INIT;
-    req.approvals_summary = &sm;
     const Clinic__Response *resp;
-    int rc = cli_call(b->cli, &req, CLINIC__RESPONSE__RESULT_APPROVALS_SUMMARY, &resp);
+    int rc = cli_send(b->cli, CLINIC__REQUEST__BODY_APPROVALS_SUMMARY, &sm, &resp);
     if (rc != 0)
         return rc;
     /* The reply lives until the next call: a copy of it outlives the list's call. */
@@ -680,18 +650,18 @@ static int inbox_subscribe(cli_live_t *v)
 {
     cli_t *cli = v->cli;
     char *topics[] = {"inbox", "approvals"};
-    char err[512];
+    char err[512] = "";
     Clinic__SubscribeRequest sub = CLINIC__SUBSCRIBE_REQUEST__INIT;
     sub.topics = topics;
     sub.n_topics = 2;
     Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_SUBSCRIBE);
-    req.subscribe = &sub;
     const Clinic__Response *resp;
-    int rc = cl_sync_call(cli->sync, &req, &resp, err, sizeof(err));
+    int rc = cl_request_make(&req, CLINIC__REQUEST__BODY_SUBSCRIBE, &sub);
+    if (rc == 0)
+        rc = cl_sync_call(cli->sync, &req, &resp, err, sizeof(err));
     if (rc == CL_EPERM) {
         sub.n_topics = 1;
-        return cli_call(cli, &req, CLINIC__RESPONSE__RESULT_SUBSCRIBE, &resp);
+        return cli_send(cli, CLINIC__REQUEST__BODY_SUBSCRIBE, &sub, &resp);
     }
     if (rc != 0)
         return cli_error(rc, "%s", err);
@@ -713,7 +683,7 @@ static int inbox_relevant(cli_live_t *v, const Clinic__Event *ev)
 int cmd_approvals(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
     const char *kind = "", *count = NULL, *timeout = NULL, *limit = NULL;
-    int watch = 0, npos, rc;
+    int watch = 0, rc;
     const cli_opt_t opts[] = {{"--kind", &kind, NULL},
                               {"--watch", NULL, &watch},
                               {"--count", &count, NULL},
@@ -726,10 +696,8 @@ int cmd_approvals(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
                        .relevant = inbox_relevant,
                        .view = &b,
                        .refresh_ms = 60000}; /* ages are shown in minutes and more */
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
     if ((rc = cli_live_options(cmd, &live, watch, count, timeout, limit)) != 0)
         return rc;
     b.kind = kind;
@@ -842,14 +810,12 @@ int cmd_balance(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     const char *staff = NULL;
     int ledger = 0;
     const cli_opt_t opts[] = {{"--staff", &staff, NULL}, {"--ledger", NULL, &ledger}};
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    int rc;
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
     Clinic__TimeOffBalanceShowRequest m = CLINIC__TIME_OFF_BALANCE_SHOW_REQUEST__INIT;
-    if (staff && parse_id(staff, &m.staff_id) != 0)
-        return cli_usage_error(cmd, "--staff: expected a staff id");
+    if (staff && (rc = cli_parse_id(cmd, "--staff", staff, &m.staff_id)) != 0)
+        return rc;
     m.ledger = ledger;
     if ((rc = cli_resume(cli)) != 0)
         return rc;
@@ -865,12 +831,10 @@ int cmd_accrual_adjust(cli_t *cli, const cli_command_t *cmd, int argc, char **ar
     const char *type = NULL, *minutes = NULL, *reason = NULL;
     const cli_opt_t opts[] = {
         {"--type", &type, NULL}, {"--minutes", &minutes, NULL}, {"--reason", &reason, NULL}};
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
-        return rc;
     Clinic__TimeOffBalanceAdjustRequest m = CLINIC__TIME_OFF_BALANCE_ADJUST_REQUEST__INIT;
-    if (npos != 1 || parse_id(argv[0], &m.staff_id) != 0)
-        return cli_usage_error(cmd, "give the staff id");
+    int rc = cli_parse_one_id(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), "STAFF", &m.staff_id);
+    if (rc != 0)
+        return rc;
     if (type == NULL || minutes == NULL || reason == NULL)
         return cli_usage_error(cmd, "--type, --minutes and --reason are required");
     if (parse_minutes(minutes, &m.minutes) != 0)
@@ -937,12 +901,9 @@ static void print_policies(cli_t *cli, const Clinic__AccrualPolicyReply *r)
 
 static int policy_get(cli_t *cli, const Clinic__AccrualPolicyReply **out)
 {
-    Clinic__Request req;
     Clinic__AccrualPolicyGetRequest m = CLINIC__ACCRUAL_POLICY_GET_REQUEST__INIT;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_ACCRUAL_POLICY_GET);
-    req.accrual_policy_get = &m;
     const Clinic__Response *resp;
-    int rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_ACCRUAL_POLICY_GET, &resp);
+    int rc = cli_send(cli, CLINIC__REQUEST__BODY_ACCRUAL_POLICY_GET, &m, &resp);
     if (rc == 0)
         *out = resp->accrual_policy_get;
     return rc;
@@ -978,8 +939,8 @@ int cmd_accrual_set(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return cli_usage_error(cmd, "--minutes: expected minutes (240) or hours (4h)");
     if (parse_minutes(cap, &m.cap_minutes) != 0 || m.cap_minutes < 0)
         return cli_usage_error(cmd, "--cap: expected minutes (2400) or hours (40h); 0: none");
-    if (version && parse_id(version, &m.version) != 0)
-        return cli_usage_error(cmd, "--expect-version: expected a version");
+    if (version && (rc = cli_parse_version(cmd, version, &m.version)) != 0)
+        return rc;
     if ((rc = cli_resume(cli)) != 0)
         return rc;
     if (!version) {

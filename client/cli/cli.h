@@ -54,10 +54,37 @@ typedef struct {
 int cli_parse(const cli_command_t *cmd, int argc, char **argv, const cli_opt_t *opts, size_t nopts,
               int *npos);
 
-/* For a command that takes options but no other argument: cli_parse, refusing any argument
- * left, then cli_resume. Returns 0, or the exit status (printed). */
+/* The `n` words joined by single spaces, as the shell split them (a name or a text given without
+ * quotes). Returns a cl_malloc'ed string the caller frees. */
+char *cli_join_words(int n, char **words);
+
+/* cli_parse for a command that takes options but no other argument: refuses any argument left.
+ * Returns 0, or CL_EXIT_USAGE (printed). */
+int cli_parse_options(const cli_command_t *cmd, int argc, char **argv, const cli_opt_t *opts,
+                      size_t nopts);
+/* cli_parse_options, then cli_resume. Returns 0, or the exit status (printed). */
 int cli_begin(cli_t *cli, const cli_command_t *cmd, int argc, char **argv, const cli_opt_t *opts,
               size_t nopts);
+
+/* cli_parse for a command that takes exactly one argument besides its options, `what` naming it
+ * in the messages ("DATE"); *arg points at it. Returns 0, or CL_EXIT_USAGE (printed). */
+int cli_parse_one(const cli_command_t *cmd, int argc, char **argv, const cli_opt_t *opts,
+                  size_t nopts, const char *what, const char **arg);
+/* cli_parse_one for a command whose argument is a record's id (cli_parse_id). */
+int cli_parse_one_id(const cli_command_t *cmd, int argc, char **argv, const cli_opt_t *opts,
+                     size_t nopts, const char *what, uint64_t *id);
+/* cli_parse_one_id, then cli_resume: for a command whose options need no checking of their own
+ * before the session is resumed. Returns 0, or the exit status (printed). */
+int cli_begin_id(cli_t *cli, const cli_command_t *cmd, int argc, char **argv, const cli_opt_t *opts,
+                 size_t nopts, const char *what, uint64_t *id);
+
+/* Parses `s`, the id of a record, into *id: a whole number from 1 to INT64_MAX (the server keeps
+ * ids as int64). `what` names the argument or option in the message ("ID", "--patient").
+ * Returns 0, or CL_EXIT_USAGE after printing why and the command's usage. */
+int cli_parse_id(const cli_command_t *cmd, const char *what, const char *s, uint64_t *id);
+/* Parses the value of --expect-version into *version (a whole number from 1 to INT64_MAX).
+ * Returns 0, or CL_EXIT_USAGE (printed). */
+int cli_parse_version(const cli_command_t *cmd, const char *s, uint64_t *version);
 
 /* Prints "clinic: <message>" and the command's usage to stderr; returns CL_EXIT_USAGE. */
 int cli_usage_error(const cli_command_t *cmd, const char *fmt, ...)
@@ -81,9 +108,6 @@ int cli_resume(cli_t *cli);
 int cli_call(cli_t *cli, const Clinic__Request *req, Clinic__Response__ResultCase want,
              const Clinic__Response **resp);
 
-/* Sets `req` to an empty request of kind `body_case`; the caller then points the body at its
- * message. */
-void cli_request_init(Clinic__Request *req, Clinic__Request__BodyCase body_case);
 /* cli_call for the request of kind `body_case` whose body is `msg` (borrowed), waiting for the
  * reply of the same kind: a Request's body and its Response's result share their field number
  * (tests/unit/test_client.c checks every pair). */
@@ -124,14 +148,25 @@ struct cli_live_s {
     int (*draw)(cli_live_t *v);
     /* Whether an event calls for a redraw; NULL: every event does. */
     int (*relevant)(cli_live_t *v, const Clinic__Event *ev);
-    void *view;              /* the caller's own state */
-    uint64_t count;          /* stop after this many drawings; 0: no limit */
-    uint64_t deadline_ns;    /* stop then (cl_mono_ns); 0: no deadline */
-    long reconnect_limit;    /* failed attempts in a row before giving up; < 0: no limit */
-    unsigned refresh_ms;     /* redraw at least this often (ages move on); 0: 30 s */
-    uint64_t drawn;          /* drawings so far */
-    int subscribed;          /* the last connection got as far as subscribing */
+    void *view;           /* the caller's own state */
+    uint64_t count;       /* stop after this many drawings; 0: no limit */
+    uint64_t deadline_ns; /* stop then (cl_mono_ns); 0: no deadline */
+    long reconnect_limit; /* failed attempts in a row before giving up; < 0: no limit */
+    unsigned refresh_ms;  /* redraw at least this often (ages move on); 0: 30 s */
+    uint64_t drawn;       /* drawings so far */
+    int subscribed;       /* the last connection got as far as subscribing */
 };
+/* What waiting for an event of the resumed connection came to (cli_next_event). */
+typedef enum {
+    CLI_EVENT_READY, /* an event came */
+    CLI_EVENT_NONE,  /* none came in time */
+    CLI_EVENT_LOST,  /* the connection is gone (said on stderr): connect again */
+    CLI_EVENT_END,   /* the login failed or the session expired (said): stop */
+} cli_event_wait_t;
+/* Waits up to `wait_ms` for the next event. CLI_EVENT_READY sets *ev (valid until the next call);
+ * CLI_EVENT_LOST sets *rc to 0 and CLI_EVENT_END to the exit status. An expired session's stored
+ * token is removed. */
+cli_event_wait_t cli_next_event(cli_t *cli, int wait_ms, const Clinic__Event **ev, int *rc);
 /* Draws, then redraws as events come, reconnecting with backoff when the connection is lost,
  * until Ctrl-C, the count, the deadline, or a failure. Returns the exit status. */
 int cli_live_run(cli_live_t *v);

@@ -138,14 +138,6 @@ static int parse_bp(const char *s, uint32_t *systolic, uint32_t *diastolic)
                                                                                               : -1;
 }
 
-/* The appointment id, the one positional argument of most flow commands. */
-static int parse_appointment(const cli_command_t *cmd, const char *s, uint64_t *id)
-{
-    if (cl_cli_parse_uint(s, INT64_MAX, id) != 0 || *id == 0)
-        return cli_usage_error(cmd, "APPT: expected an appointment id (a number)");
-    return 0;
-}
-
 /* ---- output ---- */
 
 /* Code points in `s` (what a terminal shows of UTF-8 text, near enough for names). */
@@ -235,11 +227,8 @@ static void print_moved(cli_t *cli, const Clinic__BoardEntry *e)
 static int current_version(cli_t *cli, const cli_command_t *cmd, uint64_t appt, const char *expect,
                            uint64_t *version)
 {
-    if (expect) {
-        if (cl_cli_parse_uint(expect, UINT64_MAX, version) != 0 || *version == 0)
-            return cli_usage_error(cmd, "--expect-version: expected a version (a number)");
-        return 0;
-    }
+    if (expect)
+        return cli_parse_version(cmd, expect, version);
     Clinic__FlowShowRequest show = CLINIC__FLOW_SHOW_REQUEST__INIT;
     show.appointment_id = appt;
     const Clinic__Response *resp;
@@ -252,11 +241,11 @@ static int current_version(cli_t *cli, const cli_command_t *cmd, uint64_t appt, 
     return 0;
 }
 
-/* Sends a transition (its body already in `req`) and prints the appointment it moved. */
-static int send_transition(cli_t *cli, Clinic__Request *req, Clinic__Response__ResultCase want)
+/* Sends the transition of kind `kind` whose body is `msg` and prints the appointment it moved. */
+static int send_transition(cli_t *cli, Clinic__Request__BodyCase kind, const void *msg)
 {
     const Clinic__Response *resp;
-    int rc = cli_call(cli, req, want, &resp);
+    int rc = cli_send(cli, kind, msg, &resp);
     if (rc != 0)
         return rc;
     /* Every transition replies with a FlowTransitionReply in the same union. */
@@ -270,17 +259,14 @@ static int send_transition(cli_t *cli, Clinic__Request *req, Clinic__Response__R
 int cmd_flow_checkin(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
     const char *copay = NULL, *expect = NULL;
-    int demographics = 0, insurance = 0, npos, rc;
+    int demographics = 0, insurance = 0, rc;
     const cli_opt_t opts[] = {{"--copay", &copay, NULL},
                               {"--demographics-ok", NULL, &demographics},
                               {"--insurance-ok", NULL, &insurance},
                               {"--expect-version", &expect, NULL}};
     Clinic__FlowCheckInRequest r = CLINIC__FLOW_CHECK_IN_REQUEST__INIT;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
-        return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, "expected one APPT");
-    if ((rc = parse_appointment(cmd, argv[0], &r.appointment_id)) != 0)
+    if ((rc = cli_parse_one_id(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), "APPT",
+                               &r.appointment_id)) != 0)
         return rc;
     if (copay && parse_dollars(copay, &r.copay_cents) != 0)
         return cli_usage_error(cmd, "--copay: expected dollars, such as 25 or 25.50");
@@ -289,10 +275,7 @@ int cmd_flow_checkin(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
     if ((rc = cli_resume(cli)) != 0 ||
         (rc = current_version(cli, cmd, r.appointment_id, expect, &r.version)) != 0)
         return rc;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_FLOW_CHECK_IN);
-    req.flow_check_in = &r;
-    return send_transition(cli, &req, CLINIC__RESPONSE__RESULT_FLOW_CHECK_IN);
+    return send_transition(cli, CLINIC__REQUEST__BODY_FLOW_CHECK_IN, &r);
 }
 
 int cmd_flow_room(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
@@ -305,7 +288,7 @@ int cmd_flow_room(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return rc;
     if (npos != 2)
         return cli_usage_error(cmd, "expected APPT and ROOM");
-    if ((rc = parse_appointment(cmd, argv[0], &r.appointment_id)) != 0)
+    if ((rc = cli_parse_id(cmd, "APPT", argv[0], &r.appointment_id)) != 0)
         return rc;
     /* A number is the room's id; anything else its name. */
     if (cl_cli_parse_uint(argv[1], INT64_MAX, &r.room_id) != 0 || r.room_id == 0) {
@@ -315,10 +298,7 @@ int cmd_flow_room(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     if ((rc = cli_resume(cli)) != 0 ||
         (rc = current_version(cli, cmd, r.appointment_id, expect, &r.version)) != 0)
         return rc;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_FLOW_ROOM);
-    req.flow_room = &r;
-    return send_transition(cli, &req, CLINIC__RESPONSE__RESULT_FLOW_ROOM);
+    return send_transition(cli, CLINIC__REQUEST__BODY_FLOW_ROOM, &r);
 }
 
 int cmd_flow_vitals(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
@@ -338,15 +318,12 @@ int cmd_flow_vitals(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
                               {"--meds", &meds, NULL},
                               {"--complaint", &complaint, NULL},
                               {"--expect-version", &expect, NULL}};
-    int npos, rc;
+    int rc;
     Clinic__FlowVitalsRequest r = CLINIC__FLOW_VITALS_REQUEST__INIT;
     Clinic__Vitals v = CLINIC__VITALS__INIT;
     Clinic__PainScore pain_score = CLINIC__PAIN_SCORE__INIT;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
-        return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, "expected one APPT");
-    if ((rc = parse_appointment(cmd, argv[0], &r.appointment_id)) != 0)
+    if ((rc = cli_parse_one_id(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), "APPT",
+                               &r.appointment_id)) != 0)
         return rc;
     /* Units are converted here; the ranges are the server's to judge. */
     if (bp && parse_bp(bp, &v.systolic, &v.diastolic) != 0)
@@ -380,82 +357,58 @@ int cmd_flow_vitals(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     if ((rc = cli_resume(cli)) != 0 ||
         (rc = current_version(cli, cmd, r.appointment_id, expect, &r.version)) != 0)
         return rc;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_FLOW_VITALS);
-    req.flow_vitals = &r;
-    return send_transition(cli, &req, CLINIC__RESPONSE__RESULT_FLOW_VITALS);
+    return send_transition(cli, CLINIC__REQUEST__BODY_FLOW_VITALS, &r);
 }
 
 /* ready and start: an appointment and nothing else. */
 static int simple_transition(cli_t *cli, const cli_command_t *cmd, int argc, char **argv,
-                             Clinic__Request__BodyCase body, Clinic__Response__ResultCase want)
+                             Clinic__Request__BodyCase kind)
 {
     const char *expect = NULL;
     const cli_opt_t opts[] = {{"--expect-version", &expect, NULL}};
-    int npos, rc;
+    int rc;
     uint64_t appt, version;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
-        return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, "expected one APPT");
-    if ((rc = parse_appointment(cmd, argv[0], &appt)) != 0)
-        return rc;
-    if ((rc = cli_resume(cli)) != 0 ||
+    if ((rc = cli_begin_id(cli, cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), "APPT", &appt)) != 0 ||
         (rc = current_version(cli, cmd, appt, expect, &version)) != 0)
         return rc;
     Clinic__FlowReadyRequest ready = CLINIC__FLOW_READY_REQUEST__INIT;
     Clinic__FlowStartRequest start = CLINIC__FLOW_START_REQUEST__INIT;
-    Clinic__Request req;
-    cli_request_init(&req, body);
-    if (body == CLINIC__REQUEST__BODY_FLOW_READY) {
-        ready.appointment_id = appt;
-        ready.version = version;
-        req.flow_ready = &ready;
-    } else {
-        start.appointment_id = appt;
-        start.version = version;
-        req.flow_start = &start;
-    }
-    return send_transition(cli, &req, want);
+    ready.appointment_id = start.appointment_id = appt;
+    ready.version = start.version = version;
+    if (kind == CLINIC__REQUEST__BODY_FLOW_READY)
+        return send_transition(cli, kind, &ready);
+    return send_transition(cli, kind, &start);
 }
 
 int cmd_flow_ready(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    return simple_transition(cli, cmd, argc, argv, CLINIC__REQUEST__BODY_FLOW_READY,
-                             CLINIC__RESPONSE__RESULT_FLOW_READY);
+    return simple_transition(cli, cmd, argc, argv, CLINIC__REQUEST__BODY_FLOW_READY);
 }
 
 int cmd_flow_start(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    return simple_transition(cli, cmd, argc, argv, CLINIC__REQUEST__BODY_FLOW_START,
-                             CLINIC__RESPONSE__RESULT_FLOW_START);
+    return simple_transition(cli, cmd, argc, argv, CLINIC__REQUEST__BODY_FLOW_START);
 }
 
 int cmd_flow_checkout(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
     const char *followup = NULL, *expect = NULL;
-    int booked = 0, npos, rc;
+    int booked = 0, rc;
     const cli_opt_t opts[] = {{"--followup", &followup, NULL},
                               {"--followup-booked", NULL, &booked},
                               {"--expect-version", &expect, NULL}};
     Clinic__FlowCheckOutRequest r = CLINIC__FLOW_CHECK_OUT_REQUEST__INIT;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    if ((rc = cli_parse_one_id(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), "APPT",
+                               &r.appointment_id)) != 0)
         return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, "expected one APPT");
-    if ((rc = parse_appointment(cmd, argv[0], &r.appointment_id)) != 0)
+    if (followup &&
+        (rc = cli_parse_id(cmd, "--followup", followup, &r.followup_appointment_id)) != 0)
         return rc;
-    if (followup && (cl_cli_parse_uint(followup, INT64_MAX, &r.followup_appointment_id) != 0 ||
-                     r.followup_appointment_id == 0))
-        return cli_usage_error(cmd, "--followup: expected the follow-up's appointment id");
     r.followup_booked = booked || followup;
     if ((rc = cli_resume(cli)) != 0 ||
         (rc = current_version(cli, cmd, r.appointment_id, expect, &r.version)) != 0)
         return rc;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_FLOW_CHECK_OUT);
-    req.flow_check_out = &r;
-    return send_transition(cli, &req, CLINIC__RESPONSE__RESULT_FLOW_CHECK_OUT);
+    return send_transition(cli, CLINIC__REQUEST__BODY_FLOW_CHECK_OUT, &r);
 }
 
 /* ---- one appointment ---- */
@@ -575,15 +528,9 @@ static void print_vitals(const Clinic__Vitals *v)
 
 int cmd_flow_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    int npos, rc;
+    int rc;
     uint64_t appt;
-    if ((rc = cli_parse(cmd, argc, argv, NULL, 0, &npos)) != 0)
-        return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, "expected one APPT");
-    if ((rc = parse_appointment(cmd, argv[0], &appt)) != 0)
-        return rc;
-    if ((rc = cli_resume(cli)) != 0)
+    if ((rc = cli_begin_id(cli, cmd, argc, argv, NULL, 0, "APPT", &appt)) != 0)
         return rc;
     Clinic__FlowShowRequest show = CLINIC__FLOW_SHOW_REQUEST__INIT;
     show.appointment_id = appt;
@@ -852,11 +799,8 @@ static void print_board_json(cli_t *cli, const Clinic__BoardGetReply *r)
 /* Reads the board and prints it. Returns 0 or an exit status (printed). */
 static int draw(board_t *b)
 {
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_BOARD_GET);
-    req.board_get = &b->req;
     const Clinic__Response *resp;
-    int rc = cli_call(b->cli, &req, CLINIC__RESPONSE__RESULT_BOARD_GET, &resp);
+    int rc = cli_send(b->cli, CLINIC__REQUEST__BODY_BOARD_GET, &b->req, &resp);
     if (rc != 0)
         return rc;
     if (b->cli->json)
@@ -881,18 +825,15 @@ static int board_subscribe(cli_live_t *v)
     Clinic__SubscribeRequest sub = CLINIC__SUBSCRIBE_REQUEST__INIT;
     sub.topics = topics;
     sub.n_topics = 2;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_SUBSCRIBE);
-    req.subscribe = &sub;
     const Clinic__Response *resp;
-    return cli_call(v->cli, &req, CLINIC__RESPONSE__RESULT_SUBSCRIBE, &resp);
+    return cli_send(v->cli, CLINIC__REQUEST__BODY_SUBSCRIBE, &sub, &resp);
 }
 
 int cmd_board(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
     const char *date = "", *arrived = NULL, *roomed = NULL, *count = NULL, *timeout = NULL,
                *limit = NULL;
-    int watch = 0, npos, rc;
+    int watch = 0, rc;
     const cli_opt_t opts[] = {{"--date", &date, NULL},
                               {"--watch", NULL, &watch},
                               {"--arrived-wait", &arrived, NULL},
@@ -902,10 +843,8 @@ int cmd_board(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
                               {"--reconnect-limit", &limit, NULL}};
     board_t b = {.cli = cli};
     cli_live_t live = {.cli = cli, .subscribe = board_subscribe, .draw = board_draw, .view = &b};
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
     clinic__board_get_request__init(&b.req);
     b.req.date = (char *)date;
     if (arrived && parse_u32(arrived, 1440, &b.req.arrived_wait_minutes) != 0)

@@ -22,6 +22,29 @@ enum {
 
 typedef enum { RUN_EXIT, RUN_LOST } run_end_t;
 
+cli_event_wait_t cli_next_event(cli_t *cli, int wait_ms, const Clinic__Event **ev, int *rc)
+{
+    char err[512];
+    int status = cl_sync_next_event(cli->sync, wait_ms, ev, err, sizeof(err));
+    if (status == CL_ETIMEOUT)
+        return CLI_EVENT_NONE;
+    if (status != 0 && cl_cli_exit_status(status) == CL_EXIT_UNAUTH) {
+        *rc = cli_error(status, "%s: run 'clinic login'", err);
+        return CLI_EVENT_END;
+    }
+    if (status != 0) {
+        cli_error(status, "connection lost: %s", err);
+        *rc = 0;
+        return CLI_EVENT_LOST;
+    }
+    if ((*ev)->session_expired) {
+        cl_settings_remove_token(cli->config_dir);
+        *rc = cli_error(CL_EEXPIRED, "session expired: run 'clinic login'");
+        return CLI_EVENT_END;
+    }
+    return CLI_EVENT_READY;
+}
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -62,7 +85,6 @@ static int draw_once(cli_live_t *v, int *rc)
 static run_end_t run_connection(cli_live_t *v, int first, int *rc)
 {
     cli_t *cli = v->cli;
-    char err[512];
     int end;
 
     v->subscribed = 0;
@@ -88,23 +110,11 @@ static run_end_t run_connection(cli_live_t *v, int first, int *rc)
         }
         int wait = dirty ? (int)(REDRAW_MIN_MS - since_ms) : POLL_MS;
         const Clinic__Event *ev;
-        int status = cl_sync_next_event(cli->sync, wait, &ev, err, sizeof(err));
-        if (status == CL_ETIMEOUT)
+        cli_event_wait_t got = cli_next_event(cli, wait, &ev, rc);
+        if (got == CLI_EVENT_NONE)
             continue;
-        if (status != 0) {
-            if (cl_cli_exit_status(status) == CL_EXIT_UNAUTH) {
-                *rc = cli_error(status, "%s: run 'clinic login'", err);
-                return RUN_EXIT;
-            }
-            cli_error(status, "connection lost: %s", err);
-            *rc = 0;
-            return RUN_LOST;
-        }
-        if (ev->session_expired) {
-            cl_settings_remove_token(cli->config_dir);
-            *rc = cli_error(CL_EEXPIRED, "session expired: run 'clinic login'");
-            return RUN_EXIT;
-        }
+        if (got != CLI_EVENT_READY)
+            return got == CLI_EVENT_LOST ? RUN_LOST : RUN_EXIT;
         if (v->relevant == NULL || v->relevant(v, ev))
             dirty = 1;
     }

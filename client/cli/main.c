@@ -61,8 +61,7 @@ static const cli_command_t commands[] = {
      "patient edit ID|RECORD_NUMBER [the options of add] [--clear-insurance]",
      "change a record (an empty value clears a field; insurance options change the primary "
      "plan)"},
-    {"Patients", "patient", "merge", cmd_patient_merge,
-     "patient merge KEEP MERGE --reason TEXT",
+    {"Patients", "patient", "merge", cmd_patient_merge, "patient merge KEEP MERGE --reason TEXT",
      "merge a duplicate record into the one kept (manager)"},
     {"Patients", "patient", "unmerge", cmd_patient_unmerge, "patient unmerge MERGE_ID",
      "undo a merge (manager)"},
@@ -232,8 +231,7 @@ static const cli_command_t commands[] = {
     {"Shifts", "request", "swap", cmd_request_swap,
      "request swap MY_SHIFT OTHER_SHIFT [--note TEXT]", "the same as shift swap propose"},
     /* Time clock (client/cli/timeclock.c) */
-    {"Time clock", "clock", "in", cmd_clock_in, "clock in",
-     "clock in, from this workstation"},
+    {"Time clock", "clock", "in", cmd_clock_in, "clock in", "clock in, from this workstation"},
     {"Time clock", "clock", "out", cmd_clock_out, "clock out",
      "clock out (an open break ends with it)"},
     {"Time clock", "clock", "break", cmd_clock_break, "clock break start|end [--paid]",
@@ -278,8 +276,7 @@ static const cli_command_t commands[] = {
     {"Requests and approvals", "request", "show", cmd_request_show, "request show ID",
      "one request with who decided it, when and why"},
     {"Requests and approvals", "request", "withdraw", cmd_request_withdraw,
-     "request withdraw ID [--comment C] [--expect-version V]",
-     "withdraw your own pending request"},
+     "request withdraw ID [--comment C] [--expect-version V]", "withdraw your own pending request"},
     {"Requests and approvals", "request", "cancel", cmd_request_cancel,
      "request cancel ID --comment C [--expect-version V]",
      "cancel approved time off (its shifts come back, the balance gets the time back)"},
@@ -289,8 +286,8 @@ static const cli_command_t commands[] = {
     {"Requests and approvals", NULL, "approve", cmd_approve,
      "approve ID... [--comment C] [--override] [--expect-version V]",
      "approve one or many requests, each on its own (--override: below a desk minimum)"},
-    {"Requests and approvals", NULL, "deny", cmd_deny,
-     "deny ID --comment C [--expect-version V]", "deny a request, saying why"},
+    {"Requests and approvals", NULL, "deny", cmd_deny, "deny ID --comment C [--expect-version V]",
+     "deny a request, saying why"},
     {"Requests and approvals", NULL, "balance", cmd_balance, "balance [--staff ID] [--ledger]",
      "time-off balances per type: accrued, used, pending, available (--ledger: every entry)"},
     {"Requests and approvals", "accrual", "show", cmd_accrual_show, "accrual show",
@@ -497,15 +494,80 @@ int cli_parse(const cli_command_t *cmd, int argc, char **argv, const cli_opt_t *
     return 0;
 }
 
-int cli_begin(cli_t *cli, const cli_command_t *cmd, int argc, char **argv, const cli_opt_t *opts,
-              size_t nopts)
+char *cli_join_words(int n, char **words)
+{
+    size_t len = 1;
+    for (int i = 0; i < n; i++)
+        len += strlen(words[i]) + 1;
+    char *s = cl_malloc(len);
+    s[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        if (i)
+            strcat(s, " ");
+        strcat(s, words[i]);
+    }
+    return s;
+}
+
+int cli_parse_options(const cli_command_t *cmd, int argc, char **argv, const cli_opt_t *opts,
+                      size_t nopts)
 {
     int npos, rc;
     if ((rc = cli_parse(cmd, argc, argv, opts, nopts, &npos)) != 0)
         return rc;
     if (npos > 0)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
-    return cli_resume(cli);
+    return 0;
+}
+
+int cli_begin(cli_t *cli, const cli_command_t *cmd, int argc, char **argv, const cli_opt_t *opts,
+              size_t nopts)
+{
+    int rc = cli_parse_options(cmd, argc, argv, opts, nopts);
+    return rc != 0 ? rc : cli_resume(cli);
+}
+
+int cli_parse_one(const cli_command_t *cmd, int argc, char **argv, const cli_opt_t *opts,
+                  size_t nopts, const char *what, const char **arg)
+{
+    int npos, rc;
+    if ((rc = cli_parse(cmd, argc, argv, opts, nopts, &npos)) != 0)
+        return rc;
+    if (npos == 0)
+        return cli_usage_error(cmd, "%s is missing", what);
+    if (npos > 1)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[1]);
+    *arg = argv[0];
+    return 0;
+}
+
+int cli_parse_one_id(const cli_command_t *cmd, int argc, char **argv, const cli_opt_t *opts,
+                     size_t nopts, const char *what, uint64_t *id)
+{
+    const char *arg;
+    int rc = cli_parse_one(cmd, argc, argv, opts, nopts, what, &arg);
+    return rc != 0 ? rc : cli_parse_id(cmd, what, arg, id);
+}
+
+int cli_begin_id(cli_t *cli, const cli_command_t *cmd, int argc, char **argv, const cli_opt_t *opts,
+                 size_t nopts, const char *what, uint64_t *id)
+{
+    int rc = cli_parse_one_id(cmd, argc, argv, opts, nopts, what, id);
+    return rc != 0 ? rc : cli_resume(cli);
+}
+
+int cli_parse_id(const cli_command_t *cmd, const char *what, const char *s, uint64_t *id)
+{
+    if (cl_cli_parse_uint(s, INT64_MAX, id) != 0 || *id == 0)
+        return cli_usage_error(cmd, "%s: expected an id (a number), not '%s'", what, s);
+    return 0;
+}
+
+int cli_parse_version(const cli_command_t *cmd, const char *s, uint64_t *version)
+{
+    if (cl_cli_parse_uint(s, INT64_MAX, version) != 0 || *version == 0)
+        return cli_usage_error(cmd, "--expect-version: expected a version (a number), not '%s'", s);
+    return 0;
 }
 
 /* --- input ------------------------------------------------------------------------------- */
@@ -678,13 +740,6 @@ int cli_resume(cli_t *cli)
         return cli_error(rc, "%s", err);
     snprintf(cli->username, sizeof(cli->username), "%s", reply->username);
     return 0;
-}
-
-void cli_request_init(Clinic__Request *req, Clinic__Request__BodyCase body_case)
-{
-    Clinic__Request blank = CLINIC__REQUEST__INIT;
-    *req = blank;
-    req->body_case = body_case;
 }
 
 int cli_call(cli_t *cli, const Clinic__Request *req, Clinic__Response__ResultCase want,

@@ -52,17 +52,7 @@ int cmd_msg_send(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         if ((body = read_body()) == NULL)
             return CL_EXIT_USAGE;
     } else {
-        /* The words of TEXT joined by single spaces, as the shell split them. */
-        size_t len = 1;
-        for (int i = 0; i < npos; i++)
-            len += strlen(argv[i]) + 1;
-        body = cl_malloc(len);
-        body[0] = '\0';
-        for (int i = 0; i < npos; i++) {
-            if (i)
-                strcat(body, " ");
-            strcat(body, argv[i]);
-        }
+        body = cli_join_words(npos, argv);
     }
     if ((rc = cli_resume(cli)) != 0)
         goto out;
@@ -112,14 +102,12 @@ static void put_summary(const char *body, int columns)
 
 int cmd_msg_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    int unread = 0, npos, rc;
+    int unread = 0, rc;
     const char *limit = NULL, *before = NULL;
     const cli_opt_t opts[] = {
         {"--unread", NULL, &unread}, {"--limit", &limit, NULL}, {"--before", &before, NULL}};
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
     uint64_t n_limit = 0, before_id = 0;
     if (limit && cl_cli_parse_uint(limit, UINT32_MAX, &n_limit) != 0)
         return cli_usage_error(cmd, "--limit: expected a number");
@@ -161,13 +149,9 @@ int cmd_msg_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 
 int cmd_msg_read(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, NULL, 0, &npos)) != 0)
-        return rc;
+    int rc;
     uint64_t id;
-    if (npos != 1 || cl_cli_parse_uint(argv[0], UINT64_MAX, &id) != 0 || id == 0)
-        return cli_usage_error(cmd, "expected one message ID (a number)");
-    if ((rc = cli_resume(cli)) != 0)
+    if ((rc = cli_begin_id(cli, cmd, argc, argv, NULL, 0, "ID", &id)) != 0)
         return rc;
     Clinic__MessageReadRequest read_req = CLINIC__MESSAGE_READ_REQUEST__INIT;
     read_req.id = id;

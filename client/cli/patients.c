@@ -458,11 +458,9 @@ int cmd_patient_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     cli_opt_t opts[RECORD_OPTS + 1];
     size_t nopts = record_opts(&f, opts);
     opts[nopts++] = (cli_opt_t){"--force", NULL, &f.force};
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, nopts, &npos)) != 0)
+    int rc;
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, nopts)) != 0)
         return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
     const char *missing = !f.first   ? "--first"
                           : !f.last  ? "--last"
                           : !f.birth ? "--birth"
@@ -542,17 +540,7 @@ int cmd_patient_find(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
         return cli_usage_error(cmd, "QUERY is missing");
     if (limit && cl_cli_parse_uint(limit, UINT32_MAX, &n) != 0)
         return cli_usage_error(cmd, "--limit: expected a number");
-    /* The words of QUERY joined by single spaces, as the shell split them. */
-    size_t len = 1;
-    for (int i = 0; i < npos; i++)
-        len += strlen(argv[i]) + 1;
-    char *query = cl_malloc(len);
-    query[0] = '\0';
-    for (int i = 0; i < npos; i++) {
-        if (i)
-            strcat(query, " ");
-        strcat(query, argv[i]);
-    }
+    char *query = cli_join_words(npos, argv);
     if ((rc = cli_resume(cli)) != 0)
         goto out;
     Clinic__PatientSearchRequest s = CLINIC__PATIENT_SEARCH_REQUEST__INIT;
@@ -586,17 +574,13 @@ out:
 
 int cmd_patient_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, NULL, 0, &npos)) != 0)
-        return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, npos ? "one patient, please"
-                                         : "ID or RECORD_NUMBER is "
-                                           "missing");
-    if ((rc = cli_resume(cli)) != 0)
+    const char *ref;
+    int rc;
+    if ((rc = cli_parse_one(cmd, argc, argv, NULL, 0, "ID or RECORD_NUMBER", &ref)) != 0 ||
+        (rc = cli_resume(cli)) != 0)
         return rc;
     const Clinic__Patient *p;
-    if ((rc = show(cli, cmd, argv[0], &p)) != 0)
+    if ((rc = show(cli, cmd, ref, &p)) != 0)
         return rc;
     print_patient(cli, NULL, p);
     return 0;
@@ -608,17 +592,13 @@ int cmd_patient_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
     cli_opt_t opts[RECORD_OPTS + 1];
     size_t nopts = record_opts(&f, opts);
     opts[nopts++] = (cli_opt_t){"--clear-insurance", NULL, &f.clear_insurance};
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, nopts, &npos)) != 0)
-        return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, npos ? "one patient, please"
-                                         : "ID or RECORD_NUMBER is "
-                                           "missing");
-    if ((rc = cli_resume(cli)) != 0)
+    const char *ref;
+    int rc;
+    if ((rc = cli_parse_one(cmd, argc, argv, opts, nopts, "ID or RECORD_NUMBER", &ref)) != 0 ||
+        (rc = cli_resume(cli)) != 0)
         return rc;
     const Clinic__Patient *shown;
-    if ((rc = show(cli, cmd, argv[0], &shown)) != 0)
+    if ((rc = show(cli, cmd, ref, &shown)) != 0)
         return rc;
     /* The reply dies at the next call: the edit is built on a copy of it. */
     size_t len = clinic__patient__get_packed_size(shown);
@@ -687,15 +667,9 @@ int cmd_patient_merge(cli_t *cli, const cli_command_t *cmd, int argc, char **arg
 
 int cmd_patient_unmerge(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    int npos, rc;
+    int rc;
     uint64_t id;
-    if ((rc = cli_parse(cmd, argc, argv, NULL, 0, &npos)) != 0)
-        return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, npos ? "one MERGE_ID, please" : "MERGE_ID is missing");
-    if (cl_cli_parse_uint(argv[0], UINT64_MAX, &id) != 0 || id == 0)
-        return cli_usage_error(cmd, "MERGE_ID: expected a number");
-    if ((rc = cli_resume(cli)) != 0)
+    if ((rc = cli_begin_id(cli, cmd, argc, argv, NULL, 0, "MERGE_ID", &id)) != 0)
         return rc;
     Clinic__PatientUnmergeRequest u = CLINIC__PATIENT_UNMERGE_REQUEST__INIT;
     u.merge_id = id;

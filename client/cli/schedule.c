@@ -54,13 +54,6 @@ static int parse_weekdays(const char *s, unsigned *out)
     return 0;
 }
 
-static int parse_id(const cli_command_t *cmd, const char *what, const char *s, uint64_t *out)
-{
-    if (cl_cli_parse_uint(s, UINT64_MAX, out) != 0 || *out == 0)
-        return cli_usage_error(cmd, "%s must be a number, not '%s'", what, s);
-    return 0;
-}
-
 static int parse_yes_no(const cli_command_t *cmd, const char *opt, const char *s, int *out)
 {
     if (strcmp(s, "yes") == 0)
@@ -70,22 +63,6 @@ static int parse_yes_no(const cli_command_t *cmd, const char *opt, const char *s
     else
         return cli_usage_error(cmd, "%s takes yes or no", opt);
     return 0;
-}
-
-/* The words joined by single spaces, cl_malloc'ed. */
-static char *join_words(int n, char **words)
-{
-    size_t len = 1;
-    for (int i = 0; i < n; i++)
-        len += strlen(words[i]) + 1;
-    char *s = cl_malloc(len);
-    s[0] = '\0';
-    for (int i = 0; i < n; i++) {
-        if (i)
-            strcat(s, " ");
-        strcat(s, words[i]);
-    }
-    return s;
 }
 
 /* ---- resolving names ------------------------------------------------------------------------- */
@@ -98,16 +75,13 @@ static int resolve(cli_t *cli, kind_t kind, const char *arg, uint64_t *id)
 {
     static const char *const what[] = {"provider", "room", "appointment type"};
     const Clinic__Response *resp;
-    Clinic__Request req;
     int rc;
     if (cl_cli_parse_uint(arg, UINT64_MAX, id) == 0 && *id > 0)
         return 0;
     if (kind == KIND_PROVIDER) {
         Clinic__ProviderListRequest l = CLINIC__PROVIDER_LIST_REQUEST__INIT;
         l.include_inactive = 1;
-        cli_request_init(&req, CLINIC__REQUEST__BODY_PROVIDER_LIST);
-        req.provider_list = &l;
-        if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_PROVIDER_LIST, &resp)) != 0)
+        if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_PROVIDER_LIST, &l, &resp)) != 0)
             return rc;
         for (size_t i = 0; i < resp->provider_list->n_providers; i++)
             if (strcasecmp(resp->provider_list->providers[i]->name, arg) == 0)
@@ -115,9 +89,7 @@ static int resolve(cli_t *cli, kind_t kind, const char *arg, uint64_t *id)
     } else if (kind == KIND_ROOM) {
         Clinic__RoomListRequest l = CLINIC__ROOM_LIST_REQUEST__INIT;
         l.include_inactive = 1;
-        cli_request_init(&req, CLINIC__REQUEST__BODY_ROOM_LIST);
-        req.room_list = &l;
-        if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_ROOM_LIST, &resp)) != 0)
+        if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_ROOM_LIST, &l, &resp)) != 0)
             return rc;
         for (size_t i = 0; i < resp->room_list->n_rooms; i++)
             if (strcasecmp(resp->room_list->rooms[i]->name, arg) == 0)
@@ -125,9 +97,7 @@ static int resolve(cli_t *cli, kind_t kind, const char *arg, uint64_t *id)
     } else {
         Clinic__AppointmentTypeListRequest l = CLINIC__APPOINTMENT_TYPE_LIST_REQUEST__INIT;
         l.include_inactive = 1;
-        cli_request_init(&req, CLINIC__REQUEST__BODY_APPOINTMENT_TYPE_LIST);
-        req.appointment_type_list = &l;
-        if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_APPOINTMENT_TYPE_LIST, &resp)) != 0)
+        if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_APPOINTMENT_TYPE_LIST, &l, &resp)) != 0)
             return rc;
         for (size_t i = 0; i < resp->appointment_type_list->n_types; i++)
             if (strcasecmp(resp->appointment_type_list->types[i]->name, arg) == 0)
@@ -371,7 +341,7 @@ int cmd_provider_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
         return cli_usage_error(cmd, "NAME is missing");
     if ((rc = cli_resume(cli)) != 0)
         return rc;
-    char *name = join_words(npos, argv);
+    char *name = cli_join_words(npos, argv);
     Clinic__ProviderAddRequest m = CLINIC__PROVIDER_ADD_REQUEST__INIT;
     m.name = name;
     m.specialty = (char *)specialty;
@@ -466,17 +436,16 @@ static int provider_read(cli_t *cli, uint64_t id, provider_copy_t *out)
 
 int cmd_provider_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    const char *name = NULL, *specialty = NULL, *user = NULL, *active = NULL;
-    int no_user = 0, npos, rc, set_active = -1;
+    const char *provider, *name = NULL, *specialty = NULL, *user = NULL, *active = NULL;
+    int no_user = 0, set_active = -1;
     const cli_opt_t opts[] = {{"--name", &name, NULL},
                               {"--specialty", &specialty, NULL},
                               {"--user", &user, NULL},
                               {"--no-user", NULL, &no_user},
                               {"--active", &active, NULL}};
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    int rc = cli_parse_one(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), "PROVIDER", &provider);
+    if (rc != 0)
         return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, npos ? "one PROVIDER, please" : "PROVIDER is missing");
     if (user && no_user)
         return cli_usage_error(cmd, "give --user or --no-user, not both");
     if (active && (rc = parse_yes_no(cmd, "--active", active, &set_active)) != 0)
@@ -485,7 +454,7 @@ int cmd_provider_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **arg
         return rc;
     uint64_t id;
     provider_copy_t cur = {0};
-    if ((rc = resolve(cli, KIND_PROVIDER, argv[0], &id)) != 0 ||
+    if ((rc = resolve(cli, KIND_PROVIDER, provider, &id)) != 0 ||
         (rc = provider_read(cli, id, &cur)) != 0)
         goto out;
     Clinic__ProviderEditRequest m = CLINIC__PROVIDER_EDIT_REQUEST__INIT;
@@ -614,6 +583,16 @@ out:
 
 /* ---- rooms and appointment types ------------------------------------------------------------- */
 
+static void json_room(cl_json_t *j, const Clinic__Room *r)
+{
+    cl_json_object_begin(j);
+    cl_json_kv_uint(j, "id", r->id);
+    cl_json_kv_string(j, "name", r->name);
+    cl_json_kv_bool(j, "active", r->active);
+    cl_json_kv_uint(j, "version", r->version);
+    cl_json_object_end(j);
+}
+
 int cmd_room_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
     int npos, rc;
@@ -623,7 +602,7 @@ int cmd_room_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return cli_usage_error(cmd, "NAME is missing");
     if ((rc = cli_resume(cli)) != 0)
         return rc;
-    char *name = join_words(npos, argv);
+    char *name = cli_join_words(npos, argv);
     Clinic__RoomAddRequest m = CLINIC__ROOM_ADD_REQUEST__INIT;
     m.name = name;
     const Clinic__Response *resp;
@@ -633,12 +612,7 @@ int cmd_room_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return rc;
     const Clinic__Room *r = resp->room_add->room;
     if (cli->json) {
-        cl_json_object_begin(&cli->j);
-        cl_json_kv_uint(&cli->j, "id", r->id);
-        cl_json_kv_string(&cli->j, "name", r->name);
-        cl_json_kv_bool(&cli->j, "active", r->active);
-        cl_json_kv_uint(&cli->j, "version", r->version);
-        cl_json_object_end(&cli->j);
+        json_room(&cli->j, r);
         cli_json_emit(cli);
         return 0;
     }
@@ -664,12 +638,7 @@ int cmd_room_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     for (size_t i = 0; i < resp->room_list->n_rooms; i++) {
         const Clinic__Room *r = resp->room_list->rooms[i];
         if (cli->json) {
-            cl_json_object_begin(&cli->j);
-            cl_json_kv_uint(&cli->j, "id", r->id);
-            cl_json_kv_string(&cli->j, "name", r->name);
-            cl_json_kv_bool(&cli->j, "active", r->active);
-            cl_json_kv_uint(&cli->j, "version", r->version);
-            cl_json_object_end(&cli->j);
+            json_room(&cli->j, r);
             cli_json_emit(cli);
             continue;
         }
@@ -708,7 +677,7 @@ int cmd_apptype_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return cli_usage_error(cmd, "--minutes N is required (5-480)");
     if ((rc = cli_resume(cli)) != 0)
         return rc;
-    char *name = join_words(npos, argv);
+    char *name = cli_join_words(npos, argv);
     Clinic__AppointmentTypeAddRequest m = CLINIC__APPOINTMENT_TYPE_ADD_REQUEST__INIT;
     m.name = name;
     m.default_minutes = (uint32_t)m_minutes;
@@ -854,7 +823,7 @@ int cmd_holiday_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return cli_usage_error(cmd, "expected DATE NAME");
     if ((rc = cli_resume(cli)) != 0)
         return rc;
-    char *name = join_words(npos - 1, argv + 1);
+    char *name = cli_join_words(npos - 1, argv + 1);
     Clinic__HolidayAddRequest m = CLINIC__HOLIDAY_ADD_REQUEST__INIT;
     m.date = argv[0];
     m.name = name;
@@ -914,26 +883,24 @@ int cmd_holiday_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
 
 int cmd_holiday_remove(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, NULL, 0, &npos)) != 0)
-        return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, "expected DATE");
-    if ((rc = cli_resume(cli)) != 0)
+    const char *date;
+    int rc;
+    if ((rc = cli_parse_one(cmd, argc, argv, NULL, 0, "DATE", &date)) != 0 ||
+        (rc = cli_resume(cli)) != 0)
         return rc;
     Clinic__HolidayRemoveRequest m = CLINIC__HOLIDAY_REMOVE_REQUEST__INIT;
-    m.date = argv[0];
+    m.date = (char *)date;
     const Clinic__Response *resp;
     if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_HOLIDAY_REMOVE, &m, &resp)) != 0)
         return rc;
     if (cli->json) {
         cl_json_object_begin(&cli->j);
-        cl_json_kv_string(&cli->j, "date", argv[0]);
+        cl_json_kv_string(&cli->j, "date", date);
         cl_json_kv_bool(&cli->j, "removed", 1);
         cl_json_object_end(&cli->j);
         cli_json_emit(cli);
     } else {
-        printf("removed holiday %s\n", argv[0]);
+        printf("removed holiday %s\n", date);
     }
     return 0;
 }
@@ -986,12 +953,10 @@ int cmd_block_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
                               {"--date", &date, NULL},         {"--start", &start, NULL},
                               {"--end", &end, NULL},           {"--end-date", &end_date, NULL},
                               {"--reason", &reason, NULL}};
-    int npos, rc;
+    int rc;
     uint32_t a, b;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
     if ((provider == NULL) == (room == NULL))
         return cli_usage_error(cmd, "give --provider or --room");
     if (date == NULL || reason == NULL)
@@ -1029,11 +994,8 @@ int cmd_block_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 /* Lists blocks; `id` non-zero asks for that one. *out is valid until the next call. */
 static int block_list(cli_t *cli, Clinic__BlockListRequest *l, const Clinic__BlockListReply **out)
 {
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_BLOCK_LIST);
-    req.block_list = l;
     const Clinic__Response *resp;
-    int rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_BLOCK_LIST, &resp);
+    int rc = cli_send(cli, CLINIC__REQUEST__BODY_BLOCK_LIST, l, &resp);
     if (rc == 0)
         *out = resp->block_list;
     return rc;
@@ -1067,15 +1029,9 @@ int cmd_block_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 
 int cmd_block_cancel(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    int npos, rc;
+    int rc;
     uint64_t id;
-    if ((rc = cli_parse(cmd, argc, argv, NULL, 0, &npos)) != 0)
-        return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, "expected ID");
-    if ((rc = parse_id(cmd, "ID", argv[0], &id)) != 0)
-        return rc;
-    if ((rc = cli_resume(cli)) != 0)
+    if ((rc = cli_begin_id(cli, cmd, argc, argv, NULL, 0, "ID", &id)) != 0)
         return rc;
     Clinic__BlockListRequest l = CLINIC__BLOCK_LIST_REQUEST__INIT;
     l.id = id;
@@ -1098,7 +1054,7 @@ int cmd_appt_book(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
     const char *patient = NULL, *provider = NULL, *type = NULL, *date = NULL, *time = NULL;
     const char *room = NULL, *minutes = NULL, *reason = "", *waitlist = NULL;
-    int override = 0, npos, rc;
+    int override = 0, rc;
     const cli_opt_t opts[] = {{"--patient", &patient, NULL},   {"--provider", &provider, NULL},
                               {"--type", &type, NULL},         {"--date", &date, NULL},
                               {"--time", &time, NULL},         {"--room", &room, NULL},
@@ -1106,15 +1062,13 @@ int cmd_appt_book(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
                               {"--waitlist", &waitlist, NULL}, {"--override", NULL, &override}};
     uint64_t patient_id, waitlist_id = 0, n_minutes = 0;
     uint32_t start;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
     if (!patient || !provider || !type || !date || !time)
         return cli_usage_error(cmd, "--patient, --provider, --type, --date and --time are "
                                     "required");
-    if ((rc = parse_id(cmd, "--patient", patient, &patient_id)) != 0 ||
-        (waitlist && (rc = parse_id(cmd, "--waitlist", waitlist, &waitlist_id)) != 0))
+    if ((rc = cli_parse_id(cmd, "--patient", patient, &patient_id)) != 0 ||
+        (waitlist && (rc = cli_parse_id(cmd, "--waitlist", waitlist, &waitlist_id)) != 0))
         return rc;
     if (cl_cli_parse_hhmm(time, 0, &start) != 0)
         return cli_usage_error(cmd, "--time is HH:MM");
@@ -1159,18 +1113,14 @@ static int appointment_read(cli_t *cli, uint64_t id, uint64_t *version)
 int cmd_appt_move(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
     const char *date = "", *time = NULL, *provider = NULL, *room = NULL, *minutes = NULL;
-    int no_room = 0, override = 0, npos, rc;
+    int no_room = 0, override = 0, rc;
     const cli_opt_t opts[] = {{"--date", &date, NULL},         {"--time", &time, NULL},
                               {"--provider", &provider, NULL}, {"--room", &room, NULL},
                               {"--no-room", NULL, &no_room},   {"--minutes", &minutes, NULL},
                               {"--override", NULL, &override}};
     uint64_t id, n_minutes = 0;
     uint32_t start = 0;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
-        return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, "expected ID");
-    if ((rc = parse_id(cmd, "ID", argv[0], &id)) != 0)
+    if ((rc = cli_parse_one_id(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), "ID", &id)) != 0)
         return rc;
     if (room && no_room)
         return cli_usage_error(cmd, "give --room or --no-room, not both");
@@ -1208,13 +1158,9 @@ int cmd_appt_cancel(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
     const char *reason = NULL;
     const cli_opt_t opts[] = {{"--reason", &reason, NULL}};
-    int npos, rc;
+    int rc;
     uint64_t id;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
-        return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, "expected ID");
-    if ((rc = parse_id(cmd, "ID", argv[0], &id)) != 0)
+    if ((rc = cli_parse_one_id(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), "ID", &id)) != 0)
         return rc;
     if (reason == NULL)
         return cli_usage_error(cmd, "--reason is required");
@@ -1235,15 +1181,9 @@ int cmd_appt_cancel(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 
 int cmd_appt_noshow(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    int npos, rc;
+    int rc;
     uint64_t id;
-    if ((rc = cli_parse(cmd, argc, argv, NULL, 0, &npos)) != 0)
-        return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, "expected ID");
-    if ((rc = parse_id(cmd, "ID", argv[0], &id)) != 0)
-        return rc;
-    if ((rc = cli_resume(cli)) != 0)
+    if ((rc = cli_begin_id(cli, cmd, argc, argv, NULL, 0, "ID", &id)) != 0)
         return rc;
     Clinic__AppointmentNoShowRequest m = CLINIC__APPOINTMENT_NO_SHOW_REQUEST__INIT;
     if ((rc = appointment_read(cli, id, &m.version)) != 0)
@@ -1258,15 +1198,9 @@ int cmd_appt_noshow(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 
 int cmd_appt_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    int npos, rc;
+    int rc;
     uint64_t id;
-    if ((rc = cli_parse(cmd, argc, argv, NULL, 0, &npos)) != 0)
-        return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, "expected ID");
-    if ((rc = parse_id(cmd, "ID", argv[0], &id)) != 0)
-        return rc;
-    if ((rc = cli_resume(cli)) != 0)
+    if ((rc = cli_begin_id(cli, cmd, argc, argv, NULL, 0, "ID", &id)) != 0)
         return rc;
     Clinic__AppointmentGetRequest g = CLINIC__APPOINTMENT_GET_REQUEST__INIT;
     g.id = id;
@@ -1316,18 +1250,16 @@ int cmd_appt_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 int cmd_appt_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
     const char *date = NULL, *from = NULL, *to = "", *provider = NULL, *patient = NULL;
-    int all = 0, npos, rc;
+    int all = 0, rc;
     const cli_opt_t opts[] = {{"--date", &date, NULL},       {"--from", &from, NULL},
                               {"--to", &to, NULL},           {"--provider", &provider, NULL},
                               {"--patient", &patient, NULL}, {"--all", NULL, &all}};
     uint64_t patient_id = 0;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
     if (date && from)
         return cli_usage_error(cmd, "give --date or --from, not both");
-    if (patient && (rc = parse_id(cmd, "--patient", patient, &patient_id)) != 0)
+    if (patient && (rc = cli_parse_id(cmd, "--patient", patient, &patient_id)) != 0)
         return rc;
     if ((rc = cli_resume(cli)) != 0)
         return rc;
@@ -1368,13 +1300,11 @@ int cmd_appt_slots(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
                               {"--from", &from, NULL},   {"--to", &to, NULL},
                               {"--after", &after, NULL}, {"--before", &before, NULL},
                               {"--limit", &limit, NULL}, {"--step", &step, NULL}};
-    int npos, rc;
+    int rc;
     uint32_t earliest = 0, latest = 0;
     uint64_t n_limit = 0, n_step = 0;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
     if (type == NULL)
         return cli_usage_error(cmd, "--type is required");
     if ((after && cl_cli_parse_hhmm(after, 0, &earliest) != 0) ||
@@ -1435,7 +1365,7 @@ int cmd_appt_series(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
     const char *patient = NULL, *provider = NULL, *type = NULL, *date = NULL, *time = NULL;
     const char *rule = NULL, *count = NULL, *room = NULL, *minutes = NULL, *reason = "";
-    int skip = 0, npos, rc;
+    int skip = 0, rc;
     const cli_opt_t opts[] = {{"--patient", &patient, NULL},    {"--provider", &provider, NULL},
                               {"--type", &type, NULL},          {"--date", &date, NULL},
                               {"--time", &time, NULL},          {"--rule", &rule, NULL},
@@ -1444,14 +1374,12 @@ int cmd_appt_series(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
                               {"--skip-conflicts", NULL, &skip}};
     uint64_t patient_id, n_count, n_minutes = 0;
     uint32_t start;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
     if (!patient || !provider || !type || !date || !time || !rule || !count)
         return cli_usage_error(cmd, "--patient, --provider, --type, --date, --time, --rule and "
                                     "--count are required");
-    if ((rc = parse_id(cmd, "--patient", patient, &patient_id)) != 0)
+    if ((rc = cli_parse_id(cmd, "--patient", patient, &patient_id)) != 0)
         return rc;
     if (cl_cli_parse_hhmm(time, 0, &start) != 0)
         return cli_usage_error(cmd, "--time is HH:MM");
@@ -1518,13 +1446,9 @@ int cmd_appt_series_cancel(cli_t *cli, const cli_command_t *cmd, int argc, char 
 {
     const char *from = NULL, *reason = NULL;
     const cli_opt_t opts[] = {{"--from", &from, NULL}, {"--reason", &reason, NULL}};
-    int npos, rc;
+    int rc;
     uint64_t id;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
-        return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, "expected SERIES");
-    if ((rc = parse_id(cmd, "SERIES", argv[0], &id)) != 0)
+    if ((rc = cli_parse_one_id(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), "SERIES", &id)) != 0)
         return rc;
     if (from == NULL || reason == NULL)
         return cli_usage_error(cmd, "--from and --reason are required");
@@ -1585,15 +1509,13 @@ int cmd_waitlist_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
     const cli_opt_t opts[] = {{"--patient", &patient, NULL}, {"--provider", &provider, NULL},
                               {"--type", &type, NULL},       {"--from", &from, NULL},
                               {"--to", &to, NULL},           {"--note", &note, NULL}};
-    int npos, rc;
+    int rc;
     uint64_t patient_id;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
     if (!patient || !type || !to)
         return cli_usage_error(cmd, "--patient, --type and --to are required");
-    if ((rc = parse_id(cmd, "--patient", patient, &patient_id)) != 0)
+    if ((rc = cli_parse_id(cmd, "--patient", patient, &patient_id)) != 0)
         return rc;
     if ((rc = cli_resume(cli)) != 0)
         return rc;
@@ -1629,14 +1551,12 @@ static int waitlist_list(cli_t *cli, uint64_t patient_id, int all,
 int cmd_waitlist_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
     const char *patient = NULL;
-    int all = 0, npos, rc;
+    int all = 0, rc;
     const cli_opt_t opts[] = {{"--patient", &patient, NULL}, {"--all", NULL, &all}};
     uint64_t patient_id = 0;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
-    if (patient && (rc = parse_id(cmd, "--patient", patient, &patient_id)) != 0)
+    if (patient && (rc = cli_parse_id(cmd, "--patient", patient, &patient_id)) != 0)
         return rc;
     if (all && !patient)
         return cli_usage_error(cmd, "--all needs --patient");
@@ -1652,15 +1572,9 @@ int cmd_waitlist_list(cli_t *cli, const cli_command_t *cmd, int argc, char **arg
 
 int cmd_waitlist_remove(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    int npos, rc;
+    int rc;
     uint64_t id;
-    if ((rc = cli_parse(cmd, argc, argv, NULL, 0, &npos)) != 0)
-        return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, "expected ID");
-    if ((rc = parse_id(cmd, "ID", argv[0], &id)) != 0)
-        return rc;
-    if ((rc = cli_resume(cli)) != 0)
+    if ((rc = cli_begin_id(cli, cmd, argc, argv, NULL, 0, "ID", &id)) != 0)
         return rc;
     const Clinic__WaitlistListReply *r;
     if ((rc = waitlist_list(cli, 0, 0, &r)) != 0)

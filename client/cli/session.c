@@ -35,12 +35,10 @@ int cmd_login(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
     const char *user = NULL, *password_file = NULL;
     const cli_opt_t opts[] = {{"--user", &user, NULL}, {"--password-file", &password_file, NULL}};
-    int npos, rc;
+    int rc;
     char username[128], password[PASSWORD_MAX];
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
     if (cli->config_dir[0] == '\0')
         return cli_input_error("no configuration directory for the session: set HOME or "
                                "CLINIC_CONFIG_DIR");
@@ -58,11 +56,11 @@ int cmd_login(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     login.username = username;
     login.password = password;
     Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_LOGIN);
-    req.login = &login;
-    const Clinic__Response *resp;
-    char err[1024];
-    int status = cl_sync_call(cli->sync, &req, &resp, err, sizeof(err));
+    const Clinic__Response *resp = NULL;
+    char err[1024] = "";
+    int status = cl_request_make(&req, CLINIC__REQUEST__BODY_LOGIN, &login);
+    if (status == 0)
+        status = cl_sync_call(cli->sync, &req, &resp, err, sizeof(err));
     if (status != 0) {
         /* "login failed: bad username or password" reads better than the status's own words. */
         const Clinic__Status *st = resp ? resp->status : NULL;
@@ -150,20 +148,15 @@ int cmd_whoami(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 
 int cmd_ping(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, NULL, 0, &npos)) != 0)
+    int rc;
+    if ((rc = cli_parse_options(cmd, argc, argv, NULL, 0)) != 0)
         return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
     if ((rc = cli_connect(cli)) != 0)
         return rc;
     Clinic__PingRequest ping = CLINIC__PING_REQUEST__INIT;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_PING);
-    req.ping = &ping;
     const Clinic__Response *resp;
     uint64_t start = cl_mono_ns();
-    if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_PING, &resp)) != 0)
+    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_PING, &ping, &resp)) != 0)
         return rc;
     double rtt_ms = (double)(cl_mono_ns() - start) / 1e6;
     const Clinic__HelloReply *hello = cl_sync_hello(cli->sync);
@@ -200,12 +193,10 @@ int cmd_passwd(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     const char *old_file = NULL, *new_file = NULL;
     const cli_opt_t opts[] = {{"--old-password-file", &old_file, NULL},
                               {"--new-password-file", &new_file, NULL}};
-    int npos, rc;
+    int rc;
     char old_pw[PASSWORD_MAX], new_pw[PASSWORD_MAX], again[PASSWORD_MAX];
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
     /* Resume first, so an expired session is reported before any typing. */
     if ((rc = cli_resume(cli)) != 0)
         return rc;

@@ -65,20 +65,6 @@ static unsigned parse_weekdays(const char *s, size_t len)
     return set;
 }
 
-static int parse_id(const cli_command_t *cmd, const char *what, const char *s, uint64_t *out)
-{
-    if (cl_cli_parse_uint(s, INT64_MAX, out) != 0 || *out == 0)
-        return cli_usage_error(cmd, "%s must be a number, not '%s'", what, s);
-    return 0;
-}
-
-static int parse_version(const cli_command_t *cmd, const char *s, uint64_t *out)
-{
-    if (cl_cli_parse_uint(s, UINT64_MAX, out) != 0 || *out == 0)
-        return cli_usage_error(cmd, "--expect-version: expected a version (a number)");
-    return 0;
-}
-
 static const Clinic__DeskListReply *desks_cached;
 
 /* The id of the desk `arg` names: a number is an id, anything else a name (any case). */
@@ -293,37 +279,32 @@ int cmd_desk_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 
 int cmd_desk_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    const char *name = NULL, *min = NULL, *active = NULL, *expect = NULL;
+    const char *desk, *name = NULL, *min = NULL, *active = NULL, *expect = NULL;
     const cli_opt_t opts[] = {{"--name", &name, NULL},
                               {"--min", &min, NULL},
                               {"--active", &active, NULL},
                               {"--expect-version", &expect, NULL}};
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    int rc;
+    if ((rc = cli_parse_one(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), "DESK", &desk)) != 0)
         return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, "expected one DESK");
     if (active && strcmp(active, "yes") != 0 && strcmp(active, "no") != 0)
         return cli_usage_error(cmd, "--active takes yes or no");
     uint32_t min_staff = 0;
     if (min && (rc = parse_min(cmd, min, &min_staff)) != 0)
         return rc;
     uint64_t version = 0;
-    if (expect && (rc = parse_version(cmd, expect, &version)) != 0)
+    if (expect && (rc = cli_parse_version(cmd, expect, &version)) != 0)
         return rc;
     uint64_t id;
-    if ((rc = cli_resume(cli)) != 0 || (rc = resolve_desk(cli, argv[0], &id)) != 0)
+    if ((rc = cli_resume(cli)) != 0 || (rc = resolve_desk(cli, desk, &id)) != 0)
         return rc;
     /* The whole record is sent: read it first (resolve_desk may have). */
     const Clinic__Desk *cur = NULL;
     if (desks_cached == NULL) {
         Clinic__DeskListRequest l = CLINIC__DESK_LIST_REQUEST__INIT;
         l.include_inactive = 1;
-        Clinic__Request lreq;
-        cli_request_init(&lreq, CLINIC__REQUEST__BODY_DESK_LIST);
-        lreq.desk_list = &l;
         const Clinic__Response *lresp;
-        if ((rc = cli_call(cli, &lreq, CLINIC__RESPONSE__RESULT_DESK_LIST, &lresp)) != 0)
+        if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_DESK_LIST, &l, &lresp)) != 0)
             return rc;
         desks_cached = lresp->desk_list;
     }
@@ -351,19 +332,17 @@ int cmd_desk_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 int cmd_shift_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
     const char *staff = NULL, *desk = NULL, *date = NULL, *start = NULL, *end = NULL, *note = NULL;
-    int publish = 0, npos, rc;
+    int publish = 0, rc;
     const cli_opt_t opts[] = {{"--staff", &staff, NULL},    {"--desk", &desk, NULL},
                               {"--date", &date, NULL},      {"--start", &start, NULL},
                               {"--end", &end, NULL},        {"--note", &note, NULL},
                               {"--publish", NULL, &publish}};
     Clinic__ShiftAddRequest m = CLINIC__SHIFT_ADD_REQUEST__INIT;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
     if (!staff || !desk || !date || !start || !end)
         return cli_usage_error(cmd, "--staff, --desk, --date, --start and --end are required");
-    if ((rc = parse_id(cmd, "--staff", staff, &m.staff_id)) != 0)
+    if ((rc = cli_parse_id(cmd, "--staff", staff, &m.staff_id)) != 0)
         return rc;
     if (cl_cli_parse_hhmm(start, 0, &m.start_minute) != 0 ||
         cl_cli_parse_hhmm(end, 1, &m.end_minute) != 0)
@@ -395,9 +374,9 @@ int cmd_shift_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return rc;
     if (npos > 1)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[1]);
-    if (npos == 1 && (rc = parse_id(cmd, "ID", argv[0], &l.id)) != 0)
+    if (npos == 1 && (rc = cli_parse_id(cmd, "ID", argv[0], &l.id)) != 0)
         return rc;
-    if (staff && (rc = parse_id(cmd, "--staff", staff, &l.staff_id)) != 0)
+    if (staff && (rc = cli_parse_id(cmd, "--staff", staff, &l.staff_id)) != 0)
         return rc;
     l.from_date = (char *)from;
     l.to_date = (char *)to;
@@ -440,19 +419,15 @@ int cmd_shift_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     Clinic__ShiftEditRequest m = CLINIC__SHIFT_EDIT_REQUEST__INIT;
     uint32_t a = 0, b = 0;
     uint64_t staff_id = 0, desk_id = 0, version = 0;
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    int rc;
+    if ((rc = cli_parse_one_id(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), "ID", &m.id)) != 0)
         return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, "expected one shift ID");
-    if ((rc = parse_id(cmd, "ID", argv[0], &m.id)) != 0)
-        return rc;
-    if (staff && (rc = parse_id(cmd, "--staff", staff, &staff_id)) != 0)
+    if (staff && (rc = cli_parse_id(cmd, "--staff", staff, &staff_id)) != 0)
         return rc;
     if ((start && cl_cli_parse_hhmm(start, 0, &a) != 0) ||
         (end && cl_cli_parse_hhmm(end, 1, &b) != 0))
         return cli_usage_error(cmd, "--start and --end are HH:MM");
-    if (expect && (rc = parse_version(cmd, expect, &version)) != 0)
+    if (expect && (rc = cli_parse_version(cmd, expect, &version)) != 0)
         return rc;
     if ((rc = cli_resume(cli)) != 0 || (desk && (rc = resolve_desk(cli, desk, &desk_id)) != 0))
         return rc;
@@ -483,14 +458,10 @@ int cmd_shift_cancel(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
     const char *reason = "", *expect = NULL;
     const cli_opt_t opts[] = {{"--reason", &reason, NULL}, {"--expect-version", &expect, NULL}};
     Clinic__ShiftCancelRequest m = CLINIC__SHIFT_CANCEL_REQUEST__INIT;
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    int rc;
+    if ((rc = cli_parse_one_id(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), "ID", &m.id)) != 0)
         return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, "expected one shift ID");
-    if ((rc = parse_id(cmd, "ID", argv[0], &m.id)) != 0)
-        return rc;
-    if (expect && (rc = parse_version(cmd, expect, &m.version)) != 0)
+    if (expect && (rc = cli_parse_version(cmd, expect, &m.version)) != 0)
         return rc;
     if ((rc = cli_resume(cli)) != 0)
         return rc;
@@ -510,15 +481,12 @@ int cmd_shift_cancel(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
 
 int cmd_shift_publish(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, NULL, 0, &npos)) != 0)
-        return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, "expected WEEK_START (YYYY-MM-DD)");
-    if ((rc = cli_resume(cli)) != 0)
+    const char *week_start;
+    int rc = cli_parse_one(cmd, argc, argv, NULL, 0, "WEEK_START (YYYY-MM-DD)", &week_start);
+    if (rc != 0 || (rc = cli_resume(cli)) != 0)
         return rc;
     Clinic__ShiftWeekPublishRequest m = CLINIC__SHIFT_WEEK_PUBLISH_REQUEST__INIT;
-    m.week_start = argv[0];
+    m.week_start = (char *)week_start;
     const Clinic__Response *resp;
     if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_SHIFT_WEEK_PUBLISH, &m, &resp)) != 0)
         return rc;
@@ -596,8 +564,8 @@ static int template_set(cli_t *cli, const cli_command_t *cmd, int npos, char **a
     uint64_t version = 0;
     if (npos < 1)
         return cli_usage_error(cmd, "expected NAME and rows DAYS/HH:MM-HH:MM/DESK/STAFF_ID");
-    if (expect && cl_cli_parse_uint(expect, UINT64_MAX, &version) != 0)
-        return cli_usage_error(cmd, "--expect-version: expected a version (a number)");
+    if (expect && (rc = cli_parse_version(cmd, expect, &version)) != 0)
+        return rc;
     if ((rc = cli_resume(cli)) != 0)
         return rc;
     size_t cap = (size_t)(npos - 1) * 7 + 1, n = 0;
@@ -646,12 +614,8 @@ static int template_set(cli_t *cli, const cli_command_t *cmd, int npos, char **a
     /* Without --expect-version, set over the version there is now (0: a new template). */
     if (!expect) {
         Clinic__ShiftTemplateListRequest l = CLINIC__SHIFT_TEMPLATE_LIST_REQUEST__INIT;
-        Clinic__Request lreq;
-        cli_request_init(&lreq, CLINIC__REQUEST__BODY_SHIFT_TEMPLATE_LIST);
-        lreq.shift_template_list = &l;
         const Clinic__Response *lresp;
-        if ((rc = cli_call(cli, &lreq, CLINIC__RESPONSE__RESULT_SHIFT_TEMPLATE_LIST, &lresp)) !=
-            0) {
+        if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_SHIFT_TEMPLATE_LIST, &l, &lresp)) != 0) {
             free(rows);
             free(ptrs);
             return rc;
@@ -773,16 +737,14 @@ int cmd_shift_template(cli_t *cli, const cli_command_t *cmd, int argc, char **ar
 int cmd_shift_coverage(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
     const char *from = "", *to = "", *desk = NULL;
-    int drafts = 0, npos, rc;
+    int drafts = 0, rc;
     const cli_opt_t opts[] = {{"--from", &from, NULL},
                               {"--to", &to, NULL},
                               {"--desk", &desk, NULL},
                               {"--drafts", NULL, &drafts}};
     Clinic__ShiftCoverageRequest m = CLINIC__SHIFT_COVERAGE_REQUEST__INIT;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
     m.from_date = (char *)from;
     m.to_date = (char *)to;
     m.include_drafts = drafts;
@@ -853,8 +815,8 @@ static int swap_propose(cli_t *cli, const cli_command_t *cmd, int npos, char **a
     int rc;
     if (npos != 2)
         return cli_usage_error(cmd, "expected MY_SHIFT and OTHER_SHIFT");
-    if ((rc = parse_id(cmd, "MY_SHIFT", argv[0], &m.shift_id)) != 0 ||
-        (rc = parse_id(cmd, "OTHER_SHIFT", argv[1], &m.other_shift_id)) != 0)
+    if ((rc = cli_parse_id(cmd, "MY_SHIFT", argv[0], &m.shift_id)) != 0 ||
+        (rc = cli_parse_id(cmd, "OTHER_SHIFT", argv[1], &m.other_shift_id)) != 0)
         return rc;
     if (note)
         m.note = (char *)note;
@@ -887,9 +849,9 @@ static int swap_respond(cli_t *cli, const cli_command_t *cmd, int npos, char **a
     int rc;
     if (npos != 1)
         return cli_usage_error(cmd, "expected one swap ID");
-    if ((rc = parse_id(cmd, "ID", argv[0], &m.id)) != 0)
+    if ((rc = cli_parse_id(cmd, "ID", argv[0], &m.id)) != 0)
         return rc;
-    if (expect && (rc = parse_version(cmd, expect, &m.version)) != 0)
+    if (expect && (rc = cli_parse_version(cmd, expect, &m.version)) != 0)
         return rc;
     if ((rc = cli_resume(cli)) != 0)
         return rc;

@@ -11,35 +11,6 @@
 /* ---- arguments --------------------------------------------------------------------------------
  */
 
-static char *join_words(int n, char **words)
-{
-    size_t len = 1;
-    for (int i = 0; i < n; i++)
-        len += strlen(words[i]) + 1;
-    char *s = cl_malloc(len);
-    s[0] = '\0';
-    for (int i = 0; i < n; i++) {
-        if (i)
-            strcat(s, " ");
-        strcat(s, words[i]);
-    }
-    return s;
-}
-
-static int parse_id(const cli_command_t *cmd, const char *what, const char *s, uint64_t *id)
-{
-    if (cl_cli_parse_uint(s, INT64_MAX, id) != 0 || *id == 0)
-        return cli_usage_error(cmd, "%s: expected an id (a number)", what);
-    return 0;
-}
-
-static int parse_version(const cli_command_t *cmd, const char *s, uint64_t *v)
-{
-    if (cl_cli_parse_uint(s, UINT64_MAX, v) != 0 || *v == 0)
-        return cli_usage_error(cmd, "--expect-version: expected a version (a number)");
-    return 0;
-}
-
 static int is_number(const char *s)
 {
     if (*s == '\0')
@@ -298,7 +269,7 @@ int cmd_staff_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return cli_usage_error(cmd, "NAME is missing");
     if ((rc = cli_resume(cli)) != 0)
         return rc;
-    char *name = join_words(npos, argv);
+    char *name = cli_join_words(npos, argv);
     o.name = name;
     Clinic__StaffMember m = CLINIC__STAFF_MEMBER__INIT;
     Clinic__StaffAddRequest add = CLINIC__STAFF_ADD_REQUEST__INIT;
@@ -398,7 +369,7 @@ static void copy_staff(Clinic__StaffMember *m, staff_copy_t *c)
 int cmd_staff_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
     staff_opts_t o = {0};
-    const char *expect = NULL;
+    const char *who, *expect = NULL;
     const cli_opt_t opts[] = {{"--name", &o.name, NULL},
                               {"--title", &o.title, NULL},
                               {"--supervisor", &o.supervisor, NULL},
@@ -409,17 +380,15 @@ int cmd_staff_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
                               {"--pay", &o.pay, NULL},
                               {"--expect-version", &expect, NULL}};
     uint64_t version = 0;
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    int rc;
+    if ((rc = cli_parse_one(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), "STAFF", &who)) != 0)
         return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, "expected one STAFF");
-    if (expect && (rc = parse_version(cmd, expect, &version)) != 0)
+    if (expect && (rc = cli_parse_version(cmd, expect, &version)) != 0)
         return rc;
     if ((rc = cli_resume(cli)) != 0)
         return rc;
     const Clinic__StaffShowReply *r;
-    if ((rc = show_call(cli, argv[0], 0, &r)) != 0)
+    if ((rc = show_call(cli, who, 0, &r)) != 0)
         return rc;
     Clinic__StaffMember m = *r->staff;
     staff_copy_t copy;
@@ -440,23 +409,21 @@ int cmd_staff_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 
 int cmd_staff_leave(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    const char *reason = NULL, *on = NULL, *expect = NULL;
+    const char *who, *reason = NULL, *on = NULL, *expect = NULL;
     const cli_opt_t opts[] = {
         {"--reason", &reason, NULL}, {"--on", &on, NULL}, {"--expect-version", &expect, NULL}};
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    int rc;
+    if ((rc = cli_parse_one(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), "STAFF", &who)) != 0)
         return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, "expected one STAFF");
     if (reason == NULL)
         return cli_usage_error(cmd, "--reason is required");
     Clinic__StaffLeaveRequest l = CLINIC__STAFF_LEAVE_REQUEST__INIT;
-    if (expect && (rc = parse_version(cmd, expect, &l.version)) != 0)
+    if (expect && (rc = cli_parse_version(cmd, expect, &l.version)) != 0)
         return rc;
     if ((rc = cli_resume(cli)) != 0)
         return rc;
     const Clinic__StaffShowReply *r;
-    if ((rc = show_call(cli, argv[0], 0, &r)) != 0)
+    if ((rc = show_call(cli, who, 0, &r)) != 0)
         return rc;
     l.id = r->staff->id;
     if (l.version == 0)
@@ -494,22 +461,20 @@ static int print_cred_result(cli_t *cli, const Clinic__StaffCredential *c, int w
 
 int cmd_cred_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    const char *kind = NULL, *name = NULL, *number = NULL, *issuer = NULL, *issued = NULL,
-               *expires = NULL;
+    const char *who, *kind = NULL, *name = NULL, *number = NULL, *issuer = NULL, *issued = NULL,
+                     *expires = NULL;
     const cli_opt_t opts[] = {{"--kind", &kind, NULL},     {"--name", &name, NULL},
                               {"--number", &number, NULL}, {"--issuer", &issuer, NULL},
                               {"--issued", &issued, NULL}, {"--expires", &expires, NULL}};
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    int rc;
+    if ((rc = cli_parse_one(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), "STAFF", &who)) != 0)
         return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, "expected one STAFF");
     if (kind == NULL || name == NULL)
         return cli_usage_error(cmd, "--kind and --name are required");
     if ((rc = cli_resume(cli)) != 0)
         return rc;
     Clinic__StaffCredential c = CLINIC__STAFF_CREDENTIAL__INIT;
-    if ((rc = resolve_staff(cli, argv[0], &c.staff_id)) != 0)
+    if ((rc = resolve_staff(cli, who, &c.staff_id)) != 0)
         return rc;
     c.kind = (char *)kind;
     c.name = (char *)name;
@@ -593,6 +558,19 @@ static int cred_version(cli_t *cli, uint64_t id, uint64_t *version)
     return cli_error(CL_ENOTFOUND, "no credential %llu that you may see", (unsigned long long)id);
 }
 
+/* What renew and remove do once their arguments are read: resume the session and set *version
+ * to --expect-version (`expect`) when given, else to credential `id`'s version as read now.
+ * Returns 0 or an exit status (printed). */
+static int begin_cred_change(cli_t *cli, const cli_command_t *cmd, uint64_t id, const char *expect,
+                             uint64_t *version)
+{
+    int rc;
+    if ((expect && (rc = cli_parse_version(cmd, expect, version)) != 0) ||
+        (rc = cli_resume(cli)) != 0)
+        return rc;
+    return expect ? 0 : cred_version(cli, id, version);
+}
+
 int cmd_cred_renew(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
     const char *expires = NULL, *issued = NULL, *number = NULL, *expect = NULL;
@@ -601,20 +579,12 @@ int cmd_cred_renew(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
                               {"--number", &number, NULL},
                               {"--expect-version", &expect, NULL}};
     Clinic__CredentialRenewRequest r = CLINIC__CREDENTIAL_RENEW_REQUEST__INIT;
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
-        return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, "expected one credential ID");
-    if ((rc = parse_id(cmd, "ID", argv[0], &r.id)) != 0)
+    int rc;
+    if ((rc = cli_parse_one_id(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), "ID", &r.id)) != 0)
         return rc;
     if (expires == NULL)
         return cli_usage_error(cmd, "--expires is required");
-    if (expect && (rc = parse_version(cmd, expect, &r.version)) != 0)
-        return rc;
-    if ((rc = cli_resume(cli)) != 0)
-        return rc;
-    if (r.version == 0 && (rc = cred_version(cli, r.id, &r.version)) != 0)
+    if ((rc = begin_cred_change(cli, cmd, r.id, expect, &r.version)) != 0)
         return rc;
     r.expires_on = (char *)expires;
     r.issued_on = (char *)(issued ? issued : "");
@@ -631,20 +601,12 @@ int cmd_cred_remove(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     const char *reason = NULL, *expect = NULL;
     const cli_opt_t opts[] = {{"--reason", &reason, NULL}, {"--expect-version", &expect, NULL}};
     Clinic__CredentialRemoveRequest r = CLINIC__CREDENTIAL_REMOVE_REQUEST__INIT;
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
-        return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, "expected one credential ID");
-    if ((rc = parse_id(cmd, "ID", argv[0], &r.id)) != 0)
+    int rc;
+    if ((rc = cli_parse_one_id(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), "ID", &r.id)) != 0)
         return rc;
     if (reason == NULL)
         return cli_usage_error(cmd, "--reason is required");
-    if (expect && (rc = parse_version(cmd, expect, &r.version)) != 0)
-        return rc;
-    if ((rc = cli_resume(cli)) != 0)
-        return rc;
-    if (r.version == 0 && (rc = cred_version(cli, r.id, &r.version)) != 0)
+    if ((rc = begin_cred_change(cli, cmd, r.id, expect, &r.version)) != 0)
         return rc;
     r.reason = (char *)reason;
     const Clinic__Response *resp;

@@ -19,11 +19,7 @@
 static int parse_staff(const cli_command_t *cmd, const char *s, uint64_t *out)
 {
     *out = 0;
-    if (s[0] == '\0')
-        return 0;
-    if (cl_cli_parse_uint(s, INT64_MAX, out) != 0 || *out == 0)
-        return cli_usage_error(cmd, "--staff: expected a staff id (a number)");
-    return 0;
+    return s[0] ? cli_parse_id(cmd, "--staff", s, out) : 0;
 }
 
 /* A minutes option: a whole number in [0, max]. */
@@ -193,19 +189,20 @@ static void print_punch(const Clinic__Punch *p)
 
 /* ---- clock in, out, break ---- */
 
-/* Sends a clock request with no arguments of its own and prints its punch. */
+/* Sends a clock request of kind `kind` (in or out) with no arguments of its own, its body `msg`,
+ * and prints its punch. */
 static int clock_simple(cli_t *cli, const cli_command_t *cmd, int argc, char **argv,
-                        Clinic__Request *req, Clinic__Response__ResultCase want)
+                        Clinic__Request__BodyCase kind, const void *msg)
 {
     int rc;
     if ((rc = cli_begin(cli, cmd, argc, argv, NULL, 0)) != 0)
         return rc;
     const Clinic__Response *resp;
-    if ((rc = cli_call(cli, req, want, &resp)) != 0)
+    if ((rc = cli_send(cli, kind, msg, &resp)) != 0)
         return rc;
     const Clinic__Punch *p = NULL;
     char when[32];
-    if (want == CLINIC__RESPONSE__RESULT_CLOCK_IN) {
+    if (kind == CLINIC__REQUEST__BODY_CLOCK_IN) {
         p = resp->clock_in->punch;
         if (cli->json) {
             cl_json_object_begin(&cli->j);
@@ -244,19 +241,13 @@ static int clock_simple(cli_t *cli, const cli_command_t *cmd, int argc, char **a
 int cmd_clock_in(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
     Clinic__ClockInRequest in = CLINIC__CLOCK_IN_REQUEST__INIT;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_CLOCK_IN);
-    req.clock_in = &in;
-    return clock_simple(cli, cmd, argc, argv, &req, CLINIC__RESPONSE__RESULT_CLOCK_IN);
+    return clock_simple(cli, cmd, argc, argv, CLINIC__REQUEST__BODY_CLOCK_IN, &in);
 }
 
 int cmd_clock_out(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
     Clinic__ClockOutRequest out = CLINIC__CLOCK_OUT_REQUEST__INIT;
-    Clinic__Request req;
-    cli_request_init(&req, CLINIC__REQUEST__BODY_CLOCK_OUT);
-    req.clock_out = &out;
-    return clock_simple(cli, cmd, argc, argv, &req, CLINIC__RESPONSE__RESULT_CLOCK_OUT);
+    return clock_simple(cli, cmd, argc, argv, CLINIC__REQUEST__BODY_CLOCK_OUT, &out);
 }
 
 int cmd_clock_break(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
@@ -274,20 +265,15 @@ int cmd_clock_break(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
         return rc;
     Clinic__ClockBreakStartRequest bs = CLINIC__CLOCK_BREAK_START_REQUEST__INIT;
     Clinic__ClockBreakEndRequest be = CLINIC__CLOCK_BREAK_END_REQUEST__INIT;
-    Clinic__Request req;
     const Clinic__Response *resp;
     const Clinic__Punch *p;
     if (start) {
         bs.paid = paid;
-        cli_request_init(&req, CLINIC__REQUEST__BODY_CLOCK_BREAK_START);
-        req.clock_break_start = &bs;
-        if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_CLOCK_BREAK_START, &resp)) != 0)
+        if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_CLOCK_BREAK_START, &bs, &resp)) != 0)
             return rc;
         p = resp->clock_break_start->punch;
     } else {
-        cli_request_init(&req, CLINIC__REQUEST__BODY_CLOCK_BREAK_END);
-        req.clock_break_end = &be;
-        if ((rc = cli_call(cli, &req, CLINIC__RESPONSE__RESULT_CLOCK_BREAK_END, &resp)) != 0)
+        if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_CLOCK_BREAK_END, &be, &resp)) != 0)
             return rc;
         p = resp->clock_break_end->punch;
     }
@@ -319,14 +305,9 @@ int cmd_clock_status(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
     const char *staff = "";
     const cli_opt_t opts[] = {{"--staff", &staff, NULL}};
     uint64_t staff_id;
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
-        return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
-    if ((rc = parse_staff(cmd, staff, &staff_id)) != 0)
-        return rc;
-    if ((rc = cli_resume(cli)) != 0)
+    int rc;
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0 ||
+        (rc = parse_staff(cmd, staff, &staff_id)) != 0 || (rc = cli_resume(cli)) != 0)
         return rc;
     Clinic__ClockStatusRequest s = CLINIC__CLOCK_STATUS_REQUEST__INIT;
     s.staff_id = staff_id;
@@ -373,14 +354,9 @@ int cmd_clock_punches(cli_t *cli, const cli_command_t *cmd, int argc, char **arg
                               {"--to", &to, NULL},
                               {"--history", NULL, &history}};
     uint64_t staff_id;
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
-        return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
-    if ((rc = parse_staff(cmd, staff, &staff_id)) != 0)
-        return rc;
-    if ((rc = cli_resume(cli)) != 0)
+    int rc;
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0 ||
+        (rc = parse_staff(cmd, staff, &staff_id)) != 0 || (rc = cli_resume(cli)) != 0)
         return rc;
     Clinic__PunchListRequest l = CLINIC__PUNCH_LIST_REQUEST__INIT;
     l.staff_id = staff_id;
@@ -467,14 +443,9 @@ int cmd_timesheet_show(cli_t *cli, const cli_command_t *cmd, int argc, char **ar
     const cli_opt_t opts[] = {
         {"--staff", &staff, NULL}, {"--date", &date, NULL}, {"--previous", NULL, &previous}};
     uint64_t staff_id;
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
-        return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
-    if ((rc = parse_staff(cmd, staff, &staff_id)) != 0)
-        return rc;
-    if ((rc = cli_resume(cli)) != 0)
+    int rc;
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0 ||
+        (rc = parse_staff(cmd, staff, &staff_id)) != 0 || (rc = cli_resume(cli)) != 0)
         return rc;
     Clinic__TimesheetShowRequest s = CLINIC__TIMESHEET_SHOW_REQUEST__INIT;
     s.staff_id = staff_id;
@@ -511,10 +482,10 @@ int cmd_timesheet_show(cli_t *cli, const cli_command_t *cmd, int argc, char **ar
                d->rule_break_minutes, d->regular_minutes / 60, d->regular_minutes % 60,
                d->overtime_minutes / 60, d->overtime_minutes % 60, d->open ? "  (open)" : "");
     }
-    printf("  total               %3u:%02u  %6u  %4u  %4u:%02u  %5u:%02u\n",
-           t->worked_minutes / 60, t->worked_minutes % 60, t->unpaid_break_minutes,
-           t->rule_break_minutes, t->regular_minutes / 60, t->regular_minutes % 60,
-           t->overtime_minutes / 60, t->overtime_minutes % 60);
+    printf("  total               %3u:%02u  %6u  %4u  %4u:%02u  %5u:%02u\n", t->worked_minutes / 60,
+           t->worked_minutes % 60, t->unpaid_break_minutes, t->rule_break_minutes,
+           t->regular_minutes / 60, t->regular_minutes % 60, t->overtime_minutes / 60,
+           t->overtime_minutes % 60);
     if (t->open_punches)
         printf("  %u punch%s still open: counted to now\n", t->open_punches,
                t->open_punches == 1 ? " is" : "es are");
@@ -548,14 +519,14 @@ int cmd_timesheet_export(cli_t *cli, const cli_command_t *cmd, int argc, char **
 {
     const char *date = "", *from = "", *period = "current", *output = "";
     int per_day = 0;
-    const cli_opt_t opts[] = {{"--date", &date, NULL},     {"--from", &from, NULL},
-                              {"--period", &period, NULL}, {"--output", &output, NULL},
+    const cli_opt_t opts[] = {{"--date", &date, NULL},
+                              {"--from", &from, NULL},
+                              {"--period", &period, NULL},
+                              {"--output", &output, NULL},
                               {"--per-day", NULL, &per_day}};
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    int rc;
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
     if (date[0] && from[0])
         return cli_usage_error(cmd, "--date and --from are the same: give one");
     if (strcmp(period, "current") != 0 && strcmp(period, "previous") != 0)
@@ -691,20 +662,18 @@ int cmd_paypolicy_set(cli_t *cli, const cli_command_t *cmd, int argc, char **arg
 {
     const char *period = NULL, *anchor = NULL, *daily = NULL, *weekly = NULL, *after = NULL,
                *brk = NULL, *expect = NULL;
-    const cli_opt_t opts[] = {{"--period", &period, NULL},   {"--anchor", &anchor, NULL},
-                              {"--daily-ot", &daily, NULL},  {"--weekly-ot", &weekly, NULL},
-                              {"--break-after", &after, NULL}, {"--break", &brk, NULL},
+    const cli_opt_t opts[] = {{"--period", &period, NULL},        {"--anchor", &anchor, NULL},
+                              {"--daily-ot", &daily, NULL},       {"--weekly-ot", &weekly, NULL},
+                              {"--break-after", &after, NULL},    {"--break", &brk, NULL},
                               {"--expect-version", &expect, NULL}};
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    int rc;
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
     if (!period && !anchor && !daily && !weekly && !after && !brk)
         return cli_usage_error(cmd, "nothing to set");
     uint64_t version = 0;
-    if (expect && (cl_cli_parse_uint(expect, INT64_MAX, &version) != 0 || version == 0))
-        return cli_usage_error(cmd, "--expect-version: expected a version (a number)");
+    if (expect && (rc = cli_parse_version(cmd, expect, &version)) != 0)
+        return rc;
     if ((rc = cli_resume(cli)) != 0)
         return rc;
     /* Edits send the whole record with the version read (no presence in proto3). */
@@ -724,8 +693,7 @@ int cmd_paypolicy_set(cli_t *cli, const cli_command_t *cmd, int argc, char **arg
     if (weekly &&
         (rc = parse_minutes(cmd, "--weekly-ot", weekly, 10080, &p.weekly_overtime_minutes)))
         return rc;
-    if (after &&
-        (rc = parse_minutes(cmd, "--break-after", after, 1440, &p.break_after_minutes)))
+    if (after && (rc = parse_minutes(cmd, "--break-after", after, 1440, &p.break_after_minutes)))
         return rc;
     if (brk && (rc = parse_minutes(cmd, "--break", brk, 1440, &p.break_minutes)))
         return rc;
@@ -759,22 +727,20 @@ int cmd_request_correction(cli_t *cli, const cli_command_t *cmd, int argc, char 
 {
     const char *punch = "", *in = "", *out = "", *reason = "";
     int missing = 0, is_break = 0;
-    const cli_opt_t opts[] = {{"--punch", &punch, NULL},     {"--missing", NULL, &missing},
-                              {"--in", &in, NULL},           {"--out", &out, NULL},
-                              {"--reason", &reason, NULL},   {"--break", NULL, &is_break}};
+    const cli_opt_t opts[] = {{"--punch", &punch, NULL},   {"--missing", NULL, &missing},
+                              {"--in", &in, NULL},         {"--out", &out, NULL},
+                              {"--reason", &reason, NULL}, {"--break", NULL, &is_break}};
     uint64_t punch_id = 0;
     int64_t in_at = 0, out_at = 0;
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    int rc;
+    if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
-    if (npos > 0)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
     if ((punch[0] != '\0') == (missing != 0))
         return cli_usage_error(cmd, "give --punch ID or --missing (one of them)");
     if (missing && is_break)
         return cli_usage_error(cmd, "a forgotten break needs its --punch");
-    if (punch[0] && (cl_cli_parse_uint(punch, INT64_MAX, &punch_id) != 0 || punch_id == 0))
-        return cli_usage_error(cmd, "--punch: expected a punch id (a number)");
+    if (punch[0] && (rc = cli_parse_id(cmd, "--punch", punch, &punch_id)) != 0)
+        return rc;
     if (in[0] == '\0' && (missing || is_break))
         return cli_usage_error(cmd, "--in is required for %s",
                                missing ? "a missing punch" : "a forgotten break");

@@ -70,21 +70,18 @@ static int read_new_password(const char *file, const char *username, char *out, 
 
 int cmd_user_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    const char *roles = NULL, *full_name = "", *password_file = NULL;
+    const char *username, *roles = NULL, *full_name = "", *password_file = NULL;
     const cli_opt_t opts[] = {{"--roles", &roles, NULL},
                               {"--full-name", &full_name, NULL},
                               {"--password-file", &password_file, NULL}};
-    int npos, rc;
     char password[PASSWORD_MAX] = "";
     char **role_list = NULL;
     size_t n_roles = 0;
-    if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), &npos)) != 0)
+    int rc = cli_parse_one(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts), "USERNAME", &username);
+    if (rc != 0)
         return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, npos ? "one USERNAME, please" : "USERNAME is missing");
     if (roles == NULL)
         return cli_usage_error(cmd, "--roles is missing");
-    const char *username = argv[0];
     if ((rc = cli_resume(cli)) != 0)
         return rc;
     if ((rc = read_new_password(password_file, username, password, sizeof(password))) != 0)
@@ -206,13 +203,10 @@ int cmd_user_roles(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 
 int cmd_user_disable(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    int npos, rc;
-    if ((rc = cli_parse(cmd, argc, argv, NULL, 0, &npos)) != 0)
-        return rc;
-    if (npos != 1)
-        return cli_usage_error(cmd, npos ? "one USERNAME, please" : "USERNAME is missing");
-    const char *username = argv[0];
-    if ((rc = cli_resume(cli)) != 0)
+    const char *username;
+    int rc;
+    if ((rc = cli_parse_one(cmd, argc, argv, NULL, 0, "USERNAME", &username)) != 0 ||
+        (rc = cli_resume(cli)) != 0)
         return rc;
     uint64_t version;
     if ((rc = read_version(cli, username, &version)) != 0)

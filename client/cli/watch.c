@@ -18,10 +18,10 @@ typedef struct {
     cli_t *cli;
     char **topics; /* owned */
     size_t n_topics;
-    uint64_t last;  /* the seq of the last event printed, or the position to go on from */
-    int positioned; /* `last` is a real position (after a subscription, or --since) */
+    uint64_t last;    /* the seq of the last event printed, or the position to go on from */
+    int positioned;   /* `last` is a real position (after a subscription, or --since) */
     char feed_id[64]; /* the feed `last` belongs to */
-    uint64_t count; /* --count: stop after this many events; 0: never */
+    uint64_t count;   /* --count: stop after this many events; 0: never */
     uint64_t printed;
     uint64_t deadline_ns; /* --timeout as a cl_mono_ns instant; 0: none */
     long reconnect_limit; /* failed attempts in a row before giving up; < 0: no limit */
@@ -120,7 +120,6 @@ static void print_resync(watch_t *w, uint64_t current_seq)
 static run_end_t run_connection(watch_t *w, int first, int *rc)
 {
     cli_t *cli = w->cli;
-    char err[512];
     int done = 0;
 
     w->subscribed = 0;
@@ -176,23 +175,11 @@ static run_end_t run_connection(watch_t *w, int first, int *rc)
             return RUN_EXIT;
         }
         const Clinic__Event *ev;
-        int status = cl_sync_next_event(cli->sync, POLL_MS, &ev, err, sizeof(err));
-        if (status == CL_ETIMEOUT)
+        cli_event_wait_t got = cli_next_event(cli, POLL_MS, &ev, rc);
+        if (got == CLI_EVENT_NONE)
             continue;
-        if (status != 0) {
-            if (cl_cli_exit_status(status) == CL_EXIT_UNAUTH) {
-                *rc = cli_error(status, "%s: run 'clinic login'", err);
-                return RUN_EXIT;
-            }
-            cli_error(status, "connection lost: %s", err);
-            *rc = 0;
-            return RUN_LOST;
-        }
-        if (ev->session_expired) {
-            cl_settings_remove_token(cli->config_dir);
-            *rc = cli_error(CL_EEXPIRED, "session expired: run 'clinic login'");
-            return RUN_EXIT;
-        }
+        if (got != CLI_EVENT_READY)
+            return got == CLI_EVENT_LOST ? RUN_LOST : RUN_EXIT;
         if ((*rc = emit(w, ev, &done)) != 0 || done)
             return RUN_EXIT;
     }
