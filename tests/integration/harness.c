@@ -263,7 +263,9 @@ void harness_stop(cl_harness_t *h)
     }
 }
 
-int harness_run_clinic(cl_harness_t *h, char *out, size_t outlen, const char *const *args)
+/* Sets the environment `clinic` reads its settings from (workstation ws1, its own configuration
+ * directory DIR/clientconf) and makes `argv`: the clinic binary, then `args` (NULL-terminated). */
+static void clinic_argv(cl_harness_t *h, const char *const *args, char *argv[32])
 {
     char confdir[300];
     snprintf(confdir, sizeof(confdir), "%s/clientconf", h->dir);
@@ -272,12 +274,69 @@ int harness_run_clinic(cl_harness_t *h, char *out, size_t outlen, const char *co
     setenv("CLINIC_CA", h->ca, 1);
     setenv("CLINIC_CERT", h->cert, 1);
     setenv("CLINIC_KEY", h->key, 1);
-    char *argv[32] = {(char *)harness_clinic()};
+    argv[0] = (char *)harness_clinic();
     int n = 1;
     for (size_t i = 0; args[i] && n < 31; i++)
         argv[n++] = (char *)args[i];
     argv[n] = NULL;
+}
+
+int harness_run_clinic(cl_harness_t *h, char *out, size_t outlen, const char *const *args)
+{
+    char *argv[32];
+    clinic_argv(h, args, argv);
     return harness_run(argv, out, outlen);
+}
+
+void harness_run_clinic_ok(cl_harness_t *h, char *out, size_t outlen, const char *const *args)
+{
+    int rc = harness_run_clinic(h, out, outlen, args);
+    if (rc == 0)
+        return;
+    char line[512];
+    size_t used = 0;
+    line[0] = '\0';
+    for (size_t i = 0; args[i] && used < sizeof(line); i++)
+        used += (size_t)snprintf(line + used, sizeof(line) - used, " %s", args[i]);
+    CL_FAIL("clinic%s exited %d: %s", line, rc, out);
+}
+
+void harness_clinic_login(cl_harness_t *h, const char *username)
+{
+    char out[4096];
+    HARNESS_CLINIC_OK(h, out, "login", "--user", username, "--password-file", h->password_file);
+}
+
+pid_t harness_spawn_clinic(cl_harness_t *h, const char *out_path, const char *const *args)
+{
+    char *argv[32];
+    clinic_argv(h, args, argv);
+    pid_t pid = fork();
+    ASSERT(pid >= 0);
+    if (pid == 0) {
+        if (freopen(out_path, "w", stdout) == NULL)
+            _exit(126);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+int harness_wait_child(pid_t pid, int timeout_ms, const char *what)
+{
+    int status;
+    double deadline = harness_ms() + timeout_ms;
+    pid_t r;
+    while ((r = waitpid(pid, &status, WNOHANG)) == 0 && harness_ms() < deadline)
+        usleep(50000);
+    if (r == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        CL_FAIL("%s did not finish within %d ms", what, timeout_ms);
+    }
+    ASSERT_EQ(r, pid);
+    ASSERT(WIFEXITED(status));
+    return WEXITSTATUS(status);
 }
 
 void harness_add_user(cl_harness_t *h, const char *username, const char *roles)
@@ -338,14 +397,79 @@ int harness_call(cl_sync_t *s, const Clinic__Request *req, const Clinic__Respons
     return cl_sync_call(s, req, resp, err, sizeof(err));
 }
 
+/* The name of request kind `kind` ("staff_show"), as its field in Request is named. */
+static const char *kind_name(Clinic__Request__BodyCase kind)
+{
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field(&clinic__request__descriptor, (unsigned)kind);
+    return f ? f->name : "(no such kind)";
+}
+
+/* Fails the test when `rc` is not 0, naming the request kind and the server's message. */
+static void assert_sent(Clinic__Request__BodyCase kind, int rc, const Clinic__Response *resp)
+{
+    if (rc != 0)
+        CL_FAIL("request %s (%d): %s: %s", kind_name(kind), (int)kind, cl_status_name(rc),
+                resp && resp->status ? resp->status->message : "(no reply)");
+}
+
 const Clinic__Response *harness_call_ok(cl_sync_t *s, const Clinic__Request *req)
 {
     const Clinic__Response *resp;
     int rc = harness_call(s, req, &resp);
-    if (rc != 0)
-        CL_FAIL("request %d: %s: %s", (int)req->body_case, cl_status_name(rc),
-                resp && resp->status ? resp->status->message : "(no reply)");
+    assert_sent(req->body_case, rc, resp);
     return resp;
+}
+
+int harness_send(cl_sync_t *s, Clinic__Request__BodyCase kind, const void *body,
+                 const Clinic__Response **resp)
+{
+    Clinic__Request req;
+    if (cl_request_make(&req, kind, body) != 0)
+        CL_FAIL("no request of kind %d", (int)kind);
+    return harness_call(s, &req, resp);
+}
+
+const Clinic__Response *harness_send_ok(cl_sync_t *s, Clinic__Request__BodyCase kind,
+                                        const void *body)
+{
+    const Clinic__Response *resp;
+    int rc = harness_send(s, kind, body, &resp);
+    assert_sent(kind, rc, resp);
+    if (resp->result_case != (Clinic__Response__ResultCase)kind)
+        CL_FAIL("request %s (%d): a reply of kind %d", kind_name(kind), (int)kind,
+                (int)resp->result_case);
+    return resp;
+}
+
+int harness_subscribe(cl_sync_t *s, const char *topic)
+{
+    char *topics[] = {(char *)topic};
+    Clinic__SubscribeRequest sub = CLINIC__SUBSCRIBE_REQUEST__INIT;
+    sub.n_topics = 1;
+    sub.topics = topics;
+    const Clinic__Response *resp;
+    return harness_send(s, CLINIC__REQUEST__BODY_SUBSCRIBE, &sub, &resp);
+}
+
+const Clinic__Event *harness_next_event(cl_sync_t *s, int timeout_ms)
+{
+    const Clinic__Event *ev = NULL;
+    char err[256];
+    int rc = cl_sync_next_event(s, timeout_ms, &ev, err, sizeof(err));
+    if (rc != 0)
+        CL_FAIL("no event within %d ms: %s: %s", timeout_ms, cl_status_name(rc), err);
+    return ev;
+}
+
+void harness_expect_no_event(cl_sync_t *s, int timeout_ms)
+{
+    const Clinic__Event *ev = NULL;
+    char err[256];
+    int rc = cl_sync_next_event(s, timeout_ms, &ev, err, sizeof(err));
+    if (rc == 0)
+        CL_FAIL("an event on topic %s within %d ms, want none", ev->topic, timeout_ms);
+    ASSERT_EQ(rc, CL_ETIMEOUT);
 }
 
 void harness_async_login(cl_client_t *c, const char *username, cl_client_reply_fn cb, void *arg)
@@ -353,9 +477,8 @@ void harness_async_login(cl_client_t *c, const char *username, cl_client_reply_f
     Clinic__LoginRequest l = CLINIC__LOGIN_REQUEST__INIT;
     l.username = (char *)username;
     l.password = TEST_PASSWORD;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_LOGIN;
-    req.login = &l;
+    Clinic__Request req;
+    ASSERT_OK(cl_request_make(&req, CLINIC__REQUEST__BODY_LOGIN, &l));
     ASSERT_OK(cl_client_call(c, &req, cb, arg));
 }
 
@@ -367,6 +490,28 @@ void harness_assert_audit_verifies(cl_harness_t *h)
     if (rc != 0)
         CL_FAIL("audit verify failed (%d): %s", rc, out);
     ASSERT_STR_CONTAINS(out, "intact");
+}
+
+long long harness_sql(cl_harness_t *h, const char *sql)
+{
+    char db[256], out[2048];
+    snprintf(db, sizeof(db), "%s/clinic.db", h->data);
+    const char *shell = access("/usr/bin/sqlite3", X_OK) == 0 ? "/usr/bin/sqlite3" : "/bin/sqlite3";
+    char *argv[] = {(char *)shell, "-cmd", ".timeout 10000", db, (char *)sql, NULL};
+    int rc = harness_run(argv, out, sizeof(out));
+    if (rc != 0)
+        CL_FAIL("sqlite3 %s: %d: %s", sql, rc, out);
+    return strtoll(out, NULL, 10);
+}
+
+void harness_date_ahead(int days, char out[11])
+{
+    setenv("TZ", "America/Chicago", 1);
+    tzset();
+    time_t t = time(NULL) + (time_t)days * 86400;
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
 void harness_set_immutable(cl_harness_t *h, int on)

@@ -56,6 +56,26 @@ const char *harness_clinic(void);
  * configuration directory DIR/clientconf for the session file); `args` is NULL-terminated.
  * Returns the exit status, with stdout and stderr in `out`. */
 int harness_run_clinic(cl_harness_t *h, char *out, size_t outlen, const char *const *args);
+/* As harness_run_clinic, failing the test (with the command line and its output) unless
+ * `clinic` exits 0. */
+void harness_run_clinic_ok(cl_harness_t *h, char *out, size_t outlen, const char *const *args);
+/* harness_run_clinic and harness_run_clinic_ok with the arguments listed after `out`, a char
+ * array that gets the output: HARNESS_CLINIC(&h, out, "patient", "show", "1") is the exit
+ * status of `clinic patient show 1`. */
+#define HARNESS_CLINIC(h, out, ...)                                                                \
+    harness_run_clinic((h), (out), sizeof(out), (const char *[]){__VA_ARGS__, NULL})
+#define HARNESS_CLINIC_OK(h, out, ...)                                                             \
+    harness_run_clinic_ok((h), (out), sizeof(out), (const char *[]){__VA_ARGS__, NULL})
+/* `clinic login` as `username` with TEST_PASSWORD: the session the next `clinic` commands use.
+ * Asserts success. */
+void harness_clinic_login(cl_harness_t *h, const char *username);
+/* Starts `clinic` with `args` (NULL-terminated) in the background as harness_run_clinic would
+ * run it, its stdout going to the file `out_path`, for commands that keep running (`--watch`).
+ * Returns its pid, for harness_wait_child. */
+pid_t harness_spawn_clinic(cl_harness_t *h, const char *out_path, const char *const *args);
+/* Waits up to `timeout_ms` for child `pid` to exit; returns its exit status. When it does not
+ * exit in time, kills it and fails the test naming `what`; fails too when a signal ended it. */
+int harness_wait_child(pid_t pid, int timeout_ms, const char *what);
 
 /* Adds a user with `roles` (comma-separated) and TEST_PASSWORD, through `clinicd user add`. */
 void harness_add_user(cl_harness_t *h, const char *username, const char *roles);
@@ -67,11 +87,32 @@ cl_sync_t *harness_connect(cl_harness_t *h);
 /* Connects and logs in; asserts success. */
 cl_sync_t *harness_login(cl_harness_t *h, const char *username);
 
-/* Sends a request of one kind; returns the status (0 or negative) and the reply in *resp. */
+/* Sends a request built by the caller (for the tests that send odd ones: wrong kinds, no body);
+ * returns the status (0 or negative) and the reply in *resp (NULL when none came). */
 int harness_call(cl_sync_t *s, const Clinic__Request *req, const Clinic__Response **resp);
 /* As harness_call, asserting success (the failure names the request kind and the server's
  * message); returns the reply, which lives until the next call on `s`. */
 const Clinic__Response *harness_call_ok(cl_sync_t *s, const Clinic__Request *req);
+
+/* Sends the request of kind `kind` whose body is `body` (a Clinic__<Kind>Request, borrowed), as
+ * the CLI's cli_send does (cl_request_make). Returns the status (0 or negative) and the reply in
+ * *resp (NULL when none came), which lives until the next call on `s`; on success its result is
+ * of the same kind, (Clinic__Response__ResultCase)kind. */
+int harness_send(cl_sync_t *s, Clinic__Request__BodyCase kind, const void *body,
+                 const Clinic__Response **resp);
+/* As harness_send, asserting success and a reply of kind `kind` (a failure names the request
+ * kind and the server's message); returns the reply, which lives until the next call on `s`. */
+const Clinic__Response *harness_send_ok(cl_sync_t *s, Clinic__Request__BodyCase kind,
+                                        const void *body);
+
+/* Subscribes `s` to the one topic `topic` from now on; returns the status (CL_EPERM for a topic
+ * the user's roles may not watch). */
+int harness_subscribe(cl_sync_t *s, const char *topic);
+/* The next event on `s` within `timeout_ms`, which lives until the next call on `s`; fails the
+ * test when none comes. */
+const Clinic__Event *harness_next_event(cl_sync_t *s, int timeout_ms);
+/* Asserts that no event comes on `s` within `timeout_ms`. */
+void harness_expect_no_event(cl_sync_t *s, int timeout_ms);
 
 /* Sends a LoginRequest for `username` with TEST_PASSWORD on asynchronous client `c`; `cb` gets
  * the reply with `arg`. Asserts that the request was queued. */
@@ -79,6 +120,17 @@ void harness_async_login(cl_client_t *c, const char *username, cl_client_reply_f
 
 /* Asserts that `clinicd audit verify` finds the clinic's audit chain intact. */
 void harness_assert_audit_verifies(cl_harness_t *h);
+/* Runs `sql` with the sqlite3 shell on the clinic's database beside the running server (waiting
+ * up to 10 s for its lock); fails the test on an error. Returns the integer the output starts
+ * with: the value of a one-row, one-column query (0 for none). */
+long long harness_sql(cl_harness_t *h, const char *sql);
+
+/* clinicd.conf for a clinic in America/Chicago, the zone harness_date_ahead counts in. */
+#define HARNESS_CHICAGO "time_zone = America/Chicago\n"
+/* The date `days` from now (before now when negative) in America/Chicago, as "YYYY-MM-DD": the
+ * date a HARNESS_CHICAGO clinic sees. Sets TZ for the whole test process. */
+void harness_date_ahead(int days, char out[11]);
+
 /* chattr +i (on) or -i on the clinic's database and its WAL: the file system then refuses every
  * write, even through clinicd's open descriptors. Needs root on ext4 (CI runs as root). */
 void harness_set_immutable(cl_harness_t *h, int on);
@@ -90,8 +142,6 @@ int harness_wait_log(cl_harness_t *h, const char *needle, int timeout_ms);
 
 /* Milliseconds on a monotonic clock. */
 double harness_ms(void);
-
-#endif
 
 /* A raw TLS connection on a blocking socket, for sending what libclinic never would: bad
  * frames, half frames, requests before Hello, and for never reading the replies. */
@@ -115,3 +165,5 @@ Clinic__Envelope *harness_raw_recv(harness_raw_t *r, int timeout_ms, int *closed
 /* Whether the server closes the connection within `timeout_ms` (reading and dropping frames). */
 int harness_raw_closed_within(harness_raw_t *r, int timeout_ms);
 void harness_raw_close(harness_raw_t *r);
+
+#endif

@@ -11,18 +11,6 @@
 
 #include "harness.h"
 
-static void subscribe(cl_sync_t *s, const char *topic)
-{
-    char *topics[] = {(char *)topic};
-    Clinic__SubscribeRequest sub = CLINIC__SUBSCRIBE_REQUEST__INIT;
-    sub.topics = topics;
-    sub.n_topics = 1;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_SUBSCRIBE;
-    req.subscribe = &sub;
-    harness_call_ok(s, &req);
-}
-
 /* A weekday (Monday to Friday) `days` or more ahead, in the server's zone (UTC here). */
 static void weekday_ahead(int days, char out[11])
 {
@@ -42,21 +30,14 @@ static uint64_t file_expense(cl_sync_t *s, int64_t cents)
     m.amount_cents = cents;
     m.category = "supplies";
     m.receipt_note = "printer paper";
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_EXPENSE_FILE;
-    req.expense_file = &m;
-    return harness_call_ok(s, &req)->expense_file->request->id;
+    return harness_send_ok(s, CLINIC__REQUEST__BODY_EXPENSE_FILE, &m)->expense_file->request->id;
 }
 
 /* Waits for the next event of entity "request"; returns it (valid until the next call). */
 static const Clinic__Event *next_request_event(cl_sync_t *s)
 {
-    const Clinic__Event *ev = NULL;
-    char err[256];
     for (int i = 0; i < 10; i++) {
-        int rc = cl_sync_next_event(s, 5000, &ev, err, sizeof(err));
-        if (rc != 0)
-            CL_FAIL("no event: %s %s", cl_status_name(rc), err);
+        const Clinic__Event *ev = harness_next_event(s, 5000);
         if (strcmp(ev->entity, "request") == 0)
             return ev;
     }
@@ -72,8 +53,8 @@ CL_TEST(timeoff_is_live_in_the_inbox_and_the_decision_live_to_the_requester)
     harness_add_user(&h, "alice", "staff");
     cl_sync_t *boss = harness_login(&h, "boss");
     cl_sync_t *alice = harness_login(&h, "alice");
-    subscribe(boss, "approvals");
-    subscribe(alice, "inbox");
+    ASSERT_OK(harness_subscribe(boss, "approvals"));
+    ASSERT_OK(harness_subscribe(alice, "inbox"));
 
     char day[11];
     weekday_ahead(10, day);
@@ -82,10 +63,8 @@ CL_TEST(timeoff_is_live_in_the_inbox_and_the_decision_live_to_the_requester)
     t.from_date = day;
     t.to_date = "";
     t.details = "wedding";
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_TIME_OFF_FILE;
-    req.time_off_file = &t;
-    const Clinic__StaffRequest *r = harness_call_ok(alice, &req)->time_off_file->request;
+    const Clinic__StaffRequest *r =
+        harness_send_ok(alice, CLINIC__REQUEST__BODY_TIME_OFF_FILE, &t)->time_off_file->request;
     uint64_t id = r->id;
     ASSERT_STR_EQ(r->state, "pending");
     ASSERT_EQ(r->amount, 480);
@@ -97,24 +76,15 @@ CL_TEST(timeoff_is_live_in_the_inbox_and_the_decision_live_to_the_requester)
     ASSERT_EQ(ev->op, CLINIC__CHANGE_OP__CREATED);
 
     /* A staff member cannot subscribe to everyone's requests. */
-    char *topics[] = {"approvals"};
-    Clinic__SubscribeRequest sub = CLINIC__SUBSCRIBE_REQUEST__INIT;
-    sub.topics = topics;
-    sub.n_topics = 1;
-    Clinic__Request sreq = CLINIC__REQUEST__INIT;
-    sreq.body_case = CLINIC__REQUEST__BODY_SUBSCRIBE;
-    sreq.subscribe = &sub;
-    const Clinic__Response *resp;
-    ASSERT_EQ(harness_call(alice, &sreq, &resp), CL_EPERM);
+    ASSERT_EQ(harness_subscribe(alice, "approvals"), CL_EPERM);
 
     Clinic__StaffRequestDecideRequest d = CLINIC__STAFF_REQUEST_DECIDE_REQUEST__INIT;
     d.ids = &id;
     d.n_ids = 1;
     d.approve = 1;
     d.comment = "have fun";
-    req.body_case = CLINIC__REQUEST__BODY_STAFF_REQUEST_DECIDE;
-    req.staff_request_decide = &d;
-    const Clinic__StaffRequestDecideReply *dr = harness_call_ok(boss, &req)->staff_request_decide;
+    const Clinic__StaffRequestDecideReply *dr =
+        harness_send_ok(boss, CLINIC__REQUEST__BODY_STAFF_REQUEST_DECIDE, &d)->staff_request_decide;
     ASSERT_EQ(dr->decided, 1);
     ASSERT_STR_EQ(dr->results[0]->request->state, "approved");
 
@@ -124,17 +94,16 @@ CL_TEST(timeoff_is_live_in_the_inbox_and_the_decision_live_to_the_requester)
     ASSERT_EQ(ev->op, CLINIC__CHANGE_OP__UPDATED);
     Clinic__StaffRequestShowRequest sh = CLINIC__STAFF_REQUEST_SHOW_REQUEST__INIT;
     sh.id = id;
-    req.body_case = CLINIC__REQUEST__BODY_STAFF_REQUEST_SHOW;
-    req.staff_request_show = &sh;
-    r = harness_call_ok(alice, &req)->staff_request_show->request;
+    r = harness_send_ok(alice, CLINIC__REQUEST__BODY_STAFF_REQUEST_SHOW, &sh)
+            ->staff_request_show->request;
     ASSERT_STR_EQ(r->state, "approved");
     ASSERT_STR_EQ(r->decided_by, "boss");
     ASSERT_STR_EQ(r->comment, "have fun");
 
     /* Approving it again: FAILED_PRECONDITION over the wire. */
-    req.body_case = CLINIC__REQUEST__BODY_STAFF_REQUEST_DECIDE;
-    req.staff_request_decide = &d;
-    ASSERT_EQ(harness_call(boss, &req, &resp), CL_EPRECOND);
+    const Clinic__Response *resp;
+    ASSERT_EQ(harness_send(boss, CLINIC__REQUEST__BODY_STAFF_REQUEST_DECIDE, &d, &resp),
+              CL_EPRECOND);
     ASSERT_STR_CONTAINS(resp->status->message, "already approved");
     cl_sync_close(boss);
     cl_sync_close(alice);
@@ -146,7 +115,8 @@ CL_TEST(timeoff_is_live_in_the_inbox_and_the_decision_live_to_the_requester)
 typedef struct {
     cl_sync_t *s;
     pthread_barrier_t *go;
-    Clinic__Request req;
+    Clinic__Request__BodyCase kind;
+    const void *body; /* borrowed */
     int status;
 } racer_t;
 
@@ -154,10 +124,8 @@ static void *race(void *arg)
 {
     racer_t *r = arg;
     const Clinic__Response *resp;
-    char err[256];
     pthread_barrier_wait(r->go);
-    int rc = cl_sync_call(r->s, &r->req, &resp, err, sizeof(err));
-    r->status = rc;
+    r->status = harness_send(r->s, r->kind, r->body, &resp);
     return NULL;
 }
 
@@ -181,13 +149,8 @@ CL_TEST(decision_and_withdrawal_racing_on_two_connections_one_wins)
         w.comment = "";
         pthread_barrier_t go;
         pthread_barrier_init(&go, NULL, 2);
-        racer_t a = {.s = boss, .go = &go}, b = {.s = alice, .go = &go};
-        clinic__request__init(&a.req);
-        a.req.body_case = CLINIC__REQUEST__BODY_STAFF_REQUEST_DECIDE;
-        a.req.staff_request_decide = &d;
-        clinic__request__init(&b.req);
-        b.req.body_case = CLINIC__REQUEST__BODY_STAFF_REQUEST_WITHDRAW;
-        b.req.staff_request_withdraw = &w;
+        racer_t a = {boss, &go, CLINIC__REQUEST__BODY_STAFF_REQUEST_DECIDE, &d, 0};
+        racer_t b = {alice, &go, CLINIC__REQUEST__BODY_STAFF_REQUEST_WITHDRAW, &w, 0};
         pthread_t ta, tb;
         ASSERT_OK(pthread_create(&ta, NULL, race, &a));
         ASSERT_OK(pthread_create(&tb, NULL, race, &b));
@@ -200,10 +163,8 @@ CL_TEST(decision_and_withdrawal_racing_on_two_connections_one_wins)
 
         Clinic__StaffRequestShowRequest sh = CLINIC__STAFF_REQUEST_SHOW_REQUEST__INIT;
         sh.id = id;
-        Clinic__Request req = CLINIC__REQUEST__INIT;
-        req.body_case = CLINIC__REQUEST__BODY_STAFF_REQUEST_SHOW;
-        req.staff_request_show = &sh;
-        const char *state = harness_call_ok(alice, &req)->staff_request_show->request->state;
+        const char *state = harness_send_ok(alice, CLINIC__REQUEST__BODY_STAFF_REQUEST_SHOW, &sh)
+                                ->staff_request_show->request->state;
         ASSERT_STR_EQ(state, a.status == 0 ? "approved" : "withdrawn");
     }
     cl_sync_close(boss);
@@ -212,16 +173,6 @@ CL_TEST(decision_and_withdrawal_racing_on_two_connections_one_wins)
 }
 
 /* ---- the command line ---- */
-
-#define clinic(h, out, ...)                                                                        \
-    harness_run_clinic((h), (out), sizeof(out), (const char *[]){__VA_ARGS__, NULL})
-
-#define CLINIC_OK(h, out, ...)                                                                     \
-    do {                                                                                           \
-        int rc_ = clinic((h), out, __VA_ARGS__);                                                   \
-        if (rc_ != 0)                                                                              \
-            CL_FAIL("clinic exited %d: %s", rc_, out);                                             \
-    } while (0)
 
 /* The number after `"key":` in `json` (the first one). */
 static uint64_t json_uint(const char *json, const char *key)
@@ -244,8 +195,8 @@ typedef struct {
 static void *watch_main(void *arg)
 {
     watcher_t *w = arg;
-    w->rc =
-        clinic(w->h, w->out, "--json", "approvals", "--watch", "--count", "2", "--timeout", "30");
+    w->rc = HARNESS_CLINIC(w->h, w->out, "--json", "approvals", "--watch", "--count", "2",
+                           "--timeout", "30");
     w->done = 1;
     return NULL;
 }
@@ -259,71 +210,73 @@ CL_TEST(approvals_from_the_command_line_with_json)
     char out[16384], day[11], id[24], staff[24];
     weekday_ahead(14, day);
 
-    CLINIC_OK(&h, out, "login", "--user", "alice", "--password-file", h.password_file);
-    CLINIC_OK(&h, out, "--json", "request", "timeoff", "--type", "personal", "--from", day,
-              "--start", "13:00", "--end", "17:00", "--reason", "dentist");
+    harness_clinic_login(&h, "alice");
+    HARNESS_CLINIC_OK(&h, out, "--json", "request", "timeoff", "--type", "personal", "--from", day,
+                      "--start", "13:00", "--end", "17:00", "--reason", "dentist");
     ASSERT_STR_CONTAINS(out, "\"kind\":\"timeoff\"");
     ASSERT_STR_CONTAINS(out, "\"amount\":240");
     ASSERT_STR_CONTAINS(out, "\"over_balance\":true");
     snprintf(id, sizeof(id), "%llu", (unsigned long long)json_uint(out, "id"));
     snprintf(staff, sizeof(staff), "%llu", (unsigned long long)json_uint(out, "requester_id"));
-    CLINIC_OK(&h, out, "--json", "request", "expense", "--amount", "42.50", "--category", "mileage",
-              "--receipt", "120 miles");
+    HARNESS_CLINIC_OK(&h, out, "--json", "request", "expense", "--amount", "42.50", "--category",
+                      "mileage", "--receipt", "120 miles");
     ASSERT_STR_CONTAINS(out, "\"amount\":4250");
     char expense_id[24];
     snprintf(expense_id, sizeof(expense_id), "%llu", (unsigned long long)json_uint(out, "id"));
     /* Bad input over the command line: exit 7 (invalid) naming the field. */
-    ASSERT_EQ(clinic(&h, out, "request", "expense", "--amount", "5", "--category", "golf"), 7);
+    ASSERT_EQ(HARNESS_CLINIC(&h, out, "request", "expense", "--amount", "5", "--category", "golf"),
+              7);
     ASSERT_STR_CONTAINS(out, "category");
-    CLINIC_OK(&h, out, "--json", "request", "list");
+    HARNESS_CLINIC_OK(&h, out, "--json", "request", "list");
     ASSERT_STR_CONTAINS(out, "\"kind\":\"expense\"");
     /* A staff member approving: exit 4. */
-    ASSERT_EQ(clinic(&h, out, "approve", expense_id), 4);
-    CLINIC_OK(&h, out, "--json", "balance");
+    ASSERT_EQ(HARNESS_CLINIC(&h, out, "approve", expense_id), 4);
+    HARNESS_CLINIC_OK(&h, out, "--json", "balance");
     ASSERT_STR_CONTAINS(out, "\"type\":\"personal\",\"tracked\":true");
     ASSERT_STR_CONTAINS(out, "\"pending\":240");
 
-    CLINIC_OK(&h, out, "login", "--user", "boss", "--password-file", h.password_file);
-    CLINIC_OK(&h, out, "--json", "approvals");
+    harness_clinic_login(&h, "boss");
+    HARNESS_CLINIC_OK(&h, out, "--json", "approvals");
     ASSERT_STR_CONTAINS(out, "\"pending\":2");
     ASSERT_STR_CONTAINS(out, "\"kind\":\"timeoff\",\"pending\":1,\"under_1_day\":1");
-    CLINIC_OK(&h, out, "approvals");
+    HARNESS_CLINIC_OK(&h, out, "approvals");
     ASSERT_STR_CONTAINS(out, "2 pending");
     ASSERT_STR_CONTAINS(out, "OVER BALANCE");
     /* Deny needs its comment: a usage error before anything is sent. */
-    ASSERT_EQ(clinic(&h, out, "deny", expense_id), 1);
-    CLINIC_OK(&h, out, "--json", "deny", expense_id, "--comment", "use the fuel card");
+    ASSERT_EQ(HARNESS_CLINIC(&h, out, "deny", expense_id), 1);
+    HARNESS_CLINIC_OK(&h, out, "--json", "deny", expense_id, "--comment", "use the fuel card");
     ASSERT_STR_CONTAINS(out, "\"state\":\"denied\"");
     /* Bulk: one approved, one already decided (exit 6, each result given). */
-    ASSERT_EQ(clinic(&h, out, "--json", "approve", id, expense_id, "--comment", "ok"), 6);
+    ASSERT_EQ(HARNESS_CLINIC(&h, out, "--json", "approve", id, expense_id, "--comment", "ok"), 6);
     ASSERT_STR_CONTAINS(out, "\"decided\":1,\"failed\":1");
     ASSERT_STR_CONTAINS(out, "\"code\":\"FAILED_PRECONDITION\"");
-    CLINIC_OK(&h, out, "--json", "request", "show", id);
+    HARNESS_CLINIC_OK(&h, out, "--json", "request", "show", id);
     ASSERT_STR_CONTAINS(out, "\"state\":\"approved\"");
     ASSERT_STR_CONTAINS(out, "\"decided_by\":\"boss\"");
-    CLINIC_OK(&h, out, "--json", "accrual", "set", "vacation", "--minutes", "4h", "--cap", "80h");
+    HARNESS_CLINIC_OK(&h, out, "--json", "accrual", "set", "vacation", "--minutes", "4h", "--cap",
+                      "80h");
     ASSERT_STR_CONTAINS(out, "\"type\":\"vacation\",\"tracked\":true,\"accrual_minutes\":240,"
                              "\"cap_minutes\":4800");
-    CLINIC_OK(&h, out, "--json", "accrual", "adjust", staff, "--type", "vacation", "--minutes",
-              "8h", "--reason", "opening balance");
+    HARNESS_CLINIC_OK(&h, out, "--json", "accrual", "adjust", staff, "--type", "vacation",
+                      "--minutes", "8h", "--reason", "opening balance");
     ASSERT_STR_CONTAINS(out, "\"adjusted\":480");
-    CLINIC_OK(&h, out, "--json", "balance", "--staff", staff, "--ledger");
+    HARNESS_CLINIC_OK(&h, out, "--json", "balance", "--staff", staff, "--ledger");
     ASSERT_STR_CONTAINS(out, "\"used\":240");
     ASSERT_STR_CONTAINS(out, "\"reason\":\"opening balance\"");
     /* The dentist moved: the approved time off is cancelled and its 4 hours come back. A
      * cancellation needs its comment (usage error, exit 1); a second one is refused (exit 6). */
-    ASSERT_EQ(clinic(&h, out, "request", "cancel", id), 1);
-    CLINIC_OK(&h, out, "--json", "request", "cancel", id, "--comment", "dentist moved");
+    ASSERT_EQ(HARNESS_CLINIC(&h, out, "request", "cancel", id), 1);
+    HARNESS_CLINIC_OK(&h, out, "--json", "request", "cancel", id, "--comment", "dentist moved");
     ASSERT_STR_CONTAINS(out, "\"state\":\"cancelled\"");
     ASSERT_STR_CONTAINS(out, "\"decided_by\":\"boss\"");
     ASSERT_STR_CONTAINS(out, "\"cancelled_by\":\"boss\",\"cancel_comment\":\"dentist moved\"");
-    ASSERT_EQ(clinic(&h, out, "request", "cancel", id, "--comment", "again"), 6);
+    ASSERT_EQ(HARNESS_CLINIC(&h, out, "request", "cancel", id, "--comment", "again"), 6);
     ASSERT_STR_CONTAINS(out, "is cancelled");
-    CLINIC_OK(&h, out, "request", "show", id);
+    HARNESS_CLINIC_OK(&h, out, "request", "show", id);
     ASSERT_STR_CONTAINS(out, "approved");
     ASSERT_STR_CONTAINS(out, "cancelled");
     ASSERT_STR_CONTAINS(out, "dentist moved");
-    CLINIC_OK(&h, out, "--json", "balance", "--staff", staff);
+    HARNESS_CLINIC_OK(&h, out, "--json", "balance", "--staff", staff);
     ASSERT_STR_CONTAINS(out, "\"type\":\"personal\",\"tracked\":true,\"accrued\":0,"
                              "\"adjusted\":0,\"used\":0");
 

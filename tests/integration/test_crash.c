@@ -221,9 +221,8 @@ static void send_next(worker_t *w)
     Clinic__MessageSendRequest m = CLINIC__MESSAGE_SEND_REQUEST__INIT;
     m.to = to_role ? "role:clinician" : RECIPIENT;
     m.body = body;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_MESSAGE_SEND;
-    req.message_send = &m;
+    Clinic__Request req;
+    ASSERT_OK(cl_request_make(&req, CLINIC__REQUEST__BODY_MESSAGE_SEND, &m));
     call_t *call = cl_malloc(sizeof(*call));
     call->w = w;
     call->tag = tag;
@@ -300,9 +299,8 @@ static void on_state(cl_client_t *c, int status, const char *reason,
         Clinic__LoginRequest login = CLINIC__LOGIN_REQUEST__INIT;
         login.username = (char *)senders[w->conn % SENDERS];
         login.password = TEST_PASSWORD;
-        Clinic__Request req = CLINIC__REQUEST__INIT;
-        req.body_case = CLINIC__REQUEST__BODY_LOGIN;
-        req.login = &login;
+        Clinic__Request req;
+        ASSERT_OK(cl_request_make(&req, CLINIC__REQUEST__BODY_LOGIN, &login));
         if (cl_client_call(c, &req, on_login, w) != 0)
             set_ready(L, -1, "the connection closed before its login");
         return;
@@ -665,11 +663,8 @@ static const Clinic__SubscribeReply *subscribe_inbox(cl_sync_t *s, uint64_t sinc
     sub.n_topics = 1;
     sub.topics = topics;
     sub.since_seq = since;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_SUBSCRIBE;
-    req.subscribe = &sub;
     const Clinic__Response *resp;
-    ASSERT_OK(harness_call(s, &req, &resp));
+    ASSERT_OK(harness_send(s, CLINIC__REQUEST__BODY_SUBSCRIBE, &sub, &resp));
     return resp->subscribe;
 }
 
@@ -715,11 +710,8 @@ static void check_feed(cl_harness_t *h, crash_t *cs)
     Clinic__MessageSendRequest m = CLINIC__MESSAGE_SEND_REQUEST__INIT;
     m.to = RECIPIENT;
     m.body = body;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_MESSAGE_SEND;
-    req.message_send = &m;
     const Clinic__Response *resp;
-    ASSERT_OK(harness_call(alice, &req, &resp));
+    ASSERT_OK(harness_send(alice, CLINIC__REQUEST__BODY_MESSAGE_SEND, &m, &resp));
     cs->tags[tag].state = TAG_ACKED;
     cs->tags[tag].id = resp->message_send->message->id;
     cs->tags[tag].acked_at = harness_ms();
@@ -1116,11 +1108,8 @@ static void send_to_nurse(cl_sync_t *s, const char *body, uint64_t *id)
     Clinic__MessageSendRequest m = CLINIC__MESSAGE_SEND_REQUEST__INIT;
     m.to = RECIPIENT;
     m.body = (char *)body;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_MESSAGE_SEND;
-    req.message_send = &m;
     const Clinic__Response *resp;
-    ASSERT_OK(harness_call(s, &req, &resp));
+    ASSERT_OK(harness_send(s, CLINIC__REQUEST__BODY_MESSAGE_SEND, &m, &resp));
     *id = resp->message_send->message->id;
 }
 
@@ -1130,11 +1119,8 @@ static size_t inbox_count(cl_harness_t *h)
     cl_sync_t *nurse = harness_login(h, RECIPIENT);
     Clinic__MessageListRequest l = CLINIC__MESSAGE_LIST_REQUEST__INIT;
     l.limit = 500;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_MESSAGE_LIST;
-    req.message_list = &l;
     const Clinic__Response *resp;
-    ASSERT_OK(harness_call(nurse, &req, &resp));
+    ASSERT_OK(harness_send(nurse, CLINIC__REQUEST__BODY_MESSAGE_LIST, &l, &resp));
     size_t n = resp->message_list->n_messages;
     cl_sync_close(nurse);
     return n;

@@ -17,11 +17,8 @@ static int send_message(cl_sync_t *s, const char *body, uint64_t *id, const Clin
     Clinic__MessageSendRequest m = CLINIC__MESSAGE_SEND_REQUEST__INIT;
     m.to = "nurse";
     m.body = (char *)body;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_MESSAGE_SEND;
-    req.message_send = &m;
     const Clinic__Response *resp;
-    int rc = harness_call(s, &req, &resp);
+    int rc = harness_send(s, CLINIC__REQUEST__BODY_MESSAGE_SEND, &m, &resp);
     if (rc == 0)
         *id = resp->message_send->message->id;
     if (out)
@@ -38,11 +35,8 @@ static size_t inbox_ids(cl_sync_t *nurse, uint64_t *ids, size_t max)
         Clinic__MessageListRequest l = CLINIC__MESSAGE_LIST_REQUEST__INIT;
         l.limit = 500;
         l.before_id = before;
-        Clinic__Request req = CLINIC__REQUEST__INIT;
-        req.body_case = CLINIC__REQUEST__BODY_MESSAGE_LIST;
-        req.message_list = &l;
         const Clinic__Response *resp;
-        ASSERT_OK(harness_call(nurse, &req, &resp));
+        ASSERT_OK(harness_send(nurse, CLINIC__REQUEST__BODY_MESSAGE_LIST, &l, &resp));
         size_t got = resp->message_list->n_messages;
         for (size_t i = 0; i < got && n < max; i++)
             ids[n++] = resp->message_list->messages[i]->id;
@@ -64,11 +58,8 @@ static int contains(const uint64_t *ids, size_t n, uint64_t id)
 static void assert_whoami_works(cl_sync_t *s, const char *username)
 {
     Clinic__WhoAmIRequest w = CLINIC__WHO_AM_IREQUEST__INIT;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_WHOAMI;
-    req.whoami = &w;
     const Clinic__Response *resp;
-    ASSERT_OK(harness_call(s, &req, &resp));
+    ASSERT_OK(harness_send(s, CLINIC__REQUEST__BODY_WHOAMI, &w, &resp));
     ASSERT_STR_EQ(resp->whoami->username, username);
 }
 
@@ -77,10 +68,7 @@ static int try_list(cl_sync_t *nurse, const Clinic__Response **resp)
 {
     Clinic__MessageListRequest l = CLINIC__MESSAGE_LIST_REQUEST__INIT;
     l.limit = 500;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_MESSAGE_LIST;
-    req.message_list = &l;
-    return harness_call(nurse, &req, resp);
+    return harness_send(nurse, CLINIC__REQUEST__BODY_MESSAGE_LIST, &l, resp);
 }
 
 static void assert_all_acked_present(cl_harness_t *h, const uint64_t *acked, size_t nacked)

@@ -5,9 +5,7 @@
  * two reader threads, so that these boards are read beside the writer. */
 #include "harness.h"
 
-#include <signal.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 /* The clinic the tests share: set up over the wire by "boss" (scheduler and manager). */
@@ -23,10 +21,7 @@ static uint64_t add_room(clinic_t *c, const char *name)
 {
     Clinic__RoomAddRequest r = CLINIC__ROOM_ADD_REQUEST__INIT;
     r.name = (char *)name;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_ROOM_ADD;
-    req.room_add = &r;
-    return harness_call_ok(c->boss, &req)->room_add->room->id;
+    return harness_send_ok(c->boss, CLINIC__REQUEST__BODY_ROOM_ADD, &r)->room_add->room->id;
 }
 
 static uint64_t add_patient(clinic_t *c, const char *first, const char *last, const char *birth,
@@ -45,10 +40,8 @@ static uint64_t add_patient(clinic_t *c, const char *first, const char *last, co
     Clinic__PatientRegisterRequest r = CLINIC__PATIENT_REGISTER_REQUEST__INIT;
     r.patient = &p;
     r.save_despite_duplicates = 1;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PATIENT_REGISTER;
-    req.patient_register = &r;
-    const Clinic__PatientRegisterReply *reply = harness_call_ok(c->boss, &req)->patient_register;
+    const Clinic__PatientRegisterReply *reply =
+        harness_send_ok(c->boss, CLINIC__REQUEST__BODY_PATIENT_REGISTER, &r)->patient_register;
     ASSERT(reply->saved);
     return reply->patient->id;
 }
@@ -66,21 +59,16 @@ static uint64_t book(clinic_t *c, int n, uint32_t minute)
     r.minutes = 15;
     r.reason = "follow-up of knee pain";
     r.override = 1;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_BOOK;
-    req.appointment_book = &r;
-    return harness_call_ok(c->boss, &req)->appointment_book->appointment->id;
+    return harness_send_ok(c->boss, CLINIC__REQUEST__BODY_APPOINTMENT_BOOK, &r)
+        ->appointment_book->appointment->id;
 }
 
 static int board_get(cl_sync_t *s, const char *date, const Clinic__BoardGetReply **out)
 {
     Clinic__BoardGetRequest r = CLINIC__BOARD_GET_REQUEST__INIT;
     r.date = (char *)date;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_BOARD_GET;
-    req.board_get = &r;
     const Clinic__Response *resp;
-    int rc = harness_call(s, &req, &resp);
+    int rc = harness_send(s, CLINIC__REQUEST__BODY_BOARD_GET, &r, &resp);
     *out = rc == 0 ? resp->board_get : NULL;
     return rc;
 }
@@ -106,19 +94,15 @@ static void clinic_start(clinic_t *c)
     Clinic__ProviderAddRequest pa = CLINIC__PROVIDER_ADD_REQUEST__INIT;
     pa.name = "Dr. Lee";
     pa.specialty = "family medicine";
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PROVIDER_ADD;
-    req.provider_add = &pa;
-    c->provider = harness_call_ok(c->boss, &req)->provider_add->provider->id;
+    c->provider = harness_send_ok(c->boss, CLINIC__REQUEST__BODY_PROVIDER_ADD, &pa)
+                      ->provider_add->provider->id;
 
     Clinic__AppointmentTypeAddRequest ta = CLINIC__APPOINTMENT_TYPE_ADD_REQUEST__INIT;
     ta.name = "Follow-up";
     ta.default_minutes = 15;
     ta.needs_room = 1;
-    req = (Clinic__Request)CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_TYPE_ADD;
-    req.appointment_type_add = &ta;
-    c->type = harness_call_ok(c->boss, &req)->appointment_type_add->type->id;
+    c->type = harness_send_ok(c->boss, CLINIC__REQUEST__BODY_APPOINTMENT_TYPE_ADD, &ta)
+                  ->appointment_type_add->type->id;
 
     c->exam1 = add_room(c, "Exam 1");
     c->exam2 = add_room(c, "Exam 2");
@@ -135,10 +119,11 @@ static void clinic_stop(clinic_t *c)
 
 /* The transitions, each returning the status and the appointment in the reply (also on CONFLICT
  * and FAILED_PRECONDITION), valid until the next call on `s`. */
-static int transition(cl_sync_t *s, Clinic__Request *req, const Clinic__BoardEntry **out)
+static int transition(cl_sync_t *s, Clinic__Request__BodyCase kind, const void *body,
+                      const Clinic__BoardEntry **out)
 {
     const Clinic__Response *resp;
-    int rc = harness_call(s, req, &resp);
+    int rc = harness_send(s, kind, body, &resp);
     *out = resp && resp->flow_check_in ? resp->flow_check_in->appointment : NULL;
     return rc;
 }
@@ -151,10 +136,7 @@ static int check_in(cl_sync_t *s, uint64_t appt, uint64_t version, const Clinic_
     r.demographics_confirmed = 1;
     r.insurance_confirmed = 1;
     r.copay_cents = 2000;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_FLOW_CHECK_IN;
-    req.flow_check_in = &r;
-    return transition(s, &req, out);
+    return transition(s, CLINIC__REQUEST__BODY_FLOW_CHECK_IN, &r, out);
 }
 
 static int room_in(cl_sync_t *s, uint64_t appt, uint64_t version, const char *room,
@@ -164,10 +146,7 @@ static int room_in(cl_sync_t *s, uint64_t appt, uint64_t version, const char *ro
     r.appointment_id = appt;
     r.version = version;
     r.room_name = (char *)room;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_FLOW_ROOM;
-    req.flow_room = &r;
-    return transition(s, &req, out);
+    return transition(s, CLINIC__REQUEST__BODY_FLOW_ROOM, &r, out);
 }
 
 static int take_vitals(cl_sync_t *s, uint64_t appt, uint64_t version,
@@ -187,10 +166,7 @@ static int take_vitals(cl_sync_t *s, uint64_t appt, uint64_t version,
     r.appointment_id = appt;
     r.version = version;
     r.vitals = &v;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_FLOW_VITALS;
-    req.flow_vitals = &r;
-    return transition(s, &req, out);
+    return transition(s, CLINIC__REQUEST__BODY_FLOW_VITALS, &r, out);
 }
 
 static int ready(cl_sync_t *s, uint64_t appt, uint64_t version, const Clinic__BoardEntry **out)
@@ -198,10 +174,7 @@ static int ready(cl_sync_t *s, uint64_t appt, uint64_t version, const Clinic__Bo
     Clinic__FlowReadyRequest r = CLINIC__FLOW_READY_REQUEST__INIT;
     r.appointment_id = appt;
     r.version = version;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_FLOW_READY;
-    req.flow_ready = &r;
-    return transition(s, &req, out);
+    return transition(s, CLINIC__REQUEST__BODY_FLOW_READY, &r, out);
 }
 
 static int start(cl_sync_t *s, uint64_t appt, uint64_t version, const Clinic__BoardEntry **out)
@@ -209,10 +182,7 @@ static int start(cl_sync_t *s, uint64_t appt, uint64_t version, const Clinic__Bo
     Clinic__FlowStartRequest r = CLINIC__FLOW_START_REQUEST__INIT;
     r.appointment_id = appt;
     r.version = version;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_FLOW_START;
-    req.flow_start = &r;
-    return transition(s, &req, out);
+    return transition(s, CLINIC__REQUEST__BODY_FLOW_START, &r, out);
 }
 
 static int check_out(cl_sync_t *s, uint64_t appt, uint64_t version, uint64_t followup,
@@ -222,36 +192,17 @@ static int check_out(cl_sync_t *s, uint64_t appt, uint64_t version, uint64_t fol
     r.appointment_id = appt;
     r.version = version;
     r.followup_appointment_id = followup;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_FLOW_CHECK_OUT;
-    req.flow_check_out = &r;
-    return transition(s, &req, out);
+    return transition(s, CLINIC__REQUEST__BODY_FLOW_CHECK_OUT, &r, out);
 }
 
 static int show(cl_sync_t *s, uint64_t appt, const Clinic__FlowShowReply **out)
 {
     Clinic__FlowShowRequest r = CLINIC__FLOW_SHOW_REQUEST__INIT;
     r.appointment_id = appt;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_FLOW_SHOW;
-    req.flow_show = &r;
     const Clinic__Response *resp;
-    int rc = harness_call(s, &req, &resp);
+    int rc = harness_send(s, CLINIC__REQUEST__BODY_FLOW_SHOW, &r, &resp);
     *out = rc == 0 ? resp->flow_show : NULL;
     return rc;
-}
-
-static int subscribe(cl_sync_t *s, const char *topic)
-{
-    char *topics[] = {(char *)topic};
-    Clinic__SubscribeRequest sub = CLINIC__SUBSCRIBE_REQUEST__INIT;
-    sub.n_topics = 1;
-    sub.topics = topics;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_SUBSCRIBE;
-    req.subscribe = &sub;
-    const Clinic__Response *resp;
-    return harness_call(s, &req, &resp);
 }
 
 /* Asserts a successful transition to `state` and that the board watcher sees it as the next
@@ -303,7 +254,7 @@ CL_TEST(whole_flow_from_two_workstations_seen_live_on_the_board)
     cl_sync_t *nurse = harness_login(&c.h, "nurse");
     cl_sync_t *doctor = harness_login(&c.h, "drlee");
     cl_sync_t *watcher = harness_login(&c.h, "boss");
-    ASSERT_OK(subscribe(watcher, "board"));
+    ASSERT_OK(harness_subscribe(watcher, "board"));
 
     const Clinic__BoardEntry *e = board_entry(desk, "", appt);
     ASSERT_STR_EQ(e->state, "scheduled");
@@ -337,17 +288,14 @@ CL_TEST(whole_flow_from_two_workstations_seen_live_on_the_board)
     /* The schedule's own reads (readers too) see the step just acknowledged. */
     Clinic__AppointmentGetRequest g = CLINIC__APPOINTMENT_GET_REQUEST__INIT;
     g.id = appt;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_GET;
-    req.appointment_get = &g;
-    const Clinic__Appointment *a = harness_call_ok(desk, &req)->appointment_get->appointment;
+    const Clinic__Appointment *a = harness_send_ok(desk, CLINIC__REQUEST__BODY_APPOINTMENT_GET, &g)
+                                       ->appointment_get->appointment;
     ASSERT_STR_EQ(a->state, "checked_out");
     ASSERT_EQ(a->version, version);
     Clinic__AppointmentListRequest l = CLINIC__APPOINTMENT_LIST_REQUEST__INIT;
     l.from_date = c.today;
-    req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_LIST;
-    req.appointment_list = &l;
-    const Clinic__AppointmentListReply *list = harness_call_ok(desk, &req)->appointment_list;
+    const Clinic__AppointmentListReply *list =
+        harness_send_ok(desk, CLINIC__REQUEST__BODY_APPOINTMENT_LIST, &l)->appointment_list;
     int listed = 0;
     for (size_t i = 0; i < list->n_appointments; i++)
         if (list->appointments[i]->id == appt) {
@@ -377,9 +325,8 @@ CL_TEST(whole_flow_from_two_workstations_seen_live_on_the_board)
     /* The day's figures count the visit. */
     Clinic__FlowFiguresRequest f = CLINIC__FLOW_FIGURES_REQUEST__INIT;
     f.date = "";
-    req.body_case = CLINIC__REQUEST__BODY_FLOW_FIGURES;
-    req.flow_figures = &f;
-    const Clinic__FlowFiguresReply *fig = harness_call_ok(desk, &req)->flow_figures;
+    const Clinic__FlowFiguresReply *fig =
+        harness_send_ok(desk, CLINIC__REQUEST__BODY_FLOW_FIGURES, &f)->flow_figures;
     ASSERT_EQ(fig->appointments, 2);
     ASSERT_EQ(fig->arrivals, 1);
     ASSERT_EQ(fig->checked_out, 1);
@@ -391,10 +338,8 @@ CL_TEST(whole_flow_from_two_workstations_seen_live_on_the_board)
     aq.entity = "patient";
     aq.entity_id = c.patients[0];
     aq.limit = 100;
-    req = (Clinic__Request)CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_AUDIT_QUERY;
-    req.audit_query = &aq;
-    const Clinic__AuditQueryReply *audit = harness_call_ok(c.boss, &req)->audit_query;
+    const Clinic__AuditQueryReply *audit =
+        harness_send_ok(c.boss, CLINIC__REQUEST__BODY_AUDIT_QUERY, &aq)->audit_query;
     static const char *const actions[] = {"flow.checkin", "flow.room",  "flow.vitals",
                                           "flow.ready",   "flow.start", "flow.checkout"};
     for (size_t k = 0; k < CL_ARRAY_SIZE(actions); k++) {
@@ -432,10 +377,7 @@ CL_TEST(racing_workstations_get_one_transition_and_a_conflict)
     Clinic__FlowCheckInRequest r = CLINIC__FLOW_CHECK_IN_REQUEST__INIT;
     r.appointment_id = appt;
     r.version = version;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_FLOW_CHECK_IN;
-    req.flow_check_in = &r;
-    ASSERT_EQ(harness_call(desk2, &req, &resp), CL_ECONFLICT);
+    ASSERT_EQ(harness_send(desk2, CLINIC__REQUEST__BODY_FLOW_CHECK_IN, &r, &resp), CL_ECONFLICT);
     ASSERT_EQ(resp->status->code, CLINIC__CODE__CONFLICT);
     ASSERT_STR_EQ(resp->status->fields[0]->field, "version");
     ASSERT_STR_CONTAINS(resp->status->message, "is stale");
@@ -445,7 +387,7 @@ CL_TEST(racing_workstations_get_one_transition_and_a_conflict)
 
     /* With the current version, check-in is simply out of order now. */
     r.version = now;
-    ASSERT_EQ(harness_call(desk2, &req, &resp), CL_EPRECOND);
+    ASSERT_EQ(harness_send(desk2, CLINIC__REQUEST__BODY_FLOW_CHECK_IN, &r, &resp), CL_EPRECOND);
     char want[96];
     snprintf(want, sizeof(want), "appointment %llu is arrived; check-in needs scheduled",
              (unsigned long long)appt);
@@ -507,47 +449,15 @@ CL_TEST(permissions_by_role)
     const Clinic__FlowShowReply *r;
     ASSERT_EQ(show(staff, appt, &r), CL_EPERM);
     Clinic__FlowFiguresRequest f = CLINIC__FLOW_FIGURES_REQUEST__INIT;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_FLOW_FIGURES;
-    req.flow_figures = &f;
-    ASSERT_EQ(harness_call(staff, &req, &resp), CL_EPERM);
+    ASSERT_EQ(harness_send(staff, CLINIC__REQUEST__BODY_FLOW_FIGURES, &f, &resp), CL_EPERM);
     ASSERT_STR_CONTAINS(resp->status->message, "schedule_read");
-    ASSERT_EQ(subscribe(staff, "board"), CL_EPERM);
+    ASSERT_EQ(harness_subscribe(staff, "board"), CL_EPERM);
     ASSERT_EQ(check_in(staff, appt, 1, &e), CL_EPERM);
     ASSERT_EQ(take_vitals(staff, appt, 1, &e), CL_EPERM);
     cl_sync_close(desk);
     cl_sync_close(nurse);
     cl_sync_close(staff);
     clinic_stop(&c);
-}
-
-#define clinic(h, out, outlen, ...)                                                                \
-    harness_run_clinic((h), (out), (outlen), (const char *[]){__VA_ARGS__, NULL})
-
-static void cli_login(cl_harness_t *h, const char *user)
-{
-    char out[4096];
-    int rc =
-        clinic(h, out, sizeof(out), "login", "--user", user, "--password-file", h->password_file);
-    if (rc != 0)
-        CL_FAIL("clinic login %s: %d: %s", user, rc, out);
-}
-
-/* Waits for child `pid` for up to `ms`; returns its exit status, or kills it and fails. */
-static int wait_child(pid_t pid, int ms, const char *what)
-{
-    int status;
-    double deadline = harness_ms() + ms;
-    pid_t r;
-    while ((r = waitpid(pid, &status, WNOHANG)) == 0 && harness_ms() < deadline)
-        usleep(50000);
-    if (r == 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, &status, 0);
-        CL_FAIL("%s did not finish within %d ms", what, ms);
-    }
-    ASSERT(WIFEXITED(status));
-    return WEXITSTATUS(status);
 }
 
 /* The commands as the front desk and the nurse type them, units converted, errors by class, and
@@ -560,19 +470,17 @@ CL_TEST(cli_flow_commands_and_live_board)
     char id[24], out[16384];
     snprintf(id, sizeof(id), "%llu", (unsigned long long)appt);
 
-    cli_login(&c.h, "frontdesk");
-    ASSERT_EQ(clinic(&c.h, out, sizeof(out), "flow", "checkin", id, "--copay", "12.5x"), 1);
-    int rc = clinic(&c.h, out, sizeof(out), "flow", "checkin", id, "--copay", "$12.50",
-                    "--demographics-ok", "--insurance-ok");
-    if (rc != 0)
-        CL_FAIL("flow checkin: %d: %s", rc, out);
+    harness_clinic_login(&c.h, "frontdesk");
+    ASSERT_EQ(HARNESS_CLINIC(&c.h, out, "flow", "checkin", id, "--copay", "12.5x"), 1);
+    HARNESS_CLINIC_OK(&c.h, out, "flow", "checkin", id, "--copay", "$12.50", "--demographics-ok",
+                      "--insurance-ok");
     ASSERT_STR_CONTAINS(out, "(Robert Smith, P");
     ASSERT_STR_CONTAINS(out, "is now arrived");
     /* Again: out of order now (exit 6), and the front desk may not take vitals (exit 4). */
-    ASSERT_EQ(clinic(&c.h, out, sizeof(out), "flow", "checkin", id), 6);
+    ASSERT_EQ(HARNESS_CLINIC(&c.h, out, "flow", "checkin", id), 6);
     ASSERT_STR_CONTAINS(out, "check-in needs scheduled");
-    ASSERT_EQ(clinic(&c.h, out, sizeof(out), "flow", "vitals", id, "--pulse", "70"), 4);
-    ASSERT_OK(clinic(&c.h, out, sizeof(out), "board"));
+    ASSERT_EQ(HARNESS_CLINIC(&c.h, out, "flow", "vitals", id, "--pulse", "70"), 4);
+    HARNESS_CLINIC_OK(&c.h, out, "board");
     ASSERT_STR_CONTAINS(out, "Robert Smith");
     ASSERT_STR_CONTAINS(out, "arrived");
     ASSERT_STR_CONTAINS(out, "08:30");
@@ -582,15 +490,9 @@ CL_TEST(cli_flow_commands_and_live_board)
      * the rooming). */
     char watch_out[300];
     snprintf(watch_out, sizeof(watch_out), "%s/board.out", c.h.dir);
-    pid_t pid = fork();
-    ASSERT(pid >= 0);
-    if (pid == 0) {
-        FILE *f = freopen(watch_out, "w", stdout);
-        (void)f;
-        execl(harness_clinic(), harness_clinic(), "--json", "board", "--watch", "--count", "2",
-              "--timeout", "30", (char *)NULL);
-        _exit(127);
-    }
+    pid_t pid = harness_spawn_clinic(
+        &c.h, watch_out,
+        (const char *[]){"--json", "board", "--watch", "--count", "2", "--timeout", "30", NULL});
     usleep(700 * 1000); /* let it subscribe and draw */
 
     cl_sync_t *nurse = harness_login(&c.h, "nurse");
@@ -598,7 +500,7 @@ CL_TEST(cli_flow_commands_and_live_board)
     const Clinic__BoardEntry *e;
     ASSERT_OK(room_in(nurse, appt, version, "Exam 1", &e));
     cl_sync_close(nurse);
-    ASSERT_OK(wait_child(pid, 30000, "clinic board --watch"));
+    ASSERT_OK(harness_wait_child(pid, 30000, "clinic board --watch"));
     FILE *f = fopen(watch_out, "r");
     ASSERT_NOT_NULL(f);
     char line[8192];
@@ -613,45 +515,44 @@ CL_TEST(cli_flow_commands_and_live_board)
     ASSERT_EQ(drawings, 2);
 
     /* The nurse's part, with units converted on the command line. */
-    cli_login(&c.h, "nurse");
-    ASSERT_EQ(clinic(&c.h, out, sizeof(out), "flow", "vitals", id, "--temp", "98.6"), 7);
+    harness_clinic_login(&c.h, "nurse");
+    ASSERT_EQ(HARNESS_CLINIC(&c.h, out, "flow", "vitals", id, "--temp", "98.6"), 7);
     ASSERT_STR_CONTAINS(out, "vitals.temperature_dc");
-    ASSERT_EQ(
-        clinic(&c.h, out, sizeof(out), "flow", "vitals", id, "--pulse", "400", "--spo2", "120"), 7);
+    ASSERT_EQ(HARNESS_CLINIC(&c.h, out, "flow", "vitals", id, "--pulse", "400", "--spo2", "120"),
+              7);
     ASSERT_STR_CONTAINS(out, "vitals.pulse");
     ASSERT_STR_CONTAINS(out, "vitals.spo2");
-    ASSERT_EQ(clinic(&c.h, out, sizeof(out), "flow", "vitals", id, "--bp", "120"), 1);
-    rc = clinic(&c.h, out, sizeof(out), "flow", "vitals", id, "--bp", "120/80", "--temp", "98.6F",
-                "--height", "69in", "--weight", "154lb", "--pain", "0", "--complaint", "knee pain");
-    if (rc != 0)
-        CL_FAIL("flow vitals: %d: %s", rc, out);
+    ASSERT_EQ(HARNESS_CLINIC(&c.h, out, "flow", "vitals", id, "--bp", "120"), 1);
+    HARNESS_CLINIC_OK(&c.h, out, "flow", "vitals", id, "--bp", "120/80", "--temp", "98.6F",
+                      "--height", "69in", "--weight", "154lb", "--pain", "0", "--complaint",
+                      "knee pain");
     ASSERT_STR_CONTAINS(out, "is now intake_done");
-    ASSERT_OK(clinic(&c.h, out, sizeof(out), "--json", "flow", "show", id));
+    HARNESS_CLINIC_OK(&c.h, out, "--json", "flow", "show", id);
     ASSERT_STR_CONTAINS(out, "\"temperature_dc\":370");
     ASSERT_STR_CONTAINS(out, "\"height_mm\":1753");
     ASSERT_STR_CONTAINS(out, "\"weight_g\":69853");
     ASSERT_STR_CONTAINS(out, "\"pain\":0");
     ASSERT_STR_CONTAINS(out, "\"copay_cents\":1250");
     /* A stale --expect-version is a conflict. */
-    ASSERT_EQ(clinic(&c.h, out, sizeof(out), "flow", "ready", id, "--expect-version", "1"), 6);
+    ASSERT_EQ(HARNESS_CLINIC(&c.h, out, "flow", "ready", id, "--expect-version", "1"), 6);
     ASSERT_STR_CONTAINS(out, "is stale");
-    ASSERT_OK(clinic(&c.h, out, sizeof(out), "flow", "ready", id));
-    ASSERT_OK(clinic(&c.h, out, sizeof(out), "flow", "start", id));
-    ASSERT_EQ(clinic(&c.h, out, sizeof(out), "flow", "checkout", id), 4);
+    HARNESS_CLINIC_OK(&c.h, out, "flow", "ready", id);
+    HARNESS_CLINIC_OK(&c.h, out, "flow", "start", id);
+    ASSERT_EQ(HARNESS_CLINIC(&c.h, out, "flow", "checkout", id), 4);
 
-    cli_login(&c.h, "frontdesk");
-    ASSERT_OK(clinic(&c.h, out, sizeof(out), "flow", "checkout", id));
+    harness_clinic_login(&c.h, "frontdesk");
+    HARNESS_CLINIC_OK(&c.h, out, "flow", "checkout", id);
     ASSERT_STR_CONTAINS(out, "is now checked_out");
-    ASSERT_OK(clinic(&c.h, out, sizeof(out), "flow", "show", id));
+    HARNESS_CLINIC_OK(&c.h, out, "flow", "show", id);
     ASSERT_STR_CONTAINS(out, "copay $12.50");
     ASSERT_STR_CONTAINS(out, "with_provider -> checked_out");
     ASSERT(strstr(out, "Vitals") == NULL); /* clinical: not for the front desk */
-    ASSERT_OK(clinic(&c.h, out, sizeof(out), "--json", "flow", "figures"));
+    HARNESS_CLINIC_OK(&c.h, out, "--json", "flow", "figures");
     ASSERT_STR_CONTAINS(out, "\"arrivals\":1");
     ASSERT_STR_CONTAINS(out, "\"checked_out\":1");
-    ASSERT_OK(clinic(&c.h, out, sizeof(out), "flow", "figures", "--date", c.today));
+    HARNESS_CLINIC_OK(&c.h, out, "flow", "figures", "--date", c.today);
     ASSERT_STR_CONTAINS(out, "arrival to room   average");
-    ASSERT_EQ(clinic(&c.h, out, sizeof(out), "board", "--date", "2023-02-29"), 7);
+    ASSERT_EQ(HARNESS_CLINIC(&c.h, out, "board", "--date", "2023-02-29"), 7);
     clinic_stop(&c);
 }
 
@@ -691,19 +592,12 @@ CL_TEST(board_watch_throttles_redraws_and_survives_a_restart)
     uint64_t appts[BURST];
     for (int i = 0; i < BURST; i++)
         appts[i] = book(&c, i % 3, (uint32_t)(7 * 60 + 20 * i));
-    cli_login(&c.h, "frontdesk");
+    harness_clinic_login(&c.h, "frontdesk");
 
     char watch_out[300];
     snprintf(watch_out, sizeof(watch_out), "%s/board.out", c.h.dir);
-    pid_t pid = fork();
-    ASSERT(pid >= 0);
-    if (pid == 0) {
-        FILE *f = freopen(watch_out, "w", stdout);
-        (void)f;
-        execl(harness_clinic(), harness_clinic(), "--json", "board", "--watch", "--timeout", "12",
-              (char *)NULL);
-        _exit(127);
-    }
+    pid_t pid = harness_spawn_clinic(
+        &c.h, watch_out, (const char *[]){"--json", "board", "--watch", "--timeout", "12", NULL});
     usleep(700 * 1000);
 
     /* The versions first, so that the burst is the check-ins alone. */
@@ -740,7 +634,7 @@ CL_TEST(board_watch_throttles_redraws_and_survives_a_restart)
     const Clinic__BoardEntry *e;
     ASSERT_OK(room_in(nurse, appts[0], board_entry(nurse, "", appts[0])->version, "Exam 1", &e));
     cl_sync_close(nurse);
-    ASSERT_OK(wait_child(pid, 20000, "clinic board --watch"));
+    ASSERT_OK(harness_wait_child(pid, 20000, "clinic board --watch"));
     int total = count_drawings(watch_out, last, sizeof(last));
     ASSERT_GE(total, before_restart + 2); /* drawn again once back, and after the rooming */
     ASSERT_STR_CONTAINS(last, "\"state\":\"roomed\"");
@@ -763,10 +657,7 @@ CL_TEST(board_thresholds_come_from_the_clinic_configuration)
 
     Clinic__BoardGetRequest r = CLINIC__BOARD_GET_REQUEST__INIT;
     r.arrived_wait_minutes = 30;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_BOARD_GET;
-    req.board_get = &r;
-    b = harness_call_ok(s, &req)->board_get;
+    b = harness_send_ok(s, CLINIC__REQUEST__BODY_BOARD_GET, &r)->board_get;
     ASSERT_EQ(b->arrived_wait_minutes, 30);
     ASSERT_EQ(b->roomed_wait_minutes, 7);
     cl_sync_close(s);

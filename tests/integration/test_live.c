@@ -8,11 +8,7 @@ static uint64_t send_message(cl_sync_t *s, const char *to, const char *body, uin
     Clinic__MessageSendRequest m = CLINIC__MESSAGE_SEND_REQUEST__INIT;
     m.to = (char *)to;
     m.body = (char *)body;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_MESSAGE_SEND;
-    req.message_send = &m;
-    const Clinic__Response *resp;
-    ASSERT_OK(harness_call(s, &req, &resp));
+    const Clinic__Response *resp = harness_send_ok(s, CLINIC__REQUEST__BODY_MESSAGE_SEND, &m);
     if (recipients)
         *recipients = resp->message_send->recipients;
     return resp->message_send->message->id;
@@ -27,35 +23,12 @@ static const Clinic__SubscribeReply *subscribe_replay(cl_sync_t *s, const char *
     sub.topics = topics;
     sub.since_seq = since;
     sub.replay = replay;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_SUBSCRIBE;
-    req.subscribe = &sub;
-    const Clinic__Response *resp;
-    ASSERT_OK(harness_call(s, &req, &resp));
-    return resp->subscribe;
+    return harness_send_ok(s, CLINIC__REQUEST__BODY_SUBSCRIBE, &sub)->subscribe;
 }
 
 static const Clinic__SubscribeReply *subscribe(cl_sync_t *s, const char *topic, uint64_t since)
 {
     return subscribe_replay(s, topic, since, 0);
-}
-
-/* The next event within 2 s. */
-static const Clinic__Event *next_event(cl_sync_t *s)
-{
-    const Clinic__Event *ev = NULL;
-    char err[256];
-    int rc = cl_sync_next_event(s, 2000, &ev, err, sizeof(err));
-    if (rc != 0)
-        CL_FAIL("no event within 2 s: %s", err);
-    return ev;
-}
-
-static void expect_no_event(cl_sync_t *s, int ms)
-{
-    const Clinic__Event *ev = NULL;
-    char err[256];
-    ASSERT_EQ(cl_sync_next_event(s, ms, &ev, err, sizeof(err)), CL_ETIMEOUT);
 }
 
 CL_TEST(message_reaches_subscribed_recipient_live)
@@ -70,7 +43,7 @@ CL_TEST(message_reaches_subscribed_recipient_live)
 
     double t0 = harness_ms();
     uint64_t id = send_message(drlee, "nurse", "Room 3 is ready for the next patient.", NULL);
-    const Clinic__Event *ev = next_event(nurse);
+    const Clinic__Event *ev = harness_next_event(nurse, 2000);
     double latency = harness_ms() - t0;
     ASSERT_STR_EQ(ev->topic, "inbox");
     ASSERT_STR_EQ(ev->entity, "message");
@@ -81,16 +54,12 @@ CL_TEST(message_reaches_subscribed_recipient_live)
 
     Clinic__MessageReadRequest r = CLINIC__MESSAGE_READ_REQUEST__INIT;
     r.id = id;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_MESSAGE_READ;
-    req.message_read = &r;
-    const Clinic__Response *resp;
-    ASSERT_OK(harness_call(nurse, &req, &resp));
+    const Clinic__Response *resp = harness_send_ok(nurse, CLINIC__REQUEST__BODY_MESSAGE_READ, &r);
     ASSERT_STR_EQ(resp->message_read->message->body, "Room 3 is ready for the next patient.");
     ASSERT_STR_EQ(resp->message_read->message->sender, "drlee");
     ASSERT_GT(resp->message_read->message->read_at, 0);
     /* The sender is no recipient: the message is not theirs to read. */
-    ASSERT_EQ(harness_call(drlee, &req, &resp), CL_ENOTFOUND);
+    ASSERT_EQ(harness_send(drlee, CLINIC__REQUEST__BODY_MESSAGE_READ, &r, &resp), CL_ENOTFOUND);
     cl_sync_close(nurse);
     cl_sync_close(drlee);
     harness_stop(&h);
@@ -112,22 +81,19 @@ CL_TEST(role_and_all_reach_exactly_their_recipients)
     uint32_t n = 0;
     send_message(admin, "clinician", "Flu shots arrive at noon.", &n);
     ASSERT_EQ(n, 2);
-    ASSERT_STR_EQ(next_event(nurse)->entity, "message");
-    expect_no_event(fd, 300);
+    ASSERT_STR_EQ(harness_next_event(nurse, 2000)->entity, "message");
+    harness_expect_no_event(fd, 300);
 
     send_message(admin, "all", "Fire drill at 3 pm.", &n);
     ASSERT_EQ(n, 3); /* everyone but the sender */
-    next_event(nurse);
-    next_event(fd);
+    harness_next_event(nurse, 2000);
+    harness_next_event(fd, 2000);
 
     Clinic__MessageSendRequest m = CLINIC__MESSAGE_SEND_REQUEST__INIT;
     m.to = "nosuchuser";
     m.body = "hello";
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_MESSAGE_SEND;
-    req.message_send = &m;
     const Clinic__Response *resp;
-    ASSERT_EQ(harness_call(admin, &req, &resp), CL_ENOTFOUND);
+    ASSERT_EQ(harness_send(admin, CLINIC__REQUEST__BODY_MESSAGE_SEND, &m, &resp), CL_ENOTFOUND);
     cl_sync_close(nurse);
     cl_sync_close(fd);
     cl_sync_close(admin);
@@ -143,7 +109,7 @@ CL_TEST(reconnect_catches_up_without_loss_or_repeat)
     cl_sync_t *nurse = harness_login(&h, "nurse");
     subscribe(nurse, "inbox", 0);
     uint64_t first = send_message(admin, "nurse", "one", NULL);
-    const Clinic__Event *ev = next_event(nurse);
+    const Clinic__Event *ev = harness_next_event(nurse, 2000);
     ASSERT_EQ(ev->entity_id, first);
     uint64_t last_seq = ev->seq;
     cl_sync_close(nurse); /* the connection is lost */
@@ -166,10 +132,10 @@ CL_TEST(reconnect_catches_up_without_loss_or_repeat)
     ASSERT_EQ(sub->current_seq, seq);
     /* The next one comes live, once. */
     uint64_t fifth = send_message(admin, "nurse", "five", NULL);
-    ev = next_event(nurse);
+    ev = harness_next_event(nurse, 2000);
     ASSERT_EQ(ev->entity_id, fifth);
     ASSERT_GT(ev->seq, seq);
-    expect_no_event(nurse, 300);
+    harness_expect_no_event(nurse, 300);
     cl_sync_close(nurse);
     cl_sync_close(admin);
     harness_stop(&h);
@@ -184,11 +150,8 @@ CL_TEST(unknown_topic_names_the_field)
     Clinic__SubscribeRequest sub = CLINIC__SUBSCRIBE_REQUEST__INIT;
     sub.n_topics = 1;
     sub.topics = topics;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_SUBSCRIBE;
-    req.subscribe = &sub;
     const Clinic__Response *resp;
-    ASSERT_EQ(harness_call(admin, &req, &resp), CL_EINVAL);
+    ASSERT_EQ(harness_send(admin, CLINIC__REQUEST__BODY_SUBSCRIBE, &sub, &resp), CL_EINVAL);
     ASSERT_EQ(resp->status->n_fields, 1);
     ASSERT_STR_EQ(resp->status->fields[0]->field, "topics");
     ASSERT_STR_CONTAINS(resp->status->message, "gossip");
@@ -210,13 +173,8 @@ CL_TEST(user_changes_reach_admins_watching_users)
     add.n_roles = 1;
     add.roles = roles;
     add.password = "a-long-enough-password";
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_USER_ADD;
-    req.user_add = &add;
-    const Clinic__Response *resp;
-    ASSERT_OK(harness_call(admin, &req, &resp));
-    uint64_t id = resp->user_add->user->id;
-    const Clinic__Event *ev = next_event(watcher);
+    uint64_t id = harness_send_ok(admin, CLINIC__REQUEST__BODY_USER_ADD, &add)->user_add->user->id;
+    const Clinic__Event *ev = harness_next_event(watcher, 2000);
     ASSERT_STR_EQ(ev->topic, "users");
     ASSERT_EQ(ev->entity_id, id);
     ASSERT_EQ(ev->op, CLINIC__CHANGE_OP__CREATED);
@@ -273,12 +231,8 @@ CL_TEST(logout_ends_every_connection_of_the_session)
     ASSERT_OK(cl_sync_resume(watch, token, &lr, err, sizeof(err)));
     subscribe(watch, "inbox", 0);
     Clinic__LogoutRequest lo = CLINIC__LOGOUT_REQUEST__INIT;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_LOGOUT;
-    req.logout = &lo;
-    const Clinic__Response *resp;
-    ASSERT_OK(harness_call(cli, &req, &resp));
-    const Clinic__Event *ev = next_event(watch);
+    harness_send_ok(cli, CLINIC__REQUEST__BODY_LOGOUT, &lo);
+    const Clinic__Event *ev = harness_next_event(watch, 2000);
     ASSERT(ev->session_expired);
     cl_sync_close(watch);
     cl_sync_close(cli);
@@ -306,13 +260,14 @@ CL_TEST(a_restored_database_is_another_feed)
         send_message(admin, "nurse", "after the backup", NULL);
     uint64_t last = 0;
     for (int i = 0; i < 3; i++)
-        last = next_event(nurse)->seq;
+        last = harness_next_event(nurse, 2000)->seq;
     cl_sync_close(nurse);
     cl_sync_close(admin);
 
     /* Restore the backup: the feed's seqs go back, and new writes reuse them. */
     harness_sigterm(&h);
-    char *restore[] = {(char *)harness_clinicd(), "restore", "--data", h.data, "--from", file, NULL};
+    char *restore[] = {
+        (char *)harness_clinicd(), "restore", "--data", h.data, "--from", file, NULL};
     int rc = harness_run(restore, out, sizeof(out));
     if (rc != 0)
         CL_FAIL("restore: %d: %s", rc, out);
@@ -328,14 +283,11 @@ CL_TEST(a_restored_database_is_another_feed)
     s.since_seq = last;
     s.replay = 1;
     s.feed_id = feed;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_SUBSCRIBE;
-    req.subscribe = &s;
-    const Clinic__Response *resp;
-    ASSERT_OK(harness_call(nurse, &req, &resp));
+    const Clinic__SubscribeReply *r =
+        harness_send_ok(nurse, CLINIC__REQUEST__BODY_SUBSCRIBE, &s)->subscribe;
     /* Without the feed id the old seq would silently skip the new messages. */
-    ASSERT(resp->subscribe->resync);
-    ASSERT(strcmp(resp->subscribe->feed_id, feed) != 0);
+    ASSERT(r->resync);
+    ASSERT(strcmp(r->feed_id, feed) != 0);
     cl_sync_close(nurse);
     cl_sync_close(admin);
     harness_stop(&h);

@@ -33,11 +33,8 @@ static int do_register(cl_sync_t *s, Clinic__Patient *p, int force,
     Clinic__PatientRegisterRequest r = CLINIC__PATIENT_REGISTER_REQUEST__INIT;
     r.patient = p;
     r.save_despite_duplicates = force;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PATIENT_REGISTER;
-    req.patient_register = &r;
     const Clinic__Response *resp;
-    int rc = harness_call(s, &req, &resp);
+    int rc = harness_send(s, CLINIC__REQUEST__BODY_PATIENT_REGISTER, &r, &resp);
     *out = rc == 0 ? resp->patient_register : NULL;
     return rc;
 }
@@ -46,11 +43,8 @@ static int do_search(cl_sync_t *s, const char *query, const Clinic__PatientSearc
 {
     Clinic__PatientSearchRequest r = CLINIC__PATIENT_SEARCH_REQUEST__INIT;
     r.query = (char *)query;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PATIENT_SEARCH;
-    req.patient_search = &r;
     const Clinic__Response *resp;
-    int rc = harness_call(s, &req, &resp);
+    int rc = harness_send(s, CLINIC__REQUEST__BODY_PATIENT_SEARCH, &r, &resp);
     *out = rc == 0 ? resp->patient_search : NULL;
     return rc;
 }
@@ -61,11 +55,8 @@ static int do_show(cl_sync_t *s, uint64_t id, const char *record, const Clinic__
     Clinic__PatientShowRequest r = CLINIC__PATIENT_SHOW_REQUEST__INIT;
     r.id = id;
     r.record_number = (char *)(record ? record : "");
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PATIENT_SHOW;
-    req.patient_show = &r;
     const Clinic__Response *resp;
-    int rc = harness_call(s, &req, &resp);
+    int rc = harness_send(s, CLINIC__REQUEST__BODY_PATIENT_SHOW, &r, &resp);
     *out = rc == 0 ? resp->patient_show->patient : NULL;
     return rc;
 }
@@ -75,11 +66,8 @@ static int do_edit(cl_sync_t *s, Clinic__Patient *p, const Clinic__Patient **out
 {
     Clinic__PatientEditRequest r = CLINIC__PATIENT_EDIT_REQUEST__INIT;
     r.patient = p;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PATIENT_EDIT;
-    req.patient_edit = &r;
     const Clinic__Response *resp;
-    int rc = harness_call(s, &req, &resp);
+    int rc = harness_send(s, CLINIC__REQUEST__BODY_PATIENT_EDIT, &r, &resp);
     *out = resp && resp->result_case == CLINIC__RESPONSE__RESULT_PATIENT_EDIT
                ? resp->patient_edit->patient
                : NULL;
@@ -96,28 +84,6 @@ static uint64_t register_one(cl_sync_t *s, const char *first, const char *last, 
     ASSERT_OK(do_register(s, &t.p, 1, &r));
     ASSERT(r->saved);
     return r->patient->id;
-}
-
-static void subscribe(cl_sync_t *s, const char *topic, int want)
-{
-    char *topics[] = {(char *)topic};
-    Clinic__SubscribeRequest sub = CLINIC__SUBSCRIBE_REQUEST__INIT;
-    sub.n_topics = 1;
-    sub.topics = topics;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_SUBSCRIBE;
-    req.subscribe = &sub;
-    const Clinic__Response *resp;
-    ASSERT_EQ(harness_call(s, &req, &resp), want);
-}
-
-static const Clinic__Event *next_event(cl_sync_t *s)
-{
-    const Clinic__Event *ev = NULL;
-    char err[256];
-    if (cl_sync_next_event(s, 2000, &ev, err, sizeof(err)) != 0)
-        CL_FAIL("no event within 2 s: %s", err);
-    return ev;
 }
 
 CL_TEST(register_search_and_show_over_the_wire)
@@ -155,11 +121,8 @@ CL_TEST(register_search_and_show_over_the_wire)
     pt_init(&t, "Ann", "Lee", "2990-01-01", "");
     Clinic__PatientRegisterRequest r = CLINIC__PATIENT_REGISTER_REQUEST__INIT;
     r.patient = &t.p;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PATIENT_REGISTER;
-    req.patient_register = &r;
     const Clinic__Response *resp;
-    ASSERT_EQ(harness_call(desk, &req, &resp), CL_EINVAL);
+    ASSERT_EQ(harness_send(desk, CLINIC__REQUEST__BODY_PATIENT_REGISTER, &r, &resp), CL_EINVAL);
     ASSERT_EQ(resp->status->n_fields, 1);
     ASSERT_STR_EQ(resp->status->fields[0]->field, "patient.birth_date");
 
@@ -218,7 +181,7 @@ CL_TEST(who_may_read_and_who_may_write)
         ASSERT_EQ(do_search(s, "lee", &found), CL_EPERM);
         ASSERT_EQ(do_show(s, id, NULL, &p), CL_EPERM);
         ASSERT_EQ(do_register(s, &t.p, 1, &reg), CL_EPERM);
-        subscribe(s, "patients", CL_EPERM);
+        ASSERT_EQ(harness_subscribe(s, "patients"), CL_EPERM);
         cl_sync_close(s);
     }
     /* Merging is the manager's. */
@@ -229,11 +192,8 @@ CL_TEST(who_may_read_and_who_may_write)
     m.merge_id = id;
     m.merge_version = 1;
     m.reason = "x";
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PATIENT_MERGE;
-    req.patient_merge = &m;
     const Clinic__Response *resp;
-    ASSERT_EQ(harness_call(desk, &req, &resp), CL_EPERM);
+    ASSERT_EQ(harness_send(desk, CLINIC__REQUEST__BODY_PATIENT_MERGE, &m, &resp), CL_EPERM);
     ASSERT_STR_CONTAINS(resp->status->message, "patient_merge");
     cl_sync_close(desk);
     harness_stop(&h);
@@ -292,10 +252,10 @@ CL_TEST(subscriber_sees_patient_changes_live)
     harness_add_user(&h, "doc", "clinician");
     cl_sync_t *desk = harness_login(&h, "desk");
     cl_sync_t *doc = harness_login(&h, "doc");
-    subscribe(doc, "patients", 0);
+    ASSERT_OK(harness_subscribe(doc, "patients"));
 
     uint64_t id = register_one(desk, "Ann", "Lee", "1990-01-01", "");
-    const Clinic__Event *ev = next_event(doc);
+    const Clinic__Event *ev = harness_next_event(doc, 2000);
     ASSERT_STR_EQ(ev->topic, "patients");
     ASSERT_STR_EQ(ev->entity, "patient");
     ASSERT_EQ(ev->entity_id, id);
@@ -308,20 +268,12 @@ CL_TEST(subscriber_sees_patient_changes_live)
     t.p.notes = "Allergic to latex";
     const Clinic__Patient *p;
     ASSERT_OK(do_edit(desk, &t.p, &p));
-    ev = next_event(doc);
+    ev = harness_next_event(doc, 2000);
     ASSERT_EQ(ev->entity_id, id);
     ASSERT_EQ(ev->op, CLINIC__CHANGE_OP__UPDATED);
     cl_sync_close(desk);
     cl_sync_close(doc);
     harness_stop(&h);
-}
-
-#define clinic(h, out, ...) harness_run_clinic((h), (out), sizeof(out), (const char *[]){__VA_ARGS__, NULL})
-
-static void clinic_ok(int rc, const char *out, const char *what)
-{
-    if (rc != 0)
-        CL_FAIL("%s: exit %d: %s", what, rc, out);
 }
 
 CL_TEST(cli_add_find_show_edit_merge_json)
@@ -331,61 +283,57 @@ CL_TEST(cli_add_find_show_edit_merge_json)
     harness_add_user(&h, "desk", "front_desk");
     harness_add_user(&h, "boss", "manager");
     char out[16384];
-    clinic_ok(clinic(&h, out, "login", "--user", "desk", "--password-file", h.password_file), out,
-              "login");
-    int rc =
-        clinic(&h, out, "--json", "patient", "add", "--first", "Maria", "--last", "Garcia",
-               "--birth", "1980-04-12", "--sex", "female", "--mobile", "617-555-0142", "--address1",
-               "12 Elm Street", "--city", "Boston", "--state", "MA", "--zip", "02118", "--payer",
-               "Blue Cross", "--member-id", "XJH-1234", "--notes", "Spanish speaker");
-    clinic_ok(rc, out, "patient add");
+    harness_clinic_login(&h, "desk");
+    HARNESS_CLINIC_OK(&h, out, "--json", "patient", "add", "--first", "Maria", "--last", "Garcia",
+                      "--birth", "1980-04-12", "--sex", "female", "--mobile", "617-555-0142",
+                      "--address1", "12 Elm Street", "--city", "Boston", "--state", "MA", "--zip",
+                      "02118", "--payer", "Blue Cross", "--member-id", "XJH-1234", "--notes",
+                      "Spanish speaker");
     ASSERT_STR_CONTAINS(out, "\"saved\":true");
     ASSERT_STR_CONTAINS(out, "\"record_number\":\"P0000001\"");
     ASSERT_STR_CONTAINS(out, "\"phone_mobile\":\"6175550142\"");
     ASSERT_STR_CONTAINS(out, "\"member_id\":\"XJH-1234\"");
 
     /* The same person again: the duplicate is shown, nothing saved, exit 6. */
-    rc = clinic(&h, out, "patient", "add", "--first", "María", "--last", "García", "--birth",
-                "1980-04-12", "--sex", "female");
+    int rc = HARNESS_CLINIC(&h, out, "patient", "add", "--first", "María", "--last", "García",
+                            "--birth", "1980-04-12", "--sex", "female");
     ASSERT_EQ(rc, 6);
     ASSERT_STR_CONTAINS(out, "P0000001");
     ASSERT_STR_CONTAINS(out, "name_and_birth_date");
     ASSERT_STR_CONTAINS(out, "--force");
-    rc = clinic(&h, out, "--json", "patient", "add", "--first", "María", "--last", "García",
-                "--birth", "1980-04-12", "--sex", "female");
+    rc = HARNESS_CLINIC(&h, out, "--json", "patient", "add", "--first", "María", "--last", "García",
+                        "--birth", "1980-04-12", "--sex", "female");
     ASSERT_EQ(rc, 6);
     ASSERT_STR_CONTAINS(out, "\"saved\":false");
     ASSERT_STR_CONTAINS(out, "\"reasons\":[\"name_and_birth_date\"]");
-    rc = clinic(&h, out, "--json", "patient", "add", "--first", "Mariana", "--last", "Garcia",
-                "--birth", "1980-04-12", "--sex", "female", "--force");
-    clinic_ok(rc, out, "patient add --force");
+    HARNESS_CLINIC_OK(&h, out, "--json", "patient", "add", "--first", "Mariana", "--last", "Garcia",
+                      "--birth", "1980-04-12", "--sex", "female", "--force");
     ASSERT_STR_CONTAINS(out, "\"record_number\":\"P0000002\"");
 
     /* A bad field: exit 7 naming it. */
-    rc = clinic(&h, out, "patient", "add", "--first", "Ann", "--last", "Lee", "--birth",
-                "1990-01-01", "--sex", "female", "--email", "not-an-address");
+    rc = HARNESS_CLINIC(&h, out, "patient", "add", "--first", "Ann", "--last", "Lee", "--birth",
+                        "1990-01-01", "--sex", "female", "--email", "not-an-address");
     ASSERT_EQ(rc, 7);
     ASSERT_STR_CONTAINS(out, "patient.email");
 
-    clinic_ok(clinic(&h, out, "--json", "patient", "find", "gar", "mari"), out, "find");
+    HARNESS_CLINIC_OK(&h, out, "--json", "patient", "find", "gar", "mari");
     ASSERT_STR_CONTAINS(out, "\"id\":1,");
     ASSERT_STR_CONTAINS(out, "\"id\":2,");
-    clinic_ok(clinic(&h, out, "patient", "find", "6175550142"), out, "find phone");
+    HARNESS_CLINIC_OK(&h, out, "patient", "find", "6175550142");
     ASSERT_STR_CONTAINS(out, "P0000001");
     ASSERT_STR_CONTAINS(out, "(617) 555-0142");
-    clinic_ok(clinic(&h, out, "--json", "patient", "show", "P0000001"), out, "show");
+    HARNESS_CLINIC_OK(&h, out, "--json", "patient", "show", "P0000001");
     ASSERT_STR_CONTAINS(out, "\"last_name\":\"Garcia\"");
     ASSERT_STR_CONTAINS(out, "\"city\":\"Boston\"");
     ASSERT_STR_CONTAINS(out, "\"version\":1");
-    clinic_ok(clinic(&h, out, "patient", "show", "1"), out, "show text");
+    HARNESS_CLINIC_OK(&h, out, "patient", "show", "1");
     ASSERT_STR_CONTAINS(out, "Garcia, Maria");
     ASSERT_STR_CONTAINS(out, "Blue Cross");
-    ASSERT_EQ(clinic(&h, out, "patient", "show", "P0000099"), 5);
+    ASSERT_EQ(HARNESS_CLINIC(&h, out, "patient", "show", "P0000099"), 5);
 
     /* Edit: only what the options say changes; the rest is sent as read. */
-    rc = clinic(&h, out, "--json", "patient", "edit", "1", "--preferred", "Malu", "--mobile", "",
-                "--group", "G-7");
-    clinic_ok(rc, out, "edit");
+    HARNESS_CLINIC_OK(&h, out, "--json", "patient", "edit", "1", "--preferred", "Malu", "--mobile",
+                      "", "--group", "G-7");
     ASSERT_STR_CONTAINS(out, "\"preferred_name\":\"Malu\"");
     ASSERT_STR_CONTAINS(out, "\"phone_mobile\":\"\"");
     ASSERT_STR_CONTAINS(out, "\"group_number\":\"G-7\"");
@@ -394,27 +342,24 @@ CL_TEST(cli_add_find_show_edit_merge_json)
     ASSERT_STR_CONTAINS(out, "\"version\":2");
 
     /* Merging needs a manager. */
-    ASSERT_EQ(clinic(&h, out, "patient", "merge", "1", "2", "--reason", "duplicate"), 4);
-    clinic_ok(clinic(&h, out, "logout"), out, "logout");
-    clinic_ok(clinic(&h, out, "login", "--user", "boss", "--password-file", h.password_file), out,
-              "login boss");
-    clinic_ok(clinic(&h, out, "--json", "patient", "merge", "P0000001", "P0000002", "--reason",
-                     "registered twice"),
-              out, "merge");
+    ASSERT_EQ(HARNESS_CLINIC(&h, out, "patient", "merge", "1", "2", "--reason", "duplicate"), 4);
+    HARNESS_CLINIC_OK(&h, out, "logout");
+    harness_clinic_login(&h, "boss");
+    HARNESS_CLINIC_OK(&h, out, "--json", "patient", "merge", "P0000001", "P0000002", "--reason",
+                      "registered twice");
     ASSERT_STR_CONTAINS(out, "\"kept_id\":1");
     ASSERT_STR_CONTAINS(out, "\"merged_id\":2");
-    clinic_ok(clinic(&h, out, "--json", "patient", "find", "mariana"), out, "find merged");
+    HARNESS_CLINIC_OK(&h, out, "--json", "patient", "find", "mariana");
     ASSERT(strstr(out, "\"id\":2,") == NULL);
-    clinic_ok(clinic(&h, out, "patient", "show", "2"), out, "show merged");
+    HARNESS_CLINIC_OK(&h, out, "patient", "show", "2");
     ASSERT_STR_CONTAINS(out, "merged");
-    clinic_ok(clinic(&h, out, "patient", "unmerge", "1"), out, "unmerge");
+    HARNESS_CLINIC_OK(&h, out, "patient", "unmerge", "1");
     ASSERT_STR_CONTAINS(out, "undid merge 1");
-    ASSERT_EQ(clinic(&h, out, "patient", "unmerge", "1"), 6);
+    ASSERT_EQ(HARNESS_CLINIC(&h, out, "patient", "unmerge", "1"), 6);
     ASSERT_STR_CONTAINS(out, "already undone");
 
     /* The manager audits it all: every read and write left its row. */
-    clinic_ok(clinic(&h, out, "--json", "audit", "--entity", "patient", "--limit", "100"), out,
-              "audit");
+    HARNESS_CLINIC_OK(&h, out, "--json", "audit", "--entity", "patient", "--limit", "100");
     ASSERT_STR_CONTAINS(out, "patient.register");
     ASSERT_STR_CONTAINS(out, "patient.duplicates");
     ASSERT_STR_CONTAINS(out, "patient.search");

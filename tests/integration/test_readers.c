@@ -7,7 +7,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 enum { PAIRS = 40 };
 
@@ -96,14 +95,11 @@ static void on_login(cl_client_t *c, int status, const Clinic__Response *resp, v
     for (int i = 0; i < PAIRS; i++) {
         slots[i] = (slot_t){p, i};
         patient_req(&p->reqs[i], i);
-        Clinic__Request w = CLINIC__REQUEST__INIT;
-        w.body_case = CLINIC__REQUEST__BODY_PATIENT_REGISTER;
-        w.patient_register = &p->reqs[i].r;
-        ASSERT_OK(cl_client_call(c, &w, on_registered, &slots[i]));
-        Clinic__Request r = CLINIC__REQUEST__INIT;
-        r.body_case = CLINIC__REQUEST__BODY_PATIENT_SEARCH;
-        r.patient_search = &p->reqs[i].s;
-        ASSERT_OK(cl_client_call(c, &r, on_searched, &slots[i]));
+        Clinic__Request req;
+        ASSERT_OK(cl_request_make(&req, CLINIC__REQUEST__BODY_PATIENT_REGISTER, &p->reqs[i].r));
+        ASSERT_OK(cl_client_call(c, &req, on_registered, &slots[i]));
+        ASSERT_OK(cl_request_make(&req, CLINIC__REQUEST__BODY_PATIENT_SEARCH, &p->reqs[i].s));
+        ASSERT_OK(cl_client_call(c, &req, on_searched, &slots[i]));
     }
 }
 
@@ -158,34 +154,23 @@ CL_TEST(a_read_sent_behind_a_write_sees_it_without_readers)
 
 static int64_t audit_rows(cl_harness_t *h, const char *action)
 {
-    char db[256], sql[200], out[256];
-    snprintf(db, sizeof(db), "%s/clinic.db", h->data);
+    char sql[200];
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit WHERE action = '%s'", action);
-    const char *shell = access("/usr/bin/sqlite3", X_OK) == 0 ? "/usr/bin/sqlite3" : "/bin/sqlite3";
-    char *argv[] = {(char *)shell, "-cmd", ".timeout 10000", db, sql, NULL};
-    if (harness_run(argv, out, sizeof(out)) != 0)
-        CL_FAIL("sqlite3: %s", out);
-    return strtoll(out, NULL, 10);
+    return harness_sql(h, sql);
 }
 
 static int search(cl_sync_t *s, const char *query, const Clinic__Response **resp)
 {
     Clinic__PatientSearchRequest m = CLINIC__PATIENT_SEARCH_REQUEST__INIT;
     m.query = (char *)query;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PATIENT_SEARCH;
-    req.patient_search = &m;
-    return harness_call(s, &req, resp);
+    return harness_send(s, CLINIC__REQUEST__BODY_PATIENT_SEARCH, &m, resp);
 }
 
 static int show(cl_sync_t *s, uint64_t id, const Clinic__Response **resp)
 {
     Clinic__PatientShowRequest m = CLINIC__PATIENT_SHOW_REQUEST__INIT;
     m.id = id;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PATIENT_SHOW;
-    req.patient_show = &m;
-    return harness_call(s, &req, resp);
+    return harness_send(s, CLINIC__REQUEST__BODY_PATIENT_SHOW, &m, resp);
 }
 
 /* Four clients reading at once through the readers: one audit row per read, the chain intact. */
@@ -200,10 +185,8 @@ CL_TEST(every_read_on_a_reader_is_one_audit_row)
         s[c] = harness_login(&h, "desk");
     patient_req_t t;
     patient_req(&t, 7);
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PATIENT_REGISTER;
-    req.patient_register = &t.r;
-    uint64_t id = harness_call_ok(s[0], &req)->patient_register->patient->id;
+    uint64_t id = harness_send_ok(s[0], CLINIC__REQUEST__BODY_PATIENT_REGISTER, &t.r)
+                      ->patient_register->patient->id;
     int64_t searches = audit_rows(&h, "patient.search"), shows = audit_rows(&h, "patient.show");
 
     for (int i = 0; i < READS; i++)
@@ -234,10 +217,8 @@ CL_TEST(a_read_whose_audit_row_cannot_be_written_returns_no_data)
     cl_sync_t *desk = harness_login(&h, "desk");
     patient_req_t t;
     patient_req(&t, 3);
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PATIENT_REGISTER;
-    req.patient_register = &t.r;
-    uint64_t id = harness_call_ok(desk, &req)->patient_register->patient->id;
+    uint64_t id = harness_send_ok(desk, CLINIC__REQUEST__BODY_PATIENT_REGISTER, &t.r)
+                      ->patient_register->patient->id;
     int64_t before = audit_rows(&h, "patient.search");
 
     harness_set_immutable(&h, 1);

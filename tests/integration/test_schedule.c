@@ -11,20 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHICAGO "time_zone = America/Chicago\n"
-
-/* Runs SQL on the clinic's database beside the running server (WAL: it waits for the lock). */
-static void sql(cl_harness_t *h, const char *text)
-{
-    char db[256], out[2048];
-    snprintf(db, sizeof(db), "%s/clinic.db", h->data);
-    const char *shell = access("/usr/bin/sqlite3", X_OK) == 0 ? "/usr/bin/sqlite3" : "/bin/sqlite3";
-    char *argv[] = {(char *)shell, "-cmd", ".timeout 10000", db, (char *)text, NULL};
-    int rc = harness_run(argv, out, sizeof(out));
-    if (rc != 0)
-        CL_FAIL("sqlite3 %s: %d: %s", text, rc, out);
-}
-
 /* Patients 1..n: "Ann Archer", "Bob Baker", ... */
 static void add_patients(cl_harness_t *h, int n)
 {
@@ -42,18 +28,7 @@ static void add_patients(cl_harness_t *h, int n)
                                  "'female', 1, 1, 1, 1);",
                                  i + 1, first[i], last[i]);
     snprintf(text + used, sizeof(text) - used, "COMMIT;");
-    sql(h, text);
-}
-
-/* The clinic's date `days` from now, as the server will see it. */
-static void date_ahead(int days, char out[11])
-{
-    setenv("TZ", "America/Chicago", 1);
-    tzset();
-    time_t t = time(NULL) + (time_t)days * 86400;
-    struct tm tm;
-    localtime_r(&t, &tm);
-    strftime(out, 11, "%Y-%m-%d", &tm);
+    harness_sql(h, text);
 }
 
 /* What setup made. */
@@ -65,22 +40,18 @@ typedef struct {
  * every day, room Exam 1, a 30-minute Visit that needs a room. */
 static void setup_clinic(cl_sync_t *sched, clinic_t *c)
 {
-    Clinic__Request req = CLINIC__REQUEST__INIT;
     for (uint32_t d = 0; d < 7; d++) {
         Clinic__ClinicHoursSetRequest m = CLINIC__CLINIC_HOURS_SET_REQUEST__INIT;
         m.weekday = d;
         m.open = 1;
         m.close_minute = 1440;
-        req.body_case = CLINIC__REQUEST__BODY_CLINIC_HOURS_SET;
-        req.clinic_hours_set = &m;
-        harness_call_ok(sched, &req);
+        harness_send_ok(sched, CLINIC__REQUEST__BODY_CLINIC_HOURS_SET, &m);
     }
     Clinic__ProviderAddRequest p = CLINIC__PROVIDER_ADD_REQUEST__INIT;
     p.name = "Dr. Lee";
     p.username = "drlee";
-    req.body_case = CLINIC__REQUEST__BODY_PROVIDER_ADD;
-    req.provider_add = &p;
-    c->lee = harness_call_ok(sched, &req)->provider_add->provider->id;
+    c->lee =
+        harness_send_ok(sched, CLINIC__REQUEST__BODY_PROVIDER_ADD, &p)->provider_add->provider->id;
 
     Clinic__ProviderHours hours[7], *ptrs[7];
     for (uint32_t d = 0; d < 7; d++) {
@@ -95,23 +66,18 @@ static void setup_clinic(cl_sync_t *sched, clinic_t *c)
     ph.version = 1;
     ph.hours = ptrs;
     ph.n_hours = 7;
-    req.body_case = CLINIC__REQUEST__BODY_PROVIDER_HOURS_SET;
-    req.provider_hours_set = &ph;
-    harness_call_ok(sched, &req);
+    harness_send_ok(sched, CLINIC__REQUEST__BODY_PROVIDER_HOURS_SET, &ph);
 
     Clinic__RoomAddRequest r = CLINIC__ROOM_ADD_REQUEST__INIT;
     r.name = "Exam 1";
-    req.body_case = CLINIC__REQUEST__BODY_ROOM_ADD;
-    req.room_add = &r;
-    c->exam1 = harness_call_ok(sched, &req)->room_add->room->id;
+    c->exam1 = harness_send_ok(sched, CLINIC__REQUEST__BODY_ROOM_ADD, &r)->room_add->room->id;
 
     Clinic__AppointmentTypeAddRequest t = CLINIC__APPOINTMENT_TYPE_ADD_REQUEST__INIT;
     t.name = "Visit";
     t.default_minutes = 30;
     t.needs_room = 1;
-    req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_TYPE_ADD;
-    req.appointment_type_add = &t;
-    c->visit = harness_call_ok(sched, &req)->appointment_type_add->type->id;
+    c->visit = harness_send_ok(sched, CLINIC__REQUEST__BODY_APPOINTMENT_TYPE_ADD, &t)
+                   ->appointment_type_add->type->id;
 }
 
 static Clinic__AppointmentBookRequest booking(const clinic_t *c, uint64_t patient, const char *date,
@@ -130,10 +96,7 @@ static Clinic__AppointmentBookRequest booking(const clinic_t *c, uint64_t patien
 
 static int book(cl_sync_t *s, Clinic__AppointmentBookRequest *m, const Clinic__Response **resp)
 {
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_BOOK;
-    req.appointment_book = m;
-    return harness_call(s, &req, resp);
+    return harness_send(s, CLINIC__REQUEST__BODY_APPOINTMENT_BOOK, m, resp);
 }
 
 /* The active appointments of `date`; the reply lives until the next call on `s`. */
@@ -141,16 +104,13 @@ static const Clinic__AppointmentListReply *day(cl_sync_t *s, const char *date)
 {
     Clinic__AppointmentListRequest l = CLINIC__APPOINTMENT_LIST_REQUEST__INIT;
     l.from_date = (char *)date;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_LIST;
-    req.appointment_list = &l;
-    return harness_call_ok(s, &req)->appointment_list;
+    return harness_send_ok(s, CLINIC__REQUEST__BODY_APPOINTMENT_LIST, &l)->appointment_list;
 }
 
 CL_TEST(setup_book_and_a_subscriber_sees_it_live)
 {
     cl_harness_t h;
-    harness_start(&h, CHICAGO);
+    harness_start(&h, HARNESS_CHICAGO);
     harness_add_user(&h, "sched", "scheduler");
     harness_add_user(&h, "desk", "front_desk");
     harness_add_user(&h, "drlee", "clinician");
@@ -161,17 +121,10 @@ CL_TEST(setup_book_and_a_subscriber_sees_it_live)
     clinic_t c;
     setup_clinic(sched, &c);
 
-    char *topics[] = {"schedule"};
-    Clinic__SubscribeRequest sub = CLINIC__SUBSCRIBE_REQUEST__INIT;
-    sub.topics = topics;
-    sub.n_topics = 1;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_SUBSCRIBE;
-    req.subscribe = &sub;
-    harness_call_ok(doc, &req);
+    ASSERT_OK(harness_subscribe(doc, "schedule"));
 
     char date[11];
-    date_ahead(7, date);
+    harness_date_ahead(7, date);
     Clinic__AppointmentBookRequest m = booking(&c, 1, date, 9 * 60);
     const Clinic__Response *resp;
     ASSERT_OK(book(desk, &m, &resp));
@@ -181,9 +134,7 @@ CL_TEST(setup_book_and_a_subscriber_sees_it_live)
     ASSERT_STR_EQ(a->date, date);
     ASSERT_EQ(a->start_minute, 9 * 60);
 
-    const Clinic__Event *ev = NULL;
-    char err[256];
-    ASSERT_OK(cl_sync_next_event(doc, 2000, &ev, err, sizeof(err)));
+    const Clinic__Event *ev = harness_next_event(doc, 2000);
     ASSERT_STR_EQ(ev->topic, "schedule");
     ASSERT_STR_EQ(ev->entity, "appointment");
     ASSERT_EQ(ev->entity_id, id);
@@ -252,9 +203,9 @@ static void on_racer_login(cl_client_t *c, int status, const Clinic__Response *r
     if (++race->ready < RACERS)
         return;
     for (int i = 0; i < RACERS; i++) {
-        Clinic__Request req = CLINIC__REQUEST__INIT;
-        req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_BOOK;
-        req.appointment_book = &race->racers[i].book;
+        Clinic__Request req;
+        ASSERT_OK(
+            cl_request_make(&req, CLINIC__REQUEST__BODY_APPOINTMENT_BOOK, &race->racers[i].book));
         ASSERT_OK(cl_client_call(race->racers[i].client, &req, on_booked, &race->racers[i]));
     }
 }
@@ -276,7 +227,7 @@ static void on_racer_state(cl_client_t *c, int status, const char *reason,
 CL_TEST(eight_workstations_race_for_one_slot_exactly_one_wins)
 {
     cl_harness_t h;
-    harness_start(&h, CHICAGO);
+    harness_start(&h, HARNESS_CHICAGO);
     harness_add_user(&h, "sched", "scheduler");
     harness_add_user(&h, "desk", "front_desk");
     harness_add_user(&h, "drlee", "clinician");
@@ -285,7 +236,7 @@ CL_TEST(eight_workstations_race_for_one_slot_exactly_one_wins)
     clinic_t c;
     setup_clinic(sched, &c);
     char date[11];
-    date_ahead(3, date);
+    harness_date_ahead(3, date);
 
     for (int round = 0; round < 3; round++) {
         uv_loop_t loop;
@@ -322,7 +273,7 @@ CL_TEST(eight_workstations_race_for_one_slot_exactly_one_wins)
 CL_TEST(who_may_book_set_up_read_and_override)
 {
     cl_harness_t h;
-    harness_start(&h, CHICAGO);
+    harness_start(&h, HARNESS_CHICAGO);
     harness_add_user(&h, "sched", "scheduler");
     harness_add_user(&h, "desk", "front_desk");
     harness_add_user(&h, "drlee", "clinician");
@@ -334,7 +285,7 @@ CL_TEST(who_may_book_set_up_read_and_override)
     clinic_t c;
     setup_clinic(sched, &c);
     char date[11];
-    date_ahead(5, date);
+    harness_date_ahead(5, date);
     const Clinic__Response *resp;
 
     /* Staff and billers cannot book; a clinician can read the schedule but not book. */
@@ -351,10 +302,7 @@ CL_TEST(who_may_book_set_up_read_and_override)
     cl_sync_t *sam = harness_login(&h, "sam");
     Clinic__AppointmentListRequest l = CLINIC__APPOINTMENT_LIST_REQUEST__INIT;
     l.from_date = date;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_LIST;
-    req.appointment_list = &l;
-    ASSERT_EQ(harness_call(sam, &req, &resp), CL_EPERM);
+    ASSERT_EQ(harness_send(sam, CLINIC__REQUEST__BODY_APPOINTMENT_LIST, &l, &resp), CL_EPERM);
     cl_sync_close(sam);
 
     /* The front desk books but does not set up, and may not override. */
@@ -363,9 +311,7 @@ CL_TEST(who_may_book_set_up_read_and_override)
     ASSERT_OK(book(desk, &m, &resp));
     Clinic__RoomAddRequest r = CLINIC__ROOM_ADD_REQUEST__INIT;
     r.name = "Exam 9";
-    req.body_case = CLINIC__REQUEST__BODY_ROOM_ADD;
-    req.room_add = &r;
-    ASSERT_EQ(harness_call(desk, &req, &resp), CL_EPERM);
+    ASSERT_EQ(harness_send(desk, CLINIC__REQUEST__BODY_ROOM_ADD, &r, &resp), CL_EPERM);
     m = booking(&c, 2, date, 10 * 60);
     m.override = 1;
     ASSERT_EQ(book(desk, &m, &resp), CL_EPERM);
@@ -378,14 +324,8 @@ CL_TEST(who_may_book_set_up_read_and_override)
     ASSERT_EQ(day(doc, date)->n_appointments, 2);
 
     /* The waitlist topic is for those who book. */
-    char *topics[] = {"waitlist"};
-    Clinic__SubscribeRequest sub = CLINIC__SUBSCRIBE_REQUEST__INIT;
-    sub.topics = topics;
-    sub.n_topics = 1;
-    req.body_case = CLINIC__REQUEST__BODY_SUBSCRIBE;
-    req.subscribe = &sub;
-    ASSERT_EQ(harness_call(doc, &req, &resp), CL_EPERM);
-    ASSERT_OK(harness_call(desk, &req, &resp));
+    ASSERT_EQ(harness_subscribe(doc, "waitlist"), CL_EPERM);
+    ASSERT_OK(harness_subscribe(desk, "waitlist"));
     cl_sync_close(doc);
     cl_sync_close(desk);
     cl_sync_close(boss);
@@ -395,113 +335,106 @@ CL_TEST(who_may_book_set_up_read_and_override)
 
 /* ---- the command line ------------------------------------------------------------------------ */
 
-#define clinic(h, out, ...)                                                                        \
-    harness_run_clinic((h), (out), sizeof(out), (const char *[]){__VA_ARGS__, NULL})
-
-#define CLINIC_OK(h, out, ...)                                                                     \
-    do {                                                                                           \
-        int rc_ = clinic((h), out, __VA_ARGS__);                                                   \
-        if (rc_ != 0)                                                                              \
-            CL_FAIL("clinic exited %d: %s", rc_, out);                                             \
-    } while (0)
-
 CL_TEST(schedule_from_the_command_line)
 {
     cl_harness_t h;
-    harness_start(&h, CHICAGO);
+    harness_start(&h, HARNESS_CHICAGO);
     harness_add_user(&h, "sched", "scheduler");
     harness_add_user(&h, "drlee", "clinician");
     add_patients(&h, 3);
     char out[16384], date[11], later[11];
-    date_ahead(6, date);
-    date_ahead(20, later);
-    CLINIC_OK(&h, out, "login", "--user", "sched", "--password-file", h.password_file);
+    harness_date_ahead(6, date);
+    harness_date_ahead(20, later);
+    harness_clinic_login(&h, "sched");
 
-    CLINIC_OK(&h, out, "provider", "add", "Dr.", "Lee", "--specialty", "Family medicine", "--user",
-              "drlee");
+    HARNESS_CLINIC_OK(&h, out, "provider", "add", "Dr.", "Lee", "--specialty", "Family medicine",
+                      "--user", "drlee");
     ASSERT_STR_CONTAINS(out, "added provider 1: Dr. Lee (drlee)");
-    CLINIC_OK(&h, out, "hours", "set", "sun-sat", "07:00", "19:00");
-    CLINIC_OK(&h, out, "hours", "list");
+    HARNESS_CLINIC_OK(&h, out, "hours", "set", "sun-sat", "07:00", "19:00");
+    HARNESS_CLINIC_OK(&h, out, "hours", "list");
     ASSERT_STR_CONTAINS(out, "Sun 07:00-19:00");
-    CLINIC_OK(&h, out, "provider", "hours", "Dr. Lee", "sun-sat", "08:00-12:00,13:00-17:00");
+    HARNESS_CLINIC_OK(&h, out, "provider", "hours", "Dr. Lee", "sun-sat",
+                      "08:00-12:00,13:00-17:00");
     ASSERT_STR_CONTAINS(out, "Mon 08:00-12:00 13:00-17:00");
-    CLINIC_OK(&h, out, "provider", "hours", "1");
+    HARNESS_CLINIC_OK(&h, out, "provider", "hours", "1");
     ASSERT_STR_CONTAINS(out, "Wed 08:00-12:00 13:00-17:00");
-    CLINIC_OK(&h, out, "room", "add", "Exam", "1");
-    CLINIC_OK(&h, out, "apptype", "add", "Visit", "--minutes", "30", "--color", "#22aa44");
-    CLINIC_OK(&h, out, "--json", "apptype", "list");
+    HARNESS_CLINIC_OK(&h, out, "room", "add", "Exam", "1");
+    HARNESS_CLINIC_OK(&h, out, "apptype", "add", "Visit", "--minutes", "30", "--color", "#22aa44");
+    HARNESS_CLINIC_OK(&h, out, "--json", "apptype", "list");
     ASSERT_STR_CONTAINS(out, "\"color\":\"#22aa44\"");
-    CLINIC_OK(&h, out, "--json", "provider", "list");
+    HARNESS_CLINIC_OK(&h, out, "--json", "provider", "list");
     ASSERT_STR_CONTAINS(out, "\"username\":\"drlee\"");
 
-    CLINIC_OK(&h, out, "--json", "appt", "book", "--patient", "1", "--provider", "Dr. Lee",
-              "--type", "Visit", "--date", date, "--time", "09:00", "--room", "Exam 1", "--reason",
-              "cough");
+    HARNESS_CLINIC_OK(&h, out, "--json", "appt", "book", "--patient", "1", "--provider", "Dr. Lee",
+                      "--type", "Visit", "--date", date, "--time", "09:00", "--room", "Exam 1",
+                      "--reason", "cough");
     ASSERT_STR_CONTAINS(out, "\"id\":1,");
     ASSERT_STR_CONTAINS(out, "\"time\":\"09:00\"");
     ASSERT_STR_CONTAINS(out, "\"state\":\"scheduled\"");
     /* The same slot: exit 6, the collision named; with --json the list on stdout too. */
-    ASSERT_EQ(clinic(&h, out, "appt", "book", "--patient", "2", "--provider", "1", "--type",
-                     "Visit", "--date", date, "--time", "09:15"),
+    ASSERT_EQ(HARNESS_CLINIC(&h, out, "appt", "book", "--patient", "2", "--provider", "1", "--type",
+                             "Visit", "--date", date, "--time", "09:15"),
               6);
     ASSERT_STR_CONTAINS(out, "Dr. Lee has appointment 1");
-    ASSERT_EQ(clinic(&h, out, "--json", "appt", "book", "--patient", "2", "--provider", "1",
-                     "--type", "Visit", "--date", date, "--time", "09:15", "--room", "Exam 1"),
+    ASSERT_EQ(HARNESS_CLINIC(&h, out, "--json", "appt", "book", "--patient", "2", "--provider", "1",
+                             "--type", "Visit", "--date", date, "--time", "09:15", "--room",
+                             "Exam 1"),
               6);
     ASSERT_STR_CONTAINS(out, "\"refused\":true");
     ASSERT_STR_CONTAINS(out, "\"kind\":\"room\"");
     /* The override needs the overbook permission: exit 4. */
-    ASSERT_EQ(clinic(&h, out, "appt", "book", "--patient", "2", "--provider", "1", "--type",
-                     "Visit", "--date", date, "--time", "09:15", "--override"),
+    ASSERT_EQ(HARNESS_CLINIC(&h, out, "appt", "book", "--patient", "2", "--provider", "1", "--type",
+                             "Visit", "--date", date, "--time", "09:15", "--override"),
               4);
     /* A bad date names its field: exit 7. */
-    ASSERT_EQ(clinic(&h, out, "appt", "list", "--date", "2024-13-01"), 7);
+    ASSERT_EQ(HARNESS_CLINIC(&h, out, "appt", "list", "--date", "2024-13-01"), 7);
     ASSERT_STR_CONTAINS(out, "from_date");
 
-    CLINIC_OK(&h, out, "appt", "slots", "--type", "Visit", "--provider", "Dr. Lee", "--from", date,
-              "--to", date, "--limit", "2");
+    HARNESS_CLINIC_OK(&h, out, "appt", "slots", "--type", "Visit", "--provider", "Dr. Lee",
+                      "--from", date, "--to", date, "--limit", "2");
     ASSERT_STR_CONTAINS(out, "08:00-08:30  Dr. Lee in Exam 1");
     ASSERT_STR_CONTAINS(out, "08:30-09:00");
-    CLINIC_OK(&h, out, "appt", "move", "1", "--time", "10:00");
+    HARNESS_CLINIC_OK(&h, out, "appt", "move", "1", "--time", "10:00");
     ASSERT_STR_CONTAINS(out, "moved appointment 1:");
     ASSERT_STR_CONTAINS(out, "10:00-10:30 Ann Archer");
 
-    CLINIC_OK(&h, out, "waitlist", "add", "--patient", "2", "--type", "Visit", "--to", later,
-              "--note", "any morning");
+    HARNESS_CLINIC_OK(&h, out, "waitlist", "add", "--patient", "2", "--type", "Visit", "--to",
+                      later, "--note", "any morning");
     ASSERT_STR_CONTAINS(out, "added waitlist entry 1");
-    CLINIC_OK(&h, out, "appt", "cancel", "1", "--reason", "patient called");
+    HARNESS_CLINIC_OK(&h, out, "appt", "cancel", "1", "--reason", "patient called");
     ASSERT_STR_CONTAINS(out, "cancelled appointment 1");
     ASSERT_STR_CONTAINS(out, "offered to waitlist entry 1: Bob Baker");
-    CLINIC_OK(&h, out, "--json", "waitlist", "list");
+    HARNESS_CLINIC_OK(&h, out, "--json", "waitlist", "list");
     ASSERT_STR_CONTAINS(out, "\"state\":\"offered\"");
     ASSERT_STR_CONTAINS(out, "\"offered_time\":\"10:00\"");
-    CLINIC_OK(&h, out, "appt", "book", "--patient", "2", "--provider", "Dr. Lee", "--type", "Visit",
-              "--date", date, "--time", "10:00", "--waitlist", "1");
-    CLINIC_OK(&h, out, "waitlist", "list", "--patient", "2", "--all");
+    HARNESS_CLINIC_OK(&h, out, "appt", "book", "--patient", "2", "--provider", "Dr. Lee", "--type",
+                      "Visit", "--date", date, "--time", "10:00", "--waitlist", "1");
+    HARNESS_CLINIC_OK(&h, out, "waitlist", "list", "--patient", "2", "--all");
     ASSERT_STR_CONTAINS(out, "[booked");
 
-    CLINIC_OK(&h, out, "block", "add", "--provider", "Dr. Lee", "--date", date, "--start", "11:00",
-              "--end", "12:00", "--reason", "staff meeting");
+    HARNESS_CLINIC_OK(&h, out, "block", "add", "--provider", "Dr. Lee", "--date", date, "--start",
+                      "11:00", "--end", "12:00", "--reason", "staff meeting");
     ASSERT_STR_CONTAINS(out, "added block 1");
-    ASSERT_EQ(clinic(&h, out, "appt", "book", "--patient", "3", "--provider", "Dr. Lee", "--type",
-                     "Visit", "--date", date, "--time", "11:15"),
+    ASSERT_EQ(HARNESS_CLINIC(&h, out, "appt", "book", "--patient", "3", "--provider", "Dr. Lee",
+                             "--type", "Visit", "--date", date, "--time", "11:15"),
               6);
     ASSERT_STR_CONTAINS(out, "is blocked 11:00-12:00: staff meeting");
-    CLINIC_OK(&h, out, "block", "cancel", "1");
-    CLINIC_OK(&h, out, "appt", "series", "--patient", "3", "--provider", "Dr. Lee", "--type",
-              "Visit", "--date", date, "--time", "11:15", "--rule", "weekly:1", "--count", "3");
+    HARNESS_CLINIC_OK(&h, out, "block", "cancel", "1");
+    HARNESS_CLINIC_OK(&h, out, "appt", "series", "--patient", "3", "--provider", "Dr. Lee",
+                      "--type", "Visit", "--date", date, "--time", "11:15", "--rule", "weekly:1",
+                      "--count", "3");
     ASSERT_STR_CONTAINS(out, "series 1: 3 booked, 0 skipped");
 
-    CLINIC_OK(&h, out, "appt", "list", "--date", date, "--all");
+    HARNESS_CLINIC_OK(&h, out, "appt", "list", "--date", date, "--all");
     ASSERT_STR_CONTAINS(out, "Ann Archer");
     ASSERT_STR_CONTAINS(out, "[cancelled]");
     ASSERT_STR_CONTAINS(out, "Cat Cole");
-    CLINIC_OK(&h, out, "--json", "appt", "list", "--patient", "3");
+    HARNESS_CLINIC_OK(&h, out, "--json", "appt", "list", "--patient", "3");
     ASSERT_STR_CONTAINS(out, "\"series_id\":1");
-    CLINIC_OK(&h, out, "appt", "show", "2");
+    HARNESS_CLINIC_OK(&h, out, "appt", "show", "2");
     ASSERT_STR_CONTAINS(out, "Patient:  Bob Baker");
-    CLINIC_OK(&h, out, "holiday", "add", later, "Founders", "Day");
-    CLINIC_OK(&h, out, "holiday", "list");
+    HARNESS_CLINIC_OK(&h, out, "holiday", "add", later, "Founders", "Day");
+    HARNESS_CLINIC_OK(&h, out, "holiday", "list");
     ASSERT_STR_CONTAINS(out, "Founders Day");
     harness_stop(&h);
 }
@@ -523,7 +456,7 @@ static void *killer_main(void *arg)
 CL_TEST(sigkill_while_booking_keeps_every_acknowledged_booking)
 {
     cl_harness_t h;
-    harness_start(&h, CHICAGO);
+    harness_start(&h, HARNESS_CHICAGO);
     harness_add_user(&h, "sched", "scheduler");
     harness_add_user(&h, "drlee", "clinician");
     add_patients(&h, 10);
@@ -536,7 +469,7 @@ CL_TEST(sigkill_while_booking_keeps_every_acknowledged_booking)
     enum { DAYS = 40, SLOTS = 32 };
     char dates[DAYS][11];
     for (int d = 0; d < DAYS; d++)
-        date_ahead(3 + d, dates[d]);
+        harness_date_ahead(3 + d, dates[d]);
     static uint64_t acked[DAYS * SLOTS];
     size_t nacked = 0;
     srand((unsigned)time(NULL));
@@ -587,9 +520,7 @@ CL_TEST(sigkill_while_booking_keeps_every_acknowledged_booking)
     ASSERT_GE(total, nacked);
     ASSERT_LE(total, nacked + 1);
     cl_sync_close(sched);
-    char out[4096];
-    char *verify[] = {(char *)harness_clinicd(), "audit", "verify", "--data", h.data, NULL};
-    ASSERT_OK(harness_run(verify, out, sizeof(out)));
+    harness_assert_audit_verifies(&h);
     harness_stop(&h);
 }
 
@@ -607,7 +538,7 @@ static Clinic__Envelope *raw_call(harness_raw_t *r, uint64_t id, const Clinic__R
 CL_TEST(client_gone_mid_booking_leaves_it_whole_or_absent_and_the_feed_tells)
 {
     cl_harness_t h;
-    harness_start(&h, CHICAGO);
+    harness_start(&h, HARNESS_CHICAGO);
     harness_add_user(&h, "sched", "scheduler");
     harness_add_user(&h, "drlee", "clinician");
     add_patients(&h, 10);
@@ -615,18 +546,15 @@ CL_TEST(client_gone_mid_booking_leaves_it_whole_or_absent_and_the_feed_tells)
     clinic_t c;
     setup_clinic(sched, &c);
     char date[11];
-    date_ahead(2, date);
+    harness_date_ahead(2, date);
 
     /* Where the schedule's feed stands before. */
     char *topics[] = {"schedule"};
     Clinic__SubscribeRequest sub = CLINIC__SUBSCRIBE_REQUEST__INIT;
     sub.n_topics = 1;
     sub.topics = topics;
-    Clinic__Request sreq = CLINIC__REQUEST__INIT;
-    sreq.body_case = CLINIC__REQUEST__BODY_SUBSCRIBE;
-    sreq.subscribe = &sub;
     const Clinic__Response *resp;
-    ASSERT_OK(harness_call(sched, &sreq, &resp));
+    ASSERT_OK(harness_send(sched, CLINIC__REQUEST__BODY_SUBSCRIBE, &sub, &resp));
     uint64_t before = resp->subscribe->current_seq;
     char feed[64];
     snprintf(feed, sizeof(feed), "%s", resp->subscribe->feed_id);
@@ -639,23 +567,20 @@ CL_TEST(client_gone_mid_booking_leaves_it_whole_or_absent_and_the_feed_tells)
     ASSERT_OK(harness_raw_open(&h, &r, 1, err, sizeof(err)));
     Clinic__HelloRequest hello = CLINIC__HELLO_REQUEST__INIT;
     hello.protocol_version = 1;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_HELLO;
-    req.hello = &hello;
+    Clinic__Request req;
+    ASSERT_OK(cl_request_make(&req, CLINIC__REQUEST__BODY_HELLO, &hello));
     clinic__envelope__free_unpacked(raw_call(&r, 1, &req), NULL);
     Clinic__LoginRequest login = CLINIC__LOGIN_REQUEST__INIT;
     login.username = "sched";
     login.password = TEST_PASSWORD;
-    req.body_case = CLINIC__REQUEST__BODY_LOGIN;
-    req.login = &login;
+    ASSERT_OK(cl_request_make(&req, CLINIC__REQUEST__BODY_LOGIN, &login));
     Clinic__Envelope *env = raw_call(&r, 2, &req);
     ASSERT_EQ(env->response->status->code, CLINIC__CODE__OK);
     clinic__envelope__free_unpacked(env, NULL);
     for (uint32_t i = 0; i < SENT; i++) {
         Clinic__AppointmentBookRequest m =
             booking(&c, (uint64_t)(i % 10) + 1, date, 6 * 60 + i * 30);
-        req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_BOOK;
-        req.appointment_book = &m;
+        ASSERT_OK(cl_request_make(&req, CLINIC__REQUEST__BODY_APPOINTMENT_BOOK, &m));
         ASSERT_OK(harness_raw_request(&r, 10 + i, &req));
     }
     harness_raw_close(&r); /* gone mid-request */
@@ -666,7 +591,7 @@ CL_TEST(client_gone_mid_booking_leaves_it_whole_or_absent_and_the_feed_tells)
     sub.since_seq = before;
     sub.replay = 1;
     sub.feed_id = feed;
-    ASSERT_OK(harness_call(sched, &sreq, &resp));
+    ASSERT_OK(harness_send(sched, CLINIC__REQUEST__BODY_SUBSCRIBE, &sub, &resp));
     ASSERT(!resp->subscribe->resync);
     size_t created = 0;
     static uint64_t ids[SENT];

@@ -3,43 +3,13 @@
  * shift commands end to end with --json (add, conflict, publish, list, coverage, swap). */
 #include "harness.h"
 
-#include <stdlib.h>
-#include <time.h>
-#include <unistd.h>
-
-#define CHICAGO "time_zone = America/Chicago\n"
-
-/* The one integer a query gives, read with the sqlite3 shell beside the running server. */
-static long long sql_int(cl_harness_t *h, const char *text)
-{
-    char db[256], out[256];
-    snprintf(db, sizeof(db), "%s/clinic.db", h->data);
-    const char *shell = access("/usr/bin/sqlite3", X_OK) == 0 ? "/usr/bin/sqlite3" : "/bin/sqlite3";
-    char *argv[] = {(char *)shell, "-cmd", ".timeout 10000", db, (char *)text, NULL};
-    int rc = harness_run(argv, out, sizeof(out));
-    if (rc != 0)
-        CL_FAIL("sqlite3 %s: %d: %s", text, rc, out);
-    return strtoll(out, NULL, 10);
-}
-
 static long long staff_id(cl_harness_t *h, const char *username)
 {
     char q[192];
     snprintf(q, sizeof(q),
              "SELECT s.id FROM staff s JOIN users u ON u.id = s.user_id WHERE u.username = '%s'",
              username);
-    return sql_int(h, q);
-}
-
-/* The clinic's date `days` from now, as the server will see it. */
-static void date_ahead(int days, char out[11])
-{
-    setenv("TZ", "America/Chicago", 1);
-    tzset();
-    time_t t = time(NULL) + (time_t)days * 86400;
-    struct tm tm;
-    localtime_r(&t, &tm);
-    strftime(out, 11, "%Y-%m-%d", &tm);
+    return harness_sql(h, q);
 }
 
 static Clinic__ShiftAddRequest shift(uint64_t staff, uint64_t desk, const char *date)
@@ -56,7 +26,7 @@ static Clinic__ShiftAddRequest shift(uint64_t staff, uint64_t desk, const char *
 CL_TEST(published_shift_reaches_the_staff_member_live)
 {
     cl_harness_t h;
-    harness_start(&h, CHICAGO);
+    harness_start(&h, HARNESS_CHICAGO);
     harness_add_user(&h, "boss", "manager");
     harness_add_user(&h, "ann", "staff");
     uint64_t ann = (uint64_t)staff_id(&h, "ann");
@@ -68,39 +38,29 @@ CL_TEST(published_shift_reaches_the_staff_member_live)
     Clinic__SubscribeRequest sub = CLINIC__SUBSCRIBE_REQUEST__INIT;
     sub.topics = topics;
     sub.n_topics = 2;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_SUBSCRIBE;
-    req.subscribe = &sub;
-    harness_call_ok(me, &req);
+    harness_send_ok(me, CLINIC__REQUEST__BODY_SUBSCRIBE, &sub);
 
     Clinic__DeskAddRequest d = CLINIC__DESK_ADD_REQUEST__INIT;
     d.name = "Front desk";
     d.min_staff = 1;
-    req.body_case = CLINIC__REQUEST__BODY_DESK_ADD;
-    req.desk_add = &d;
-    uint64_t desk = harness_call_ok(boss, &req)->desk_add->desk->id;
-    const Clinic__Event *ev = NULL;
-    char err[256];
-    ASSERT_OK(cl_sync_next_event(me, 2000, &ev, err, sizeof(err)));
-    ASSERT_STR_EQ(ev->entity, "desk");
+    uint64_t desk = harness_send_ok(boss, CLINIC__REQUEST__BODY_DESK_ADD, &d)->desk_add->desk->id;
+    ASSERT_STR_EQ(harness_next_event(me, 2000)->entity, "desk");
 
     char date[11];
-    date_ahead(7, date);
+    harness_date_ahead(7, date);
     Clinic__ShiftAddRequest m = shift(ann, desk, date);
-    req.body_case = CLINIC__REQUEST__BODY_SHIFT_ADD;
-    req.shift_add = &m;
-    uint64_t id = harness_call_ok(boss, &req)->shift_add->shift->id;
+    uint64_t id = harness_send_ok(boss, CLINIC__REQUEST__BODY_SHIFT_ADD, &m)->shift_add->shift->id;
     /* A draft: nothing for ann yet. */
-    ASSERT_NE(cl_sync_next_event(me, 300, &ev, err, sizeof(err)), 0);
+    harness_expect_no_event(me, 300);
 
     Clinic__ShiftWeekPublishRequest p = CLINIC__SHIFT_WEEK_PUBLISH_REQUEST__INIT;
     p.week_start = date;
-    req.body_case = CLINIC__REQUEST__BODY_SHIFT_WEEK_PUBLISH;
-    req.shift_week_publish = &p;
-    ASSERT_EQ(harness_call_ok(boss, &req)->shift_week_publish->published, 1);
+    const Clinic__Response *resp =
+        harness_send_ok(boss, CLINIC__REQUEST__BODY_SHIFT_WEEK_PUBLISH, &p);
+    ASSERT_EQ(resp->shift_week_publish->published, 1);
     int on_shifts = 0, in_inbox = 0;
     for (int i = 0; i < 2; i++) {
-        ASSERT_OK(cl_sync_next_event(me, 2000, &ev, err, sizeof(err)));
+        const Clinic__Event *ev = harness_next_event(me, 2000);
         ASSERT_STR_EQ(ev->entity, "shift");
         ASSERT_EQ(ev->entity_id, id);
         on_shifts += strcmp(ev->topic, "shifts") == 0;
@@ -113,9 +73,8 @@ CL_TEST(published_shift_reaches_the_staff_member_live)
     Clinic__ShiftListRequest l = CLINIC__SHIFT_LIST_REQUEST__INIT;
     l.from_date = date;
     l.to_date = date;
-    req.body_case = CLINIC__REQUEST__BODY_SHIFT_LIST;
-    req.shift_list = &l;
-    const Clinic__ShiftListReply *list = harness_call_ok(me, &req)->shift_list;
+    const Clinic__ShiftListReply *list =
+        harness_send_ok(me, CLINIC__REQUEST__BODY_SHIFT_LIST, &l)->shift_list;
     ASSERT_EQ(list->n_shifts, 1);
     ASSERT_STR_EQ(list->shifts[0]->state, "published");
     cl_sync_close(boss);
@@ -126,105 +85,92 @@ CL_TEST(published_shift_reaches_the_staff_member_live)
 CL_TEST(staff_user_cannot_add_shifts)
 {
     cl_harness_t h;
-    harness_start(&h, CHICAGO);
+    harness_start(&h, HARNESS_CHICAGO);
     harness_add_user(&h, "ann", "staff,front_desk");
     cl_sync_t *me = harness_login(&h, "ann");
     char date[11];
-    date_ahead(3, date);
+    harness_date_ahead(3, date);
     Clinic__ShiftAddRequest m = shift((uint64_t)staff_id(&h, "ann"), 1, date);
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_SHIFT_ADD;
-    req.shift_add = &m;
     const Clinic__Response *resp;
-    ASSERT_EQ(harness_call(me, &req, &resp), CL_EPERM);
+    ASSERT_EQ(harness_send(me, CLINIC__REQUEST__BODY_SHIFT_ADD, &m, &resp), CL_EPERM);
     Clinic__ShiftWeekPublishRequest p = CLINIC__SHIFT_WEEK_PUBLISH_REQUEST__INIT;
     p.week_start = date;
-    req.body_case = CLINIC__REQUEST__BODY_SHIFT_WEEK_PUBLISH;
-    req.shift_week_publish = &p;
-    ASSERT_EQ(harness_call(me, &req, &resp), CL_EPERM);
-    ASSERT_EQ(sql_int(&h, "SELECT count(*) FROM shifts"), 0);
+    ASSERT_EQ(harness_send(me, CLINIC__REQUEST__BODY_SHIFT_WEEK_PUBLISH, &p, &resp), CL_EPERM);
+    ASSERT_EQ(harness_sql(&h, "SELECT count(*) FROM shifts"), 0);
     cl_sync_close(me);
     harness_stop(&h);
 }
 
-#define clinic(h, out, ...)                                                                        \
-    harness_run_clinic((h), (out), sizeof(out), (const char *[]){__VA_ARGS__, NULL})
-
-#define CLINIC_OK(h, out, ...)                                                                     \
-    do {                                                                                           \
-        int rc_ = clinic((h), out, __VA_ARGS__);                                                   \
-        if (rc_ != 0)                                                                              \
-            CL_FAIL("clinic exited %d: %s", rc_, out);                                             \
-    } while (0)
-
 CL_TEST(shifts_from_the_command_line)
 {
     cl_harness_t h;
-    harness_start(&h, CHICAGO);
+    harness_start(&h, HARNESS_CHICAGO);
     harness_add_user(&h, "boss", "manager");
     harness_add_user(&h, "ann", "staff");
     harness_add_user(&h, "bob", "staff");
     char ann[24], bob[24], out[16384], date[11], next[11], expect[128];
     snprintf(ann, sizeof(ann), "%lld", staff_id(&h, "ann"));
     snprintf(bob, sizeof(bob), "%lld", staff_id(&h, "bob"));
-    date_ahead(5, date);
-    date_ahead(6, next);
+    harness_date_ahead(5, date);
+    harness_date_ahead(6, next);
 
-    CLINIC_OK(&h, out, "login", "--user", "boss", "--password-file", h.password_file);
-    CLINIC_OK(&h, out, "desk", "add", "Front desk", "--min", "1");
+    harness_clinic_login(&h, "boss");
+    HARNESS_CLINIC_OK(&h, out, "desk", "add", "Front desk", "--min", "1");
     ASSERT_STR_CONTAINS(out, "added desk 1");
-    CLINIC_OK(&h, out, "--json", "desk", "add", "Phones");
+    HARNESS_CLINIC_OK(&h, out, "--json", "desk", "add", "Phones");
     ASSERT_STR_CONTAINS(out, "\"name\":\"Phones\"");
     ASSERT_STR_CONTAINS(out, "\"min_staff\":1");
-    CLINIC_OK(&h, out, "--json", "shift", "add", "--staff", ann, "--desk", "Front desk", "--date",
-              date, "--start", "09:00", "--end", "17:00");
+    HARNESS_CLINIC_OK(&h, out, "--json", "shift", "add", "--staff", ann, "--desk", "Front desk",
+                      "--date", date, "--start", "09:00", "--end", "17:00");
     ASSERT_STR_CONTAINS(out, "\"id\":1,");
     ASSERT_STR_CONTAINS(out, "\"state\":\"draft\"");
     ASSERT_STR_CONTAINS(out, "\"start\":\"09:00\"");
     ASSERT_STR_CONTAINS(out, "\"minutes\":480");
     /* Bad input: overlapping shifts, exit 6 naming the other. */
-    ASSERT_EQ(clinic(&h, out, "shift", "add", "--staff", ann, "--desk", "Phones", "--date", date,
-                     "--start", "12:00", "--end", "18:00"),
+    ASSERT_EQ(HARNESS_CLINIC(&h, out, "shift", "add", "--staff", ann, "--desk", "Phones", "--date",
+                             date, "--start", "12:00", "--end", "18:00"),
               6);
     snprintf(expect, sizeof(expect), "already has shift 1 at Front desk on %s 09:00-17:00", date);
     ASSERT_STR_CONTAINS(out, expect);
-    CLINIC_OK(&h, out, "shift", "add", "--staff", bob, "--desk", "Phones", "--date", next,
-              "--start", "09:00", "--end", "17:00", "--publish");
+    HARNESS_CLINIC_OK(&h, out, "shift", "add", "--staff", bob, "--desk", "Phones", "--date", next,
+                      "--start", "09:00", "--end", "17:00", "--publish");
     ASSERT_STR_CONTAINS(out, "published");
-    CLINIC_OK(&h, out, "--json", "shift", "publish", date);
+    HARNESS_CLINIC_OK(&h, out, "--json", "shift", "publish", date);
     ASSERT_STR_CONTAINS(out, "\"published\":1");
-    CLINIC_OK(&h, out, "shift", "edit", "1", "--end", "16:00", "--note", "leaves early");
+    HARNESS_CLINIC_OK(&h, out, "shift", "edit", "1", "--end", "16:00", "--note", "leaves early");
     ASSERT_STR_CONTAINS(out, "changed shift 1");
     ASSERT_STR_CONTAINS(out, "09:00-16:00");
     /* Bad input: a stale version, exit 6. */
-    ASSERT_EQ(clinic(&h, out, "shift", "edit", "1", "--start", "10:00", "--expect-version", "1"),
-              6);
+    ASSERT_EQ(
+        HARNESS_CLINIC(&h, out, "shift", "edit", "1", "--start", "10:00", "--expect-version", "1"),
+        6);
     ASSERT_STR_CONTAINS(out, "stale");
-    CLINIC_OK(&h, out, "--json", "shift", "coverage", "--from", date, "--to", date, "--desk",
-              "Front desk");
+    HARNESS_CLINIC_OK(&h, out, "--json", "shift", "coverage", "--from", date, "--to", date,
+                      "--desk", "Front desk");
     ASSERT_STR_CONTAINS(out, "\"window\":\"shifts\"");
     ASSERT_STR_CONTAINS(out, "\"on_duty\":1");
-    CLINIC_OK(&h, out, "shift", "template", "set", "standard", "mon-fri/08:00-12:00/Phones/2");
+    HARNESS_CLINIC_OK(&h, out, "shift", "template", "set", "standard",
+                      "mon-fri/08:00-12:00/Phones/2");
     ASSERT_STR_CONTAINS(out, "template standard (version 1, 5 rows)");
 
     /* Ann, logged in on the same workstation, sees the published week and swaps with Bob. */
-    CLINIC_OK(&h, out, "login", "--user", "ann", "--password-file", h.password_file);
-    ASSERT_NE(clinic(&h, out, "shift", "add", "--staff", ann, "--desk", "1", "--date", date,
-                     "--start", "18:00", "--end", "20:00"),
+    harness_clinic_login(&h, "ann");
+    ASSERT_NE(HARNESS_CLINIC(&h, out, "shift", "add", "--staff", ann, "--desk", "1", "--date", date,
+                             "--start", "18:00", "--end", "20:00"),
               0);
     ASSERT_STR_CONTAINS(out, "permission denied");
-    CLINIC_OK(&h, out, "--json", "shift", "list", "--from", date, "--to", next);
+    HARNESS_CLINIC_OK(&h, out, "--json", "shift", "list", "--from", date, "--to", next);
     ASSERT_STR_CONTAINS(out, "\"note\":\"leaves early\"");
     ASSERT_STR_CONTAINS(out, "\"staff_name\":\"bob\"");
-    CLINIC_OK(&h, out, "--json", "request", "swap", "1", "2", "--note", "dentist");
+    HARNESS_CLINIC_OK(&h, out, "--json", "request", "swap", "1", "2", "--note", "dentist");
     ASSERT_STR_CONTAINS(out, "\"state\":\"proposed\"");
-    CLINIC_OK(&h, out, "login", "--user", "bob", "--password-file", h.password_file);
-    CLINIC_OK(&h, out, "shift", "swap", "list");
+    harness_clinic_login(&h, "bob");
+    HARNESS_CLINIC_OK(&h, out, "shift", "swap", "list");
     ASSERT_STR_CONTAINS(out, "swap 1 [proposed]");
-    CLINIC_OK(&h, out, "--json", "shift", "swap", "accept", "1");
+    HARNESS_CLINIC_OK(&h, out, "--json", "shift", "swap", "accept", "1");
     ASSERT_STR_CONTAINS(out, "\"state\":\"accepted\"");
-    ASSERT_EQ(sql_int(&h, "SELECT count(*) FROM requests WHERE kind = 'swap' AND "
-                          "state = 'pending'"),
+    ASSERT_EQ(harness_sql(&h, "SELECT count(*) FROM requests WHERE kind = 'swap' AND "
+                              "state = 'pending'"),
               1);
     harness_stop(&h);
 }
