@@ -596,7 +596,6 @@ int cl_certs_write_crl(const char *data_dir, const char *const *serials_hex, siz
 
     if ((rc = load_ca(data_dir, &ca, &ca_key)) != 0)
         return rc;
-    rc = CL_EINTERNAL;
     crl = X509_CRL_new();
     last = X509_gmtime_adj(NULL, -BACKDATE_S);
     number = ASN1_INTEGER_new();
@@ -613,7 +612,6 @@ int cl_certs_write_crl(const char *data_dir, const char *const *serials_hex, siz
         if ((rc = add_revoked(crl, serials_hex[i], last)) != 0)
             goto out;
     }
-    rc = CL_EINTERNAL;
     /* The CRL number only has to grow with each rewrite: the issue time does. */
     if (!ASN1_INTEGER_set_int64(number, cl_now()) ||
         !X509_CRL_add1_ext_i2d(crl, NID_crl_number, number, 0, X509V3_ADD_DEFAULT))
