@@ -156,9 +156,19 @@ int bench_run_until(bench_t *b, int (*done)(bench_t *b), uint64_t timeout_ms);
  * Returns 0, or CL_ETLS when the library could not make the TLS context (on_end not called). */
 int bench_conn_start(bench_t *b, bench_conn_t *bc);
 
-/* Sends `req` on the control connection and waits for the reply. Returns its status; on 0 the
- * reply is in b->ctl_resp (owned by b, replaced by the next call). */
-int bench_ctl_call(bench_t *b, const Clinic__Request *req);
+/* cl_request_make for a kind this program names: a kind without a request is clinic-bench's own
+ * bug, so it aborts with a message. */
+void bench_request_make(Clinic__Request *req, Clinic__Request__BodyCase kind, const void *body);
+
+/* The server's message of a failed reply (`resp` may be NULL), or the status table's message for
+ * `status`. */
+const char *bench_reply_reason(int status, const Clinic__Response *resp);
+
+/* Sends the request of kind `kind` whose body is `body` (borrowed) on the control connection and
+ * waits for the reply. Returns 0 with the reply, of the same kind, in b->ctl_resp (owned by b,
+ * replaced by the next call), or a negative status: the reply's (b->ctl_resp then holds it), the
+ * connection's (b->ctl_resp NULL) or CL_EINTERNAL for a reply of another kind. */
+int bench_ctl_send(bench_t *b, Clinic__Request__BodyCase kind, const void *body);
 
 /* Connects the control connection and logs in with the password (one scrypt on the server),
  * keeping the token and the login's round trip. Returns 0 or a negative status (printed). */
@@ -183,6 +193,23 @@ void bench_close_all(bench_t *b);
 void bench_note_error(bench_t *b, const char *what, const char *reason);
 
 /* --- workloads.c --------------------------------------------------------------------------- */
+
+/* Sends `req` (borrowed; packed at once) on bc as its one request in flight: marks bc busy,
+ * counts it in b->in_flight and starts its clock, bc->t0; `cb` gets the reply with bc as its
+ * argument. Returns 0, or CL_EEOF when the connection is closing (nothing counted, cb not
+ * called). */
+int bench_call(bench_conn_t *bc, const Clinic__Request *req, cl_client_reply_fn cb);
+/* bench_call for the request of kind `kind` whose body is `body` (borrowed). */
+int bench_send(bench_conn_t *bc, Clinic__Request__BodyCase kind, const void *body,
+               cl_client_reply_fn cb);
+/* The reply to bc's request in flight came (or the connection ended before it): bc is no longer
+ * busy nor in flight. Returns the time, uv_hrtime(). */
+uint64_t bench_reply_came(bench_conn_t *bc);
+/* Counts bc's request as done at `now`: one more request, its latency from bc->t0 in b->lat. */
+void bench_count_done(bench_conn_t *bc, uint64_t now);
+/* Counts a failed request of `what` (status and reply as the reply callback had them), keeping
+ * the first failure's reason for the report. */
+void bench_count_error(bench_t *b, const char *what, int status, const Clinic__Response *resp);
 
 /* Runs b->workload for b->seconds on connections already set up (connect: from none). */
 void bench_run_closed_loop(bench_t *b);

@@ -35,8 +35,15 @@ void bench_note_error(bench_t *b, const char *what, const char *reason)
                  reason && *reason ? reason : "unknown reason");
 }
 
-/* The server's message of a failed reply, or the status table's. */
-static const char *reply_reason(int status, const Clinic__Response *resp)
+void bench_request_make(Clinic__Request *req, Clinic__Request__BodyCase kind, const void *body)
+{
+    if (cl_request_make(req, kind, body) != 0) {
+        fprintf(stderr, "clinic-bench: no request of kind %d\n", (int)kind);
+        abort();
+    }
+}
+
+const char *bench_reply_reason(int status, const Clinic__Response *resp)
 {
     if (resp && resp->status && resp->status->message && resp->status->message[0])
         return resp->status->message;
@@ -100,7 +107,9 @@ static void on_ctl_reply(cl_client_t *c, int status, const Clinic__Response *res
     b->ctl_done = 1;
 }
 
-int bench_ctl_call(bench_t *b, const Clinic__Request *req)
+/* Sends `req` on the control connection and waits for the reply. Returns its status; on 0 the
+ * reply is in b->ctl_resp. */
+static int ctl_call(bench_t *b, const Clinic__Request *req)
 {
     if (b->ctl.client == NULL)
         return CL_EEOF;
@@ -111,6 +120,16 @@ int bench_ctl_call(bench_t *b, const Clinic__Request *req)
     if (bench_run_until(b, ctl_settled, CTL_TIMEOUT_MS) != 0)
         return CL_ETIMEOUT;
     return b->ctl_status;
+}
+
+int bench_ctl_send(bench_t *b, Clinic__Request__BodyCase kind, const void *body)
+{
+    Clinic__Request req;
+    bench_request_make(&req, kind, body);
+    int rc = ctl_call(b, &req);
+    if (rc == 0 && b->ctl_resp->result_case != (Clinic__Response__ResultCase)kind)
+        return CL_EINTERNAL;
+    return rc;
 }
 
 static void on_ctl_ready(bench_conn_t *bc)
@@ -146,16 +165,13 @@ int bench_ctl_login(bench_t *b)
     Clinic__LoginRequest login = CLINIC__LOGIN_REQUEST__INIT;
     login.username = (char *)b->user;
     login.password = b->password;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_LOGIN;
-    req.login = &login;
     uint64_t t0 = uv_hrtime();
-    int rc = bench_ctl_call(b, &req);
+    int rc = bench_ctl_send(b, CLINIC__REQUEST__BODY_LOGIN, &login);
     b->login_ms = (double)(uv_hrtime() - t0) / 1e6;
-    if (rc != 0 || b->ctl_resp == NULL || b->ctl_resp->login == NULL) {
+    if (rc != 0) {
         fprintf(stderr, "clinic-bench: login as %s failed: %s\n", b->user,
-                reply_reason(rc ? rc : CL_EINTERNAL, b->ctl_resp));
-        return rc ? rc : CL_EINTERNAL;
+                bench_reply_reason(rc, b->ctl_resp));
+        return rc;
     }
     snprintf(b->token, sizeof(b->token), "%s", b->ctl_resp->login->token);
     return 0;
@@ -165,15 +181,12 @@ void bench_status(bench_t *b, bench_status_t *st)
 {
     memset(st, 0, sizeof(*st));
     Clinic__ServerStatusRequest status = CLINIC__SERVER_STATUS_REQUEST__INIT;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_SERVER_STATUS;
-    req.server_status = &status;
-    int rc = bench_ctl_call(b, &req);
-    if (rc != 0 || b->ctl_resp == NULL || b->ctl_resp->server_status == NULL) {
+    int rc = bench_ctl_send(b, CLINIC__REQUEST__BODY_SERVER_STATUS, &status);
+    if (rc != 0) {
         if (!b->status_warned)
             fprintf(stderr,
                     "clinic-bench: no server status (%s): server CPU and RSS not reported\n",
-                    reply_reason(rc ? rc : CL_EINTERNAL, b->ctl_resp));
+                    bench_reply_reason(rc, b->ctl_resp));
         b->status_warned = 1;
         return;
     }
@@ -218,7 +231,7 @@ static void setup_done(bench_conn_t *bc, int status, const char *reason)
 static void on_subscribed(cl_client_t *c, int status, const Clinic__Response *resp, void *arg)
 {
     (void)c;
-    setup_done(arg, status, reply_reason(status, resp));
+    setup_done(arg, status, bench_reply_reason(status, resp));
 }
 
 static void on_resumed(cl_client_t *c, int status, const Clinic__Response *resp, void *arg)
@@ -226,16 +239,15 @@ static void on_resumed(cl_client_t *c, int status, const Clinic__Response *resp,
     bench_conn_t *bc = arg;
     bench_t *b = bc->b;
     if (status != 0 || !b->subscribe) {
-        setup_done(bc, status, reply_reason(status, resp));
+        setup_done(bc, status, bench_reply_reason(status, resp));
         return;
     }
     char *topics[] = {(char *)(b->topic ? b->topic : "inbox")};
     Clinic__SubscribeRequest sub = CLINIC__SUBSCRIBE_REQUEST__INIT;
     sub.n_topics = 1;
     sub.topics = topics;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_SUBSCRIBE;
-    req.subscribe = &sub;
+    Clinic__Request req;
+    bench_request_make(&req, CLINIC__REQUEST__BODY_SUBSCRIBE, &sub);
     if (cl_client_call(c, &req, on_subscribed, bc) != 0)
         setup_done(bc, CL_EEOF, "closed before subscribing");
 }
@@ -245,9 +257,8 @@ int bench_resume(bench_conn_t *bc, cl_client_reply_fn cb)
 {
     Clinic__ResumeRequest resume = CLINIC__RESUME_REQUEST__INIT;
     resume.token = bc->b->token;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_RESUME;
-    req.resume = &resume;
+    Clinic__Request req;
+    bench_request_make(&req, CLINIC__REQUEST__BODY_RESUME, &resume);
     return cl_client_call(bc->client, &req, cb, bc);
 }
 

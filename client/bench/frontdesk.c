@@ -57,21 +57,16 @@ static uint32_t rnd(uint32_t n)
     return (uint32_t)((fd.rng * 0x2545F4914F6CDD1DULL) >> 33) % n;
 }
 
-static const char *reply_reason(int status, const Clinic__Response *resp)
+/* A setup request of kind `kind` whose body is `body` on the control connection: the reply, of
+ * that kind, or NULL (printed). */
+static const Clinic__Response *ctl_send(bench_t *b, Clinic__Request__BodyCase kind,
+                                        const void *body, const char *what)
 {
-    if (resp && resp->status && resp->status->message && resp->status->message[0])
-        return resp->status->message;
-    return cl_status_message(status);
-}
-
-/* A setup call on the control connection: the reply, or NULL (printed). */
-static const Clinic__Response *ctl(bench_t *b, const Clinic__Request *req, const char *what)
-{
-    int rc = bench_ctl_call(b, req);
-    if (rc == 0 && b->ctl_resp)
+    int rc = bench_ctl_send(b, kind, body);
+    if (rc == 0)
         return b->ctl_resp;
-    fprintf(stderr, "clinic-bench: setup: %s: %s\n", what, reply_reason(rc, b->ctl_resp));
-    bench_note_error(b, what, reply_reason(rc, b->ctl_resp));
+    fprintf(stderr, "clinic-bench: setup: %s: %s\n", what, bench_reply_reason(rc, b->ctl_resp));
+    bench_note_error(b, what, bench_reply_reason(rc, b->ctl_resp));
     return NULL;
 }
 
@@ -93,11 +88,9 @@ static void date_from_today(int days, char out[11])
 static int open_every_day(bench_t *b)
 {
     Clinic__ClinicHoursListRequest lr = CLINIC__CLINIC_HOURS_LIST_REQUEST__INIT;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_CLINIC_HOURS_LIST;
-    req.clinic_hours_list = &lr;
-    const Clinic__Response *resp = ctl(b, &req, "listing the clinic hours");
-    if (resp == NULL || resp->clinic_hours_list == NULL)
+    const Clinic__Response *resp =
+        ctl_send(b, CLINIC__REQUEST__BODY_CLINIC_HOURS_LIST, &lr, "listing the clinic hours");
+    if (resp == NULL)
         return CL_EINTERNAL;
     uint64_t version[7] = {0};
     int done[7] = {0};
@@ -118,9 +111,7 @@ static int open_every_day(bench_t *b)
         r.open_minute = DAY_OPEN;
         r.close_minute = DAY_CLOSE;
         r.version = version[w];
-        req.body_case = CLINIC__REQUEST__BODY_CLINIC_HOURS_SET;
-        req.clinic_hours_set = &r;
-        if (ctl(b, &req, "setting the clinic hours") == NULL)
+        if (!ctl_send(b, CLINIC__REQUEST__BODY_CLINIC_HOURS_SET, &r, "setting the clinic hours"))
             return CL_EINTERNAL;
     }
     return 0;
@@ -132,11 +123,8 @@ static uint64_t add_room(bench_t *b, unsigned i)
     snprintf(name, sizeof(name), "Bench %s room %u", fd.tag, i + 1);
     Clinic__RoomAddRequest r = CLINIC__ROOM_ADD_REQUEST__INIT;
     r.name = name;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_ROOM_ADD;
-    req.room_add = &r;
-    const Clinic__Response *resp = ctl(b, &req, "adding a room");
-    return resp && resp->room_add && resp->room_add->room ? resp->room_add->room->id : 0;
+    const Clinic__Response *resp = ctl_send(b, CLINIC__REQUEST__BODY_ROOM_ADD, &r, "adding a room");
+    return resp && resp->room_add->room ? resp->room_add->room->id : 0;
 }
 
 static uint64_t add_type(bench_t *b, const char *what, int needs_room)
@@ -147,13 +135,9 @@ static uint64_t add_type(bench_t *b, const char *what, int needs_room)
     r.name = name;
     r.default_minutes = VISIT;
     r.needs_room = needs_room;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_TYPE_ADD;
-    req.appointment_type_add = &r;
-    const Clinic__Response *resp = ctl(b, &req, "adding an appointment type");
-    return resp && resp->appointment_type_add && resp->appointment_type_add->type
-               ? resp->appointment_type_add->type->id
-               : 0;
+    const Clinic__Response *resp =
+        ctl_send(b, CLINIC__REQUEST__BODY_APPOINTMENT_TYPE_ADD, &r, "adding an appointment type");
+    return resp && resp->appointment_type_add->type ? resp->appointment_type_add->type->id : 0;
 }
 
 /* A provider with the whole clinic day on every weekday. */
@@ -165,11 +149,9 @@ static uint64_t add_provider(bench_t *b, unsigned i)
     r.name = name;
     r.specialty = "family medicine";
     r.username = "";
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PROVIDER_ADD;
-    req.provider_add = &r;
-    const Clinic__Response *resp = ctl(b, &req, "adding a provider");
-    if (resp == NULL || resp->provider_add == NULL || resp->provider_add->provider == NULL)
+    const Clinic__Response *resp =
+        ctl_send(b, CLINIC__REQUEST__BODY_PROVIDER_ADD, &r, "adding a provider");
+    if (resp == NULL || resp->provider_add->provider == NULL)
         return 0;
     uint64_t id = resp->provider_add->provider->id;
     Clinic__ProviderHours hours[7], *hp[7];
@@ -185,9 +167,9 @@ static uint64_t add_provider(bench_t *b, unsigned i)
     h.version = resp->provider_add->provider->version;
     h.n_hours = 7;
     h.hours = hp;
-    req.body_case = CLINIC__REQUEST__BODY_PROVIDER_HOURS_SET;
-    req.provider_hours_set = &h;
-    return ctl(b, &req, "setting a provider's hours") ? id : 0;
+    if (!ctl_send(b, CLINIC__REQUEST__BODY_PROVIDER_HOURS_SET, &h, "setting a provider's hours"))
+        return 0;
+    return id;
 }
 
 static int days_in_month(int y, int m)
@@ -216,12 +198,9 @@ static int add_patients(bench_t *b, size_t n)
         Clinic__PatientRegisterRequest r = CLINIC__PATIENT_REGISTER_REQUEST__INIT;
         r.patient = &p;
         r.save_despite_duplicates = 1;
-        Clinic__Request req = CLINIC__REQUEST__INIT;
-        req.body_case = CLINIC__REQUEST__BODY_PATIENT_REGISTER;
-        req.patient_register = &r;
-        const Clinic__Response *resp = ctl(b, &req, "registering a patient");
-        if (resp == NULL || resp->patient_register == NULL ||
-            resp->patient_register->patient == NULL)
+        const Clinic__Response *resp =
+            ctl_send(b, CLINIC__REQUEST__BODY_PATIENT_REGISTER, &r, "registering a patient");
+        if (resp == NULL || resp->patient_register->patient == NULL)
             return CL_EINTERNAL;
         fd.patients[fd.npatients++] = resp->patient_register->patient->id;
     }
@@ -239,10 +218,9 @@ static int book_one(bench_t *b, uint64_t patient, uint64_t provider, uint64_t ty
     r.date = (char *)date;
     r.start_minute = minute;
     r.reason = "clinic-bench board";
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_BOOK;
-    req.appointment_book = &r;
-    return ctl(b, &req, "booking the board's day") ? 0 : CL_EINTERNAL;
+    if (!ctl_send(b, CLINIC__REQUEST__BODY_APPOINTMENT_BOOK, &r, "booking the board's day"))
+        return CL_EINTERNAL;
+    return 0;
 }
 
 /* Whether the clinic already has many patients (a generated database): record P0100000. */
@@ -251,11 +229,9 @@ static int has_many_patients(bench_t *b)
     Clinic__PatientSearchRequest r = CLINIC__PATIENT_SEARCH_REQUEST__INIT;
     r.query = "P0100000";
     r.limit = 1;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PATIENT_SEARCH;
-    req.patient_search = &r;
-    const Clinic__Response *resp = ctl(b, &req, "searching for the generated patients");
-    return resp && resp->patient_search && resp->patient_search->n_patients > 0;
+    const Clinic__Response *resp = ctl_send(b, CLINIC__REQUEST__BODY_PATIENT_SEARCH, &r,
+                                            "searching for the generated patients");
+    return resp && resp->patient_search->n_patients > 0;
 }
 
 int bench_fd_setup(bench_t *b)
@@ -298,11 +274,10 @@ int bench_fd_setup(bench_t *b)
         if (rc == 0) {
             static Clinic__BoardGetRequest board = CLINIC__BOARD_GET_REQUEST__INIT;
             board.date = fd.board_date;
-            clinic__request__init(&b->req);
-            b->req.body_case = CLINIC__REQUEST__BODY_BOARD_GET;
-            b->req.board_get = &board;
-            const Clinic__Response *resp = ctl(b, &b->req, "reading the board");
-            rc = resp && resp->board_get ? 0 : CL_EINTERNAL;
+            bench_request_make(&b->req, CLINIC__REQUEST__BODY_BOARD_GET, &board);
+            const Clinic__Response *resp =
+                ctl_send(b, CLINIC__REQUEST__BODY_BOARD_GET, &board, "reading the board");
+            rc = resp ? 0 : CL_EINTERNAL;
             if (rc == 0)
                 b->board_size = resp->board_get->n_appointments;
         }
@@ -324,24 +299,19 @@ static void on_fd_reply(cl_client_t *c, int status, const Clinic__Response *resp
     (void)c;
     bench_conn_t *bc = arg;
     bench_t *b = bc->b;
-    uint64_t now = uv_hrtime();
-    bc->busy = 0;
-    b->in_flight--;
+    uint64_t now = bench_reply_came(bc);
     if (status == 0 || (status == CL_ECONFLICT && b->workload == BENCH_BOOK && resp)) {
-        b->requests++;
-        bench_lat_add(&b->lat, now - bc->t0);
-        b->t_last = now;
+        bench_count_done(bc, now);
         if (b->workload == BENCH_BOOK) {
             if (status == 0)
                 b->booked++;
             else
                 b->conflicts++;
-        } else if (resp && resp->patient_search) {
+        } else if (resp->result_case == CLINIC__RESPONSE__RESULT_PATIENT_SEARCH) {
             b->hits += resp->patient_search->n_patients;
         }
     } else {
-        b->errors++;
-        bench_note_error(b, b->workload_name, reply_reason(status, resp));
+        bench_count_error(b, b->workload_name, status, resp);
     }
     if (resp != NULL)
         fd_issue(bc);
@@ -385,7 +355,6 @@ static void fd_issue(bench_conn_t *bc)
     bench_t *b = bc->b;
     if (b->stopping || bc->client == NULL || !bc->authed)
         return;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
     Clinic__AppointmentBookRequest book = CLINIC__APPOINTMENT_BOOK_REQUEST__INIT;
     Clinic__PatientSearchRequest search = CLINIC__PATIENT_SEARCH_REQUEST__INIT;
     char query[64];
@@ -398,20 +367,11 @@ static void fd_issue(bench_conn_t *bc)
         book.start_minute =
             DAY_OPEN + SLOT_STEP * rnd((DAY_CLOSE - DAY_OPEN - VISIT) / SLOT_STEP + 1);
         book.reason = "clinic-bench book";
-        req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_BOOK;
-        req.appointment_book = &book;
+        bench_send(bc, CLINIC__REQUEST__BODY_APPOINTMENT_BOOK, &book, on_fd_reply);
     } else {
         make_query(query, sizeof(query));
         search.query = query;
-        req.body_case = CLINIC__REQUEST__BODY_PATIENT_SEARCH;
-        req.patient_search = &search;
-    }
-    bc->busy = 1;
-    b->in_flight++;
-    bc->t0 = uv_hrtime();
-    if (cl_client_call(bc->client, &req, on_fd_reply, bc) != 0) {
-        bc->busy = 0;
-        b->in_flight--;
+        bench_send(bc, CLINIC__REQUEST__BODY_PATIENT_SEARCH, &search, on_fd_reply);
     }
 }
 
@@ -432,6 +392,13 @@ typedef enum {
 
 static const char *const op_names[OP__COUNT] = {"search", "book",  "board", "checkin", "room",
                                                 "vitals", "ready", "start", "checkout"};
+/* Each operation's request kind; its reply is of the same kind. */
+static const Clinic__Request__BodyCase op_kinds[OP__COUNT] = {
+    CLINIC__REQUEST__BODY_PATIENT_SEARCH, CLINIC__REQUEST__BODY_APPOINTMENT_BOOK,
+    CLINIC__REQUEST__BODY_BOARD_GET,      CLINIC__REQUEST__BODY_FLOW_CHECK_IN,
+    CLINIC__REQUEST__BODY_FLOW_ROOM,      CLINIC__REQUEST__BODY_FLOW_VITALS,
+    CLINIC__REQUEST__BODY_FLOW_READY,     CLINIC__REQUEST__BODY_FLOW_START,
+    CLINIC__REQUEST__BODY_FLOW_CHECK_OUT};
 
 static struct {
     bench_lat_t lat;
@@ -526,7 +493,6 @@ static void desk_issue(bench_conn_t *bc)
     if (b->stopping || bc->client == NULL || !bc->authed)
         return;
     desk_t *w = &desks[bc - b->conns];
-    Clinic__Request req = CLINIC__REQUEST__INIT;
     Clinic__PatientSearchRequest search = CLINIC__PATIENT_SEARCH_REQUEST__INIT;
     Clinic__AppointmentBookRequest book = CLINIC__APPOINTMENT_BOOK_REQUEST__INIT;
     Clinic__BoardGetRequest board = CLINIC__BOARD_GET_REQUEST__INIT;
@@ -546,12 +512,19 @@ static void desk_issue(bench_conn_t *bc)
     if (op == OP_CHECKIN)
         op = w->flow ? (desk_op_t)w->flow : OP_BOOK;
     w->op = op;
+    /* Every flow step names the workstation's booking and the version it last read. */
+    if (op >= OP_CHECKIN) {
+        checkin.appointment_id = room.appointment_id = vitals.appointment_id = w->appt;
+        ready.appointment_id = start.appointment_id = checkout.appointment_id = w->appt;
+        checkin.version = room.version = vitals.version = w->version;
+        ready.version = start.version = checkout.version = w->version;
+    }
+    const void *body;
     switch (op) {
     case OP_SEARCH:
         make_query(query, sizeof(query));
         search.query = query;
-        req.body_case = CLINIC__REQUEST__BODY_PATIENT_SEARCH;
-        req.patient_search = &search;
+        body = &search;
         break;
     case OP_BOOK:
         book.patient_id = fd.patients[rnd((uint32_t)fd.npatients)];
@@ -568,47 +541,30 @@ static void desk_issue(bench_conn_t *bc)
         book.start_minute =
             DAY_OPEN + SLOT_STEP * rnd((DAY_CLOSE - DAY_OPEN - VISIT) / SLOT_STEP + 1);
         book.reason = "clinic-bench frontdesk";
-        req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_BOOK;
-        req.appointment_book = &book;
+        body = &book;
         break;
     case OP_BOARD:
         board.date = fd.dates[0];
-        req.body_case = CLINIC__REQUEST__BODY_BOARD_GET;
-        req.board_get = &board;
+        body = &board;
         break;
     case OP_CHECKIN:
-        checkin.appointment_id = w->appt;
-        checkin.version = w->version;
         checkin.demographics_confirmed = 1;
         checkin.insurance_confirmed = 1;
         checkin.copay_cents = 2500;
-        req.body_case = CLINIC__REQUEST__BODY_FLOW_CHECK_IN;
-        req.flow_check_in = &checkin;
+        body = &checkin;
         break;
     case OP_ROOM:
-        room.appointment_id = w->appt;
-        room.version = w->version;
         room.room_id = fd.rooms[rnd(BOOK_ROOMS)];
-        req.body_case = CLINIC__REQUEST__BODY_FLOW_ROOM;
-        req.flow_room = &room;
+        body = &room;
         break;
     case OP_READY:
-        ready.appointment_id = w->appt;
-        ready.version = w->version;
-        req.body_case = CLINIC__REQUEST__BODY_FLOW_READY;
-        req.flow_ready = &ready;
+        body = &ready;
         break;
     case OP_START:
-        start.appointment_id = w->appt;
-        start.version = w->version;
-        req.body_case = CLINIC__REQUEST__BODY_FLOW_START;
-        req.flow_start = &start;
+        body = &start;
         break;
     case OP_CHECKOUT:
-        checkout.appointment_id = w->appt;
-        checkout.version = w->version;
-        req.body_case = CLINIC__REQUEST__BODY_FLOW_CHECK_OUT;
-        req.flow_check_out = &checkout;
+        body = &checkout;
         break;
     default:
         v.systolic = 110 + rnd(40);
@@ -618,20 +574,11 @@ static void desk_issue(bench_conn_t *bc)
         v.temperature_dc = 365 + rnd(10);
         v.spo2 = 95 + rnd(5);
         v.chief_complaint = "clinic-bench";
-        vitals.appointment_id = w->appt;
-        vitals.version = w->version;
         vitals.vitals = &v;
-        req.body_case = CLINIC__REQUEST__BODY_FLOW_VITALS;
-        req.flow_vitals = &vitals;
+        body = &vitals;
         break;
     }
-    bc->busy = 1;
-    b->in_flight++;
-    bc->t0 = uv_hrtime();
-    if (cl_client_call(bc->client, &req, on_desk_reply, bc) != 0) {
-        bc->busy = 0;
-        b->in_flight--;
-    }
+    bench_send(bc, op_kinds[op], body, on_desk_reply);
 }
 
 /* A clerk's pause: uniform between half and one and a half times --think-ms, so that the
@@ -653,33 +600,27 @@ static void on_desk_reply(cl_client_t *c, int status, const Clinic__Response *re
     bench_conn_t *bc = arg;
     bench_t *b = bc->b;
     desk_t *w = &desks[bc - b->conns];
-    uint64_t now = uv_hrtime();
-    bc->busy = 0;
-    b->in_flight--;
+    uint64_t now = bench_reply_came(bc);
     /* A taken slot or room, or a flow step a stale version refused: outcomes, not errors. */
     int refused = resp && (status == CL_ECONFLICT || status == CL_EPRECOND);
     if (status == 0 || refused) {
-        b->requests++;
-        b->t_last = now;
-        bench_lat_add(&b->lat, now - bc->t0);
+        bench_count_done(bc, now);
         bench_lat_add(&ops[w->op].lat, now - bc->t0);
         ops[w->op].count++;
         ops[w->op].refused += refused;
     } else {
-        b->errors++;
+        bench_count_error(b, op_names[w->op], status, resp);
         ops[w->op].errors++;
-        bench_note_error(b, op_names[w->op], reply_reason(status, resp));
     }
     const Clinic__FlowTransitionReply *tr = NULL;
-    if (status == 0 && resp) {
+    if (status == 0 && resp->result_case == (Clinic__Response__ResultCase)op_kinds[w->op]) {
         switch (w->op) {
         case OP_SEARCH:
-            if (resp->patient_search)
-                b->hits += resp->patient_search->n_patients;
+            b->hits += resp->patient_search->n_patients;
             break;
         case OP_BOOK:
             b->booked++;
-            if (!w->flow && resp->appointment_book && resp->appointment_book->appointment &&
+            if (!w->flow && resp->appointment_book->appointment &&
                 strcmp(resp->appointment_book->appointment->date, fd.dates[0]) == 0) {
                 w->appt = resp->appointment_book->appointment->id;
                 w->version = resp->appointment_book->appointment->version;
@@ -830,11 +771,9 @@ void bench_fd_verify(bench_t *b)
             r.from_date = fd.dates[d];
             r.to_date = fd.dates[d];
             r.provider_id = fd.providers[p];
-            Clinic__Request req = CLINIC__REQUEST__INIT;
-            req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_LIST;
-            req.appointment_list = &r;
-            const Clinic__Response *resp = ctl(b, &req, "reading the schedule back");
-            if (resp == NULL || resp->appointment_list == NULL) {
+            const Clinic__Response *resp = ctl_send(b, CLINIC__REQUEST__BODY_APPOINTMENT_LIST, &r,
+                                                    "reading the schedule back");
+            if (resp == NULL) {
                 free(held);
                 return;
             }

@@ -284,11 +284,9 @@ static int open_sender(bench_t *b)
     if (!b->sender.authed)
         return CL_EUNAVAIL;
     clinic__message_send_request__init(&b->send);
-    clinic__request__init(&b->send_req);
     b->send.to = (char *)b->user;
     b->send.body = "clinic-bench fanout";
-    b->send_req.body_case = CLINIC__REQUEST__BODY_MESSAGE_SEND;
-    b->send_req.message_send = &b->send;
+    bench_request_make(&b->send_req, CLINIC__REQUEST__BODY_MESSAGE_SEND, &b->send);
     return 0;
 }
 
@@ -464,18 +462,14 @@ static int run(bench_t *b)
         /* 128 bytes, as the PostgreSQL anchor's row. */
         static char body[129];
         memset(body, 'a', 128);
-        clinic__request__init(&b->req);
         if (b->workload == BENCH_PING) {
-            b->req.body_case = CLINIC__REQUEST__BODY_PING;
-            b->req.ping = &ping;
+            bench_request_make(&b->req, CLINIC__REQUEST__BODY_PING, &ping);
         } else if (b->workload == BENCH_WHOAMI) {
-            b->req.body_case = CLINIC__REQUEST__BODY_WHOAMI;
-            b->req.whoami = &whoami;
+            bench_request_make(&b->req, CLINIC__REQUEST__BODY_WHOAMI, &whoami);
         } else {
             send.to = (char *)b->user;
             send.body = body;
-            b->req.body_case = CLINIC__REQUEST__BODY_MESSAGE_SEND;
-            b->req.message_send = &send;
+            bench_request_make(&b->req, CLINIC__REQUEST__BODY_MESSAGE_SEND, &send);
         }
         if ((rc = bench_open_all(b)) != 0)
             break;

@@ -9,13 +9,6 @@
 #include "mem.h"
 #include "status.h"
 
-static const char *reply_reason(int status, const Clinic__Response *resp)
-{
-    if (resp && resp->status && resp->status->message && resp->status->message[0])
-        return resp->status->message;
-    return cl_status_message(status);
-}
-
 static void on_time_up(uv_timer_t *t)
 {
     bench_t *b = cl_container_of(t, bench_t, clock);
@@ -49,6 +42,52 @@ void bench_wait_for_end(bench_t *b)
     b->running = 0;
 }
 
+/* --- one request in flight per connection: every closed-loop workload's bookkeeping -------- */
+
+int bench_call(bench_conn_t *bc, const Clinic__Request *req, cl_client_reply_fn cb)
+{
+    bench_t *b = bc->b;
+    bc->busy = 1;
+    b->in_flight++;
+    bc->t0 = uv_hrtime();
+    if (cl_client_call(bc->client, req, cb, bc) != 0) {
+        bc->busy = 0;
+        b->in_flight--;
+        return CL_EEOF;
+    }
+    return 0;
+}
+
+int bench_send(bench_conn_t *bc, Clinic__Request__BodyCase kind, const void *body,
+               cl_client_reply_fn cb)
+{
+    Clinic__Request req;
+    bench_request_make(&req, kind, body);
+    return bench_call(bc, &req, cb);
+}
+
+uint64_t bench_reply_came(bench_conn_t *bc)
+{
+    uint64_t now = uv_hrtime();
+    bc->busy = 0;
+    bc->b->in_flight--;
+    return now;
+}
+
+void bench_count_done(bench_conn_t *bc, uint64_t now)
+{
+    bench_t *b = bc->b;
+    b->requests++;
+    bench_lat_add(&b->lat, now - bc->t0);
+    b->t_last = now;
+}
+
+void bench_count_error(bench_t *b, const char *what, int status, const Clinic__Response *resp)
+{
+    b->errors++;
+    bench_note_error(b, what, bench_reply_reason(status, resp));
+}
+
 /* --- ping, whoami, msg-send: one request after another on every connection ------------------ */
 
 static void issue(bench_conn_t *bc);
@@ -57,34 +96,22 @@ static void on_reply(cl_client_t *c, int status, const Clinic__Response *resp, v
 {
     (void)c;
     bench_conn_t *bc = arg;
-    bench_t *b = bc->b;
-    uint64_t now = uv_hrtime();
-    bc->busy = 0;
-    b->in_flight--;
-    if (status == 0) {
-        b->requests++;
-        bench_lat_add(&b->lat, now - bc->t0);
-        b->t_last = now;
-    } else {
-        b->errors++;
-        bench_note_error(b, b->workload_name, reply_reason(status, resp));
-    }
+    uint64_t now = bench_reply_came(bc);
+    if (status == 0)
+        bench_count_done(bc, now);
+    else
+        bench_count_error(bc->b, bc->b->workload_name, status, resp);
     if (resp != NULL)
         issue(bc);
 }
 
+/* Sends the workload's one request, b->req, made once for the run. */
 static void issue(bench_conn_t *bc)
 {
     bench_t *b = bc->b;
     if (b->stopping || bc->client == NULL || !bc->authed)
         return;
-    bc->busy = 1;
-    b->in_flight++;
-    bc->t0 = uv_hrtime();
-    if (cl_client_call(bc->client, &b->req, on_reply, bc) != 0) {
-        bc->busy = 0;
-        b->in_flight--;
-    }
+    bench_call(bc, &b->req, on_reply);
 }
 
 void bench_run_closed_loop(bench_t *b)
@@ -107,13 +134,10 @@ static void on_connect_resumed(cl_client_t *c, int status, const Clinic__Respons
     if (!bc->counted) {
         bc->counted = 1;
         if (status == 0) {
-            b->requests++;
+            bench_count_done(bc, now);
             b->tls_resumed += cl_client_tls_resumed(c) != 0;
-            bench_lat_add(&b->lat, now - bc->t0);
-            b->t_last = now;
         } else {
-            b->errors++;
-            bench_note_error(b, "connect", reply_reason(status, resp));
+            bench_count_error(b, "connect", status, resp);
         }
     }
     if (resp != NULL)
@@ -238,12 +262,10 @@ static void on_sent(cl_client_t *c, int status, const Clinic__Response *resp, vo
     (void)c;
     bench_conn_t *bc = arg;
     bench_t *b = bc->b;
-    bc->busy = 0;
-    b->in_flight--;
-    if (status != 0 || resp == NULL || resp->message_send == NULL ||
+    bench_reply_came(bc);
+    if (status != 0 || resp->result_case != CLINIC__RESPONSE__RESULT_MESSAGE_SEND ||
         resp->message_send->message == NULL) {
-        b->errors++;
-        bench_note_error(b, "fanout: sending", reply_reason(status ? status : CL_EINTERNAL, resp));
+        bench_count_error(b, "fanout: sending", status ? status : CL_EINTERNAL, resp);
         return;
     }
     if (b->nsent == b->sent_cap) {
@@ -271,13 +293,7 @@ static void on_pace(uv_timer_t *t)
         b->skipped++; /* the previous message is still on its way: one at a time */
         return;
     }
-    s->busy = 1;
-    b->in_flight++;
-    s->t0 = now;
-    if (cl_client_call(s->client, &b->send_req, on_sent, s) != 0) {
-        s->busy = 0;
-        b->in_flight--;
-    }
+    bench_call(s, &b->send_req, on_sent);
 }
 
 static int every_delivery_in(bench_t *b)

@@ -30,20 +30,27 @@ void seed_die(const char *fmt, ...)
     exit(1);
 }
 
-/* Sends `req`; returns the reply, or NULL with *status set when `allow_fail`; else dies. */
-const Clinic__Response *seed_call(const Clinic__Request *req, int allow_fail, int *status)
+/* Sends a request of kind `kind`; returns the reply of that kind, or NULL with *status set when
+ * `allow_fail` and the server refused; else dies. */
+const Clinic__Response *seed_send(Clinic__Request__BodyCase kind, const void *body, int allow_fail,
+                                  int *status)
 {
+    Clinic__Request req;
+    if (cl_request_make(&req, kind, body) != 0)
+        seed_die("no request of kind %d", (int)kind);
     const Clinic__Response *resp = NULL;
     char err[256] = "";
-    int rc = cl_sync_call(conn, req, &resp, err, sizeof(err));
+    int rc = cl_sync_call(conn, &req, &resp, err, sizeof(err));
     if (status)
         *status = rc;
+    if (rc == 0 && resp->result_case != (Clinic__Response__ResultCase)kind)
+        seed_die("request %d: a reply of kind %d", (int)kind, (int)resp->result_case);
     if (rc == 0)
         return resp;
     if (allow_fail && resp)
         return NULL;
-    seed_die("request %d failed: %s: %s", (int)req->body_case, cl_status_name(rc),
-        resp && resp->status ? resp->status->message : err);
+    seed_die("request %d failed: %s: %s", (int)kind, cl_status_name(rc),
+             resp && resp->status ? resp->status->message : err);
     return NULL;
 }
 
@@ -214,10 +221,8 @@ static uint64_t register_person(const person_t *pp)
     }
     Clinic__PatientRegisterRequest r = CLINIC__PATIENT_REGISTER_REQUEST__INIT;
     r.patient = &p;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PATIENT_REGISTER;
-    req.patient_register = &r;
-    const Clinic__PatientRegisterReply *rep = seed_call(&req, 0, NULL)->patient_register;
+    const Clinic__PatientRegisterReply *rep =
+        seed_send(CLINIC__REQUEST__BODY_PATIENT_REGISTER, &r, 0, NULL)->patient_register;
     return rep->saved && rep->patient ? rep->patient->id : 0;
 }
 
@@ -227,20 +232,15 @@ static uint64_t provider_count(void)
 {
     Clinic__ProviderListRequest r = CLINIC__PROVIDER_LIST_REQUEST__INIT;
     r.include_inactive = 1;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PROVIDER_LIST;
-    req.provider_list = &r;
-    return seed_call(&req, 0, NULL)->provider_list->n_providers;
+    return seed_send(CLINIC__REQUEST__BODY_PROVIDER_LIST, &r, 0, NULL)->provider_list->n_providers;
 }
 
 /* Opens `weekday` 08:00-18:00 (from the version read now). */
 static void open_day(unsigned weekday)
 {
     Clinic__ClinicHoursListRequest lr = CLINIC__CLINIC_HOURS_LIST_REQUEST__INIT;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_CLINIC_HOURS_LIST;
-    req.clinic_hours_list = &lr;
-    const Clinic__ClinicHoursListReply *days = seed_call(&req, 0, NULL)->clinic_hours_list;
+    const Clinic__ClinicHoursListReply *days =
+        seed_send(CLINIC__REQUEST__BODY_CLINIC_HOURS_LIST, &lr, 0, NULL)->clinic_hours_list;
     uint64_t version = 0;
     for (size_t i = 0; i < days->n_days; i++)
         if (days->days[i]->weekday == weekday)
@@ -251,19 +251,14 @@ static void open_day(unsigned weekday)
     r.open_minute = OPEN;
     r.close_minute = CLOSE;
     r.version = version;
-    req.body_case = CLINIC__REQUEST__BODY_CLINIC_HOURS_SET;
-    req.clinic_hours_set = &r;
-    seed_call(&req, 0, NULL);
+    seed_send(CLINIC__REQUEST__BODY_CLINIC_HOURS_SET, &r, 0, NULL);
 }
 
 static uint64_t add_room(const char *name)
 {
     Clinic__RoomAddRequest r = CLINIC__ROOM_ADD_REQUEST__INIT;
     r.name = (char *)name;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_ROOM_ADD;
-    req.room_add = &r;
-    return seed_call(&req, 0, NULL)->room_add->room->id;
+    return seed_send(CLINIC__REQUEST__BODY_ROOM_ADD, &r, 0, NULL)->room_add->room->id;
 }
 
 typedef struct {
@@ -304,10 +299,8 @@ static void add_types(void)
         r.default_minutes = types[i].minutes;
         r.color = (char *)types[i].color;
         r.needs_room = types[i].needs_room;
-        Clinic__Request req = CLINIC__REQUEST__INIT;
-        req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_TYPE_ADD;
-        req.appointment_type_add = &r;
-        types[i].id = seed_call(&req, 0, NULL)->appointment_type_add->type->id;
+        types[i].id = seed_send(CLINIC__REQUEST__BODY_APPOINTMENT_TYPE_ADD, &r, 0, NULL)
+                          ->appointment_type_add->type->id;
     }
 }
 
@@ -320,14 +313,11 @@ static uint64_t add_provider(const char *name, const char *specialty, const char
     r.name = (char *)name;
     r.specialty = (char *)specialty;
     r.username = (char *)username;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PROVIDER_ADD;
-    req.provider_add = &r;
-    int rc;
-    const Clinic__Response *resp = seed_call(&req, username[0] != '\0', &rc);
+    const Clinic__Response *resp =
+        seed_send(CLINIC__REQUEST__BODY_PROVIDER_ADD, &r, username[0] != '\0', NULL);
     if (resp == NULL) { /* no such clinician here: the provider without a login */
         r.username = "";
-        resp = seed_call(&req, 0, NULL);
+        resp = seed_send(CLINIC__REQUEST__BODY_PROVIDER_ADD, &r, 0, NULL);
     }
     printf("  provider: %s, %s (%s%s)\n", name, specialty, r.username[0] ? "login " : "no login",
            r.username);
@@ -353,9 +343,7 @@ static uint64_t add_provider(const char *name, const char *specialty, const char
     h.version = version;
     h.n_hours = n;
     h.hours = hp;
-    req.body_case = CLINIC__REQUEST__BODY_PROVIDER_HOURS_SET;
-    req.provider_hours_set = &h;
-    seed_call(&req, 0, NULL);
+    seed_send(CLINIC__REQUEST__BODY_PROVIDER_HOURS_SET, &h, 0, NULL);
     return id;
 }
 
@@ -375,12 +363,13 @@ static int by_start(const void *a, const void *b)
     return x->start != y->start ? (x->start < y->start ? -1 : 1) : (x->id < y->id ? -1 : 1);
 }
 
-/* Sends a flow transition for `a` and takes the new version from the reply. */
-static void step(appt_t *a, Clinic__Request *req)
+/* Sends the flow transition of kind `kind` whose body is `body` for `a` and takes the new version
+ * from the reply. */
+static void step(appt_t *a, Clinic__Request__BodyCase kind, const void *body)
 {
     const Clinic__FlowTransitionReply *rep = NULL;
-    const Clinic__Response *resp = seed_call(req, 0, NULL);
-    switch (req->body_case) {
+    const Clinic__Response *resp = seed_send(kind, body, 0, NULL);
+    switch (kind) {
     case CLINIC__REQUEST__BODY_FLOW_CHECK_IN:
         rep = resp->flow_check_in;
         break;
@@ -403,12 +392,28 @@ static void step(appt_t *a, Clinic__Request *req)
     a->version = rep->appointment->version;
 }
 
+/* Sends the flow transition `kind` whose request names nothing but the appointment and its
+ * version (ready, start, check-out) for `a`. */
+static void plain_step(appt_t *a, Clinic__Request__BodyCase kind)
+{
+    Clinic__FlowReadyRequest ready = CLINIC__FLOW_READY_REQUEST__INIT;
+    Clinic__FlowStartRequest start = CLINIC__FLOW_START_REQUEST__INIT;
+    Clinic__FlowCheckOutRequest check_out = CLINIC__FLOW_CHECK_OUT_REQUEST__INIT;
+    ready.appointment_id = start.appointment_id = check_out.appointment_id = a->id;
+    ready.version = start.version = check_out.version = a->version;
+    if (kind == CLINIC__REQUEST__BODY_FLOW_READY)
+        step(a, kind, &ready);
+    else if (kind == CLINIC__REQUEST__BODY_FLOW_START)
+        step(a, kind, &start);
+    else
+        step(a, kind, &check_out);
+}
+
 enum { ST_SCHEDULED, ST_ARRIVED, ST_ROOMED, ST_INTAKE, ST_READY, ST_WITH, ST_OUT };
 
 /* Walks `a` from scheduled to `target`, rooming it in `room`. */
 static void walk(appt_t *a, int target, uint64_t room)
 {
-    Clinic__Request req = CLINIC__REQUEST__INIT;
     if (target >= ST_ARRIVED) {
         Clinic__FlowCheckInRequest r = CLINIC__FLOW_CHECK_IN_REQUEST__INIT;
         r.appointment_id = a->id;
@@ -416,18 +421,14 @@ static void walk(appt_t *a, int target, uint64_t room)
         r.demographics_confirmed = 1;
         r.insurance_confirmed = a->insured;
         r.copay_cents = a->insured ? 2500 : 0;
-        req.body_case = CLINIC__REQUEST__BODY_FLOW_CHECK_IN;
-        req.flow_check_in = &r;
-        step(a, &req);
+        step(a, CLINIC__REQUEST__BODY_FLOW_CHECK_IN, &r);
     }
     if (target >= ST_ROOMED) {
         Clinic__FlowRoomRequest r = CLINIC__FLOW_ROOM_REQUEST__INIT;
         r.appointment_id = a->id;
         r.version = a->version;
         r.room_id = room;
-        req.body_case = CLINIC__REQUEST__BODY_FLOW_ROOM;
-        req.flow_room = &r;
-        step(a, &req);
+        step(a, CLINIC__REQUEST__BODY_FLOW_ROOM, &r);
     }
     if (target >= ST_INTAKE) {
         static const char *const allergies[] = {"NKDA",       "NKDA",        "NKDA",
@@ -454,34 +455,14 @@ static void walk(appt_t *a, int target, uint64_t room)
         r.appointment_id = a->id;
         r.version = a->version;
         r.vitals = &v;
-        req.body_case = CLINIC__REQUEST__BODY_FLOW_VITALS;
-        req.flow_vitals = &r;
-        step(a, &req);
+        step(a, CLINIC__REQUEST__BODY_FLOW_VITALS, &r);
     }
-    if (target >= ST_READY) {
-        Clinic__FlowReadyRequest r = CLINIC__FLOW_READY_REQUEST__INIT;
-        r.appointment_id = a->id;
-        r.version = a->version;
-        req.body_case = CLINIC__REQUEST__BODY_FLOW_READY;
-        req.flow_ready = &r;
-        step(a, &req);
-    }
-    if (target >= ST_WITH) {
-        Clinic__FlowStartRequest r = CLINIC__FLOW_START_REQUEST__INIT;
-        r.appointment_id = a->id;
-        r.version = a->version;
-        req.body_case = CLINIC__REQUEST__BODY_FLOW_START;
-        req.flow_start = &r;
-        step(a, &req);
-    }
-    if (target >= ST_OUT) {
-        Clinic__FlowCheckOutRequest r = CLINIC__FLOW_CHECK_OUT_REQUEST__INIT;
-        r.appointment_id = a->id;
-        r.version = a->version;
-        req.body_case = CLINIC__REQUEST__BODY_FLOW_CHECK_OUT;
-        req.flow_check_out = &r;
-        step(a, &req);
-    }
+    if (target >= ST_READY)
+        plain_step(a, CLINIC__REQUEST__BODY_FLOW_READY);
+    if (target >= ST_WITH)
+        plain_step(a, CLINIC__REQUEST__BODY_FLOW_START);
+    if (target >= ST_OUT)
+        plain_step(a, CLINIC__REQUEST__BODY_FLOW_CHECK_OUT);
 }
 
 /* 0 Sunday .. 6 Saturday for a YYYY-MM-DD date (Sakamoto's method). */
@@ -508,8 +489,9 @@ void seed_date_add(const char *date, int days, char out[11])
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-/* Runs `req` logged in as demo user `username` on a connection of its own. */
-void seed_call_as(const seed_ctx_t *ctx, const char *username, const Clinic__Request *req)
+/* Sends a request of kind `kind` logged in as demo user `username` on a connection of its own. */
+void seed_send_as(const seed_ctx_t *ctx, const char *username, Clinic__Request__BodyCase kind,
+                  const void *body)
 {
     cl_sync_t *mine = conn, *theirs = NULL;
     char err[256];
@@ -521,7 +503,7 @@ void seed_call_as(const seed_ctx_t *ctx, const char *username, const Clinic__Req
         seed_die("cannot log in as %s: %s", username, err);
     }
     conn = theirs;
-    seed_call(req, 0, NULL);
+    seed_send(kind, body, 0, NULL);
     conn = mine;
     cl_sync_close(theirs);
 }
@@ -617,11 +599,9 @@ int main(int argc, char **argv)
 
     /* Today as the clinic sees it (its time zone): the board of "" says. */
     Clinic__BoardGetRequest br = CLINIC__BOARD_GET_REQUEST__INIT;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_BOARD_GET;
-    req.board_get = &br;
     char today[16];
-    snprintf(today, sizeof(today), "%s", seed_call(&req, 0, NULL)->board_get->date);
+    snprintf(today, sizeof(today), "%s",
+             seed_send(CLINIC__REQUEST__BODY_BOARD_GET, &br, 0, NULL)->board_get->date);
     int wd = weekday_of(today);
     static const char *const day_names[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                             "Thursday", "Friday", "Saturday"};
@@ -712,9 +692,9 @@ int main(int argc, char **argv)
             r.date = today;
             r.start_minute = t;
             r.reason = (char *)ty->reason[rnd(3)];
-            req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_BOOK;
-            req.appointment_book = &r;
-            const Clinic__Appointment *a = seed_call(&req, 0, NULL)->appointment_book->appointment;
+            const Clinic__Appointment *a =
+                seed_send(CLINIC__REQUEST__BODY_APPOINTMENT_BOOK, &r, 0, NULL)
+                    ->appointment_book->appointment;
             appts[n] = (appt_t){a->id,      a->version,   a->patient_id, a->start_minute,
                                 a->minutes, a->starts_at, r.reason,      insured[pi]};
             n++;
@@ -741,9 +721,7 @@ int main(int argc, char **argv)
             Clinic__AppointmentNoShowRequest r = CLINIC__APPOINTMENT_NO_SHOW_REQUEST__INIT;
             r.id = a->id;
             r.version = a->version;
-            req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_NO_SHOW;
-            req.appointment_no_show = &r;
-            seed_call(&req, 0, NULL);
+            seed_send(CLINIC__REQUEST__BODY_APPOINTMENT_NO_SHOW, &r, 0, NULL);
             no_shows++;
             continue;
         }
@@ -759,9 +737,7 @@ int main(int argc, char **argv)
         r.id = appts[20].id;
         r.version = appts[20].version;
         r.reason = "patient called to reschedule";
-        req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_CANCEL;
-        req.appointment_cancel = &r;
-        seed_call(&req, 0, NULL);
+        seed_send(CLINIC__REQUEST__BODY_APPOINTMENT_CANCEL, &r, 0, NULL);
         cancelled++;
     }
     int scheduled = n - no_shows - cancelled;

@@ -19,12 +19,18 @@ typedef struct {
 /* Prints "clinic-seed: <message>", closes the connection and exits 1. */
 void seed_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Sends `req`; returns the reply, or NULL with *status set when `allow_fail`; else dies. */
-const Clinic__Response *seed_call(const Clinic__Request *req, int allow_fail, int *status);
+/* Sends the request of kind `kind` whose body is `body` (a Clinic__<Kind>Request, borrowed) and
+ * returns the reply, whose result is of the same kind, (Clinic__Response__ResultCase)kind; it
+ * lives until the next request. A request the server refused returns NULL with *status set when
+ * `allow_fail`; any other failure, or a reply of another kind, dies. `status` may be NULL. */
+const Clinic__Response *seed_send(Clinic__Request__BodyCase kind, const void *body, int allow_fail,
+                                  int *status);
 
-/* Sends `req` logged in as demo user `username` (the demo password) on a connection of its own,
- * closed after; dies on any failure. */
-void seed_call_as(const seed_ctx_t *ctx, const char *username, const Clinic__Request *req);
+/* Sends the request of kind `kind` whose body is `body` (borrowed) logged in as demo user
+ * `username` (the demo password) on a connection of its own, closed after; dies on any failure,
+ * as seed_send. */
+void seed_send_as(const seed_ctx_t *ctx, const char *username, Clinic__Request__BodyCase kind,
+                  const void *body);
 
 /* `date` plus `days` as YYYY-MM-DD into `out` (11 bytes). */
 void seed_date_add(const char *date, int days, char out[11]);

@@ -11,10 +11,8 @@
 static void set_accrual(const char *type, int64_t minutes, int64_t cap)
 {
     Clinic__AccrualPolicyGetRequest g = CLINIC__ACCRUAL_POLICY_GET_REQUEST__INIT;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_ACCRUAL_POLICY_GET;
-    req.accrual_policy_get = &g;
-    const Clinic__AccrualPolicyReply *got = seed_call(&req, 0, NULL)->accrual_policy_get;
+    const Clinic__AccrualPolicyReply *got =
+        seed_send(CLINIC__REQUEST__BODY_ACCRUAL_POLICY_GET, &g, 0, NULL)->accrual_policy_get;
     uint64_t version = 0;
     for (size_t i = 0; i < got->n_policies; i++)
         if (strcmp(got->policies[i]->type, type) == 0)
@@ -26,9 +24,7 @@ static void set_accrual(const char *type, int64_t minutes, int64_t cap)
     s.accrual_minutes = minutes;
     s.cap_minutes = cap;
     s.version = version;
-    req.body_case = CLINIC__REQUEST__BODY_ACCRUAL_POLICY_SET;
-    req.accrual_policy_set = &s;
-    seed_call(&req, 0, NULL);
+    seed_send(CLINIC__REQUEST__BODY_ACCRUAL_POLICY_SET, &s, 0, NULL);
 }
 
 static void adjust(const char *who, const char *type, int64_t minutes)
@@ -38,10 +34,7 @@ static void adjust(const char *who, const char *type, int64_t minutes)
     a.type = (char *)type;
     a.minutes = minutes;
     a.reason = "opening balance carried over from the old system";
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_TIME_OFF_BALANCE_ADJUST;
-    req.time_off_balance_adjust = &a;
-    seed_call(&req, 0, NULL);
+    seed_send(CLINIC__REQUEST__BODY_TIME_OFF_BALANCE_ADJUST, &a, 0, NULL);
 }
 
 static void time_off(const seed_ctx_t *ctx, const char *username, const char *type, int from_days,
@@ -57,10 +50,7 @@ static void time_off(const seed_ctx_t *ctx, const char *username, const char *ty
     t.start_minute = start_minute;
     t.end_minute = end_minute;
     t.details = (char *)why;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_TIME_OFF_FILE;
-    req.time_off_file = &t;
-    seed_call_as(ctx, username, &req);
+    seed_send_as(ctx, username, CLINIC__REQUEST__BODY_TIME_OFF_FILE, &t);
 }
 
 static void expense(const seed_ctx_t *ctx, const char *username, int64_t cents,
@@ -70,10 +60,7 @@ static void expense(const seed_ctx_t *ctx, const char *username, int64_t cents,
     e.amount_cents = cents;
     e.category = (char *)category;
     e.receipt_note = (char *)note;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_EXPENSE_FILE;
-    req.expense_file = &e;
-    seed_call_as(ctx, username, &req);
+    seed_send_as(ctx, username, CLINIC__REQUEST__BODY_EXPENSE_FILE, &e);
 }
 
 void seed_approvals(const seed_ctx_t *ctx)

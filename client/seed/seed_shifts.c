@@ -13,10 +13,7 @@ static uint64_t add_desk(const char *name, uint32_t min_staff)
     Clinic__DeskAddRequest m = CLINIC__DESK_ADD_REQUEST__INIT;
     m.name = (char *)name;
     m.min_staff = min_staff;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_DESK_ADD;
-    req.desk_add = &m;
-    return seed_call(&req, 0, NULL)->desk_add->desk->id;
+    return seed_send(CLINIC__REQUEST__BODY_DESK_ADD, &m, 0, NULL)->desk_add->desk->id;
 }
 
 typedef struct {
@@ -79,10 +76,7 @@ void seed_shifts(const seed_ctx_t *ctx)
     t.name = "Standard week";
     t.rows = row_ptrs;
     t.n_rows = n;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_SHIFT_TEMPLATE_SET;
-    req.shift_template_set = &t;
-    seed_call(&req, 0, NULL);
+    seed_send(CLINIC__REQUEST__BODY_SHIFT_TEMPLATE_SET, &t, 0, NULL);
 
     /* This week's Monday on a weekday; at a weekend, the coming one. */
     int to_monday = ctx->weekday == 0 ? 1 : ctx->weekday == 6 ? 2 : 1 - ctx->weekday;
@@ -92,9 +86,8 @@ void seed_shifts(const seed_ctx_t *ctx)
     Clinic__ShiftTemplateApplyRequest a = CLINIC__SHIFT_TEMPLATE_APPLY_REQUEST__INIT;
     a.name = "Standard week";
     a.week_start = monday;
-    req.body_case = CLINIC__REQUEST__BODY_SHIFT_TEMPLATE_APPLY;
-    req.shift_template_apply = &a;
-    const Clinic__ShiftTemplateApplyReply *applied = seed_call(&req, 0, NULL)->shift_template_apply;
+    const Clinic__ShiftTemplateApplyReply *applied =
+        seed_send(CLINIC__REQUEST__BODY_SHIFT_TEMPLATE_APPLY, &a, 0, NULL)->shift_template_apply;
     size_t created = applied->n_created, skipped = applied->n_skipped;
 
     /* Rosa covers a Saturday morning: over 40 hours, so it waits for the manager as overtime. */
@@ -107,15 +100,12 @@ void seed_shifts(const seed_ctx_t *ctx)
     s.start_minute = 8 * 60;
     s.end_minute = 13 * 60;
     s.note = "Saturday flu-shot clinic";
-    req.body_case = CLINIC__REQUEST__BODY_SHIFT_ADD;
-    req.shift_add = &s;
-    seed_call(&req, 0, NULL);
+    seed_send(CLINIC__REQUEST__BODY_SHIFT_ADD, &s, 0, NULL);
 
     Clinic__ShiftWeekPublishRequest p = CLINIC__SHIFT_WEEK_PUBLISH_REQUEST__INIT;
     p.week_start = monday;
-    req.body_case = CLINIC__REQUEST__BODY_SHIFT_WEEK_PUBLISH;
-    req.shift_week_publish = &p;
-    uint32_t published = seed_call(&req, 0, NULL)->shift_week_publish->published;
+    uint32_t published = seed_send(CLINIC__REQUEST__BODY_SHIFT_WEEK_PUBLISH, &p, 0, NULL)
+                             ->shift_week_publish->published;
     printf("  staff schedule: desks Front desk (2 at least), Phones, Billing; the week of %s "
            "published: %u shifts (%zu from the template%s), one Saturday as overtime\n",
            monday, published, created, skipped ? ", some skipped" : "");

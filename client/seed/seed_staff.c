@@ -83,24 +83,19 @@ static void add_credential(uint64_t staff_id, const char *kind, const char *name
     c.expires_on = expires;
     Clinic__CredentialAddRequest m = CLINIC__CREDENTIAL_ADD_REQUEST__INIT;
     m.credential = &c;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_CREDENTIAL_ADD;
-    req.credential_add = &m;
-    seed_call(&req, 0, NULL);
+    seed_send(CLINIC__REQUEST__BODY_CREDENTIAL_ADD, &m, 0, NULL);
 }
 
 void seed_staff(const seed_ctx_t *ctx)
 {
     Clinic__StaffListRequest l = CLINIC__STAFF_LIST_REQUEST__INIT;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_STAFF_LIST;
-    req.staff_list = &l;
-    const Clinic__StaffListReply *list = seed_call(&req, 0, NULL)->staff_list;
-    /* seed_call's reply lives until the next call: keep the ids and versions first. */
+    const Clinic__StaffListReply *list =
+        seed_send(CLINIC__REQUEST__BODY_STAFF_LIST, &l, 0, NULL)->staff_list;
+    /* seed_send's reply lives until the next call: keep the ids and versions first. */
     uint64_t ids[CL_ARRAY_SIZE(people)] = {0}, versions[CL_ARRAY_SIZE(people)] = {0};
     for (size_t i = 0; i < CL_ARRAY_SIZE(people); i++) {
-        const Clinic__StaffMember *m = people[i].username ? by_username(list, people[i].username)
-                                                          : NULL;
+        const Clinic__StaffMember *m =
+            people[i].username ? by_username(list, people[i].username) : NULL;
         if (people[i].username && m == NULL)
             seed_die("the demo user %s has no staff record", people[i].username);
         if (m) {
@@ -114,21 +109,16 @@ void seed_staff(const seed_ctx_t *ctx)
         char hired[11];
         Clinic__StaffMember m = CLINIC__STAFF_MEMBER__INIT;
         fill(&m, p, ctx, hired);
-        Clinic__Request r = CLINIC__REQUEST__INIT;
         if (ids[i] != 0) {
             m.id = ids[i];
             m.version = versions[i];
             Clinic__StaffEditRequest e = CLINIC__STAFF_EDIT_REQUEST__INIT;
             e.staff = &m;
-            r.body_case = CLINIC__REQUEST__BODY_STAFF_EDIT;
-            r.staff_edit = &e;
-            p->id = seed_call(&r, 0, NULL)->staff_edit->staff->id;
+            p->id = seed_send(CLINIC__REQUEST__BODY_STAFF_EDIT, &e, 0, NULL)->staff_edit->staff->id;
         } else {
             Clinic__StaffAddRequest a = CLINIC__STAFF_ADD_REQUEST__INIT;
             a.staff = &m;
-            r.body_case = CLINIC__REQUEST__BODY_STAFF_ADD;
-            r.staff_add = &a;
-            p->id = seed_call(&r, 0, NULL)->staff_add->staff->id;
+            p->id = seed_send(CLINIC__REQUEST__BODY_STAFF_ADD, &a, 0, NULL)->staff_add->staff->id;
         }
     }
 
@@ -152,15 +142,12 @@ void seed_staff(const seed_ctx_t *ctx)
 void seed_staff_retire_seeder(const seed_ctx_t *ctx)
 {
     Clinic__StaffShowRequest s = CLINIC__STAFF_SHOW_REQUEST__INIT;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_STAFF_SHOW;
-    req.staff_show = &s;
-    const Clinic__StaffMember *me = seed_call(&req, 0, NULL)->staff_show->staff;
+    const Clinic__StaffMember *me =
+        seed_send(CLINIC__REQUEST__BODY_STAFF_SHOW, &s, 0, NULL)->staff_show->staff;
     Clinic__StaffLeaveRequest l = CLINIC__STAFF_LEAVE_REQUEST__INIT;
     l.id = me->id;
     l.version = me->version;
     l.reason = "the demo's seeding account, not a person";
-    req.body_case = CLINIC__REQUEST__BODY_STAFF_LEAVE;
-    req.staff_leave = &l;
-    seed_call_as(ctx, "morgan", &req); /* nobody marks themself as left */
+    /* Nobody marks themself as left: the manager does. */
+    seed_send_as(ctx, "morgan", CLINIC__REQUEST__BODY_STAFF_LEAVE, &l);
 }
