@@ -1,7 +1,8 @@
 /* What the domain handlers' unit tests share: a fresh database with the real schema in
  * :memory:, users and sessions made directly in it, and fx_run(), which runs a handler as the
- * store thread would (its own SAVEPOINT, rolled back on failure, the password step done inline).
- * Header-only, since each test file is its own executable. */
+ * store thread would (its own SAVEPOINT, rolled back on failure, the password step done inline),
+ * and fx_call(), which runs a request of a given kind through the handler the dispatch table
+ * names for it. Header-only, since each test file is its own executable. */
 #ifndef CL_DOMAIN_FIXTURE_H
 #define CL_DOMAIN_FIXTURE_H
 
@@ -11,7 +12,9 @@
 
 #include "audit.h"
 #include "auth.h"
+#include "clinic_client.h"
 #include "db.h"
+#include "dispatch.h"
 #include "handlers.h"
 #include "status.h"
 #include "store.h"
@@ -94,6 +97,21 @@ static inline void fx_assert_last_audit(fx_t *fx, const char *username, const ch
     sqlite3_finalize(st);
 }
 
+/* The EXPLAIN QUERY PLAN of `sql` in `out`, each of its detail lines followed by "; " (cut at
+ * `outlen`). */
+static inline void fx_plan(fx_t *fx, const char *sql, char *out, size_t outlen)
+{
+    char explain[4096];
+    snprintf(explain, sizeof(explain), "EXPLAIN QUERY PLAN %s", sql);
+    sqlite3_stmt *st = fx_prepare(fx, explain);
+    size_t used = 0;
+    out[0] = '\0';
+    while (sqlite3_step(st) == SQLITE_ROW && used < outlen)
+        used += (size_t)snprintf(out + used, outlen - used, "%s; ",
+                                 (const char *)sqlite3_column_text(st, 3));
+    sqlite3_finalize(st);
+}
+
 /* Makes a user directly in the database (no password hashing: the hash is a placeholder that
  * never verifies) and returns its id. */
 static inline int64_t fx_user(fx_t *fx, const char *username, uint32_t roles)
@@ -137,6 +155,24 @@ static inline int64_t fx_session(fx_t *fx, int64_t user_id, const char *workstat
     return id;
 }
 
+/* The id of `username`'s staff record (every user has one: the staff part's trigger). */
+static inline int64_t fx_staff_of(fx_t *fx, const char *username)
+{
+    return fx_int(fx,
+                  "SELECT s.id FROM staff s JOIN users u ON u.id = s.user_id "
+                  "WHERE u.username = ?1",
+                  username);
+}
+
+/* Puts staff member `staff` under `supervisor`, directly in the database. */
+static inline void fx_set_supervisor(fx_t *fx, int64_t staff, int64_t supervisor)
+{
+    char sql[128];
+    snprintf(sql, sizeof(sql), "UPDATE staff SET supervisor_id = %lld WHERE id = %lld",
+             (long long)supervisor, (long long)staff);
+    fx_exec(fx, sql);
+}
+
 /* Who `username` is, as the loop would copy it into a job (roles as stored now). */
 static inline cl_identity_t fx_who(fx_t *fx, const char *username)
 {
@@ -156,15 +192,23 @@ static inline cl_identity_t fx_who(fx_t *fx, const char *username)
     return who;
 }
 
-/* Runs one stage of `job`'s handler in SAVEPOINT job, rolling it back on failure, as the store's
- * run_job does. Returns the handler's result. */
-static inline int fx_stage(fx_t *fx, cl_job_t *job)
+/* A transaction context for `job` (borrowed) on the fixture's database, at its clock, as the
+ * store hands a handler; the caller begins and ends the transaction. */
+static inline cl_tx_t fx_tx(fx_t *fx, cl_job_t *job)
 {
     cl_tx_t tx;
     memset(&tx, 0, sizeof(tx));
     tx.db = fx->db;
     tx.now = fx->now;
     tx.job = job;
+    return tx;
+}
+
+/* Runs one stage of `job`'s handler in SAVEPOINT job, rolling it back on failure, as the store's
+ * run_job does. Returns the handler's result. */
+static inline int fx_stage(fx_t *fx, cl_job_t *job)
+{
+    cl_tx_t tx = fx_tx(fx, job);
     job->changes = NULL;
     job->resp.status = NULL;
     ASSERT_OK(cl_db_exec(fx->db, "SAVEPOINT job"));
@@ -211,6 +255,41 @@ static inline int fx_run(fx_t *fx, cl_job_t *job)
     return rc;
 }
 
+/* Runs a request of kind `kind` whose body is `body` (borrowed for the call) by `who`, through
+ * the handler the dispatch table routes that kind to, as fx_run does. Returns the job with its
+ * response for the caller to inspect and free; job->req is NULL, since the request lived on this
+ * stack. A refusal (cl_job_refuse) stays in job->refused. */
+static inline cl_job_t *fx_call(fx_t *fx, const cl_identity_t *who, Clinic__Request__BodyCase kind,
+                                const void *body)
+{
+    Clinic__Request req;
+    const cl_route_t *route = cl_dispatch_route(kind);
+    if (cl_request_make(&req, kind, body) != 0 || route == NULL || route->handler == NULL)
+        CL_FAIL("request kind %d has no handler", (int)kind);
+    cl_job_t *job = fx_job(route->handler, &req, who);
+    job->write = route->write;
+    fx_run(fx, job);
+    job->req = NULL;
+    return job;
+}
+
+/* Splits the comma-separated `csv` into `out` (at most `max` names, pointing into `buf`, which
+ * holds a copy of `csv`); returns the count. "" gives none. */
+static inline size_t fx_split(char *buf, size_t buflen, const char *csv, char **out, size_t max)
+{
+    size_t n = 0;
+    snprintf(buf, buflen, "%s", csv);
+    for (char *p = buf; *p && n < max;) {
+        out[n++] = p;
+        char *comma = strchr(p, ',');
+        if (comma == NULL)
+            break;
+        *comma = '\0';
+        p = comma + 1;
+    }
+    return n;
+}
+
 /* The status message of a failed job ("" if none). */
 static inline const char *fx_message(const cl_job_t *job)
 {
@@ -239,6 +318,15 @@ static inline const char *fx_field(const cl_job_t *job)
             ASSERT_EQ(j_->resp.status->n_fields, 0);                                               \
     } while (0)
 
+/* Asserts that `job` (an expression, evaluated once) succeeded, saying why not, then frees it. */
+#define FX_ASSERT_OK_FREE(job)                                                                     \
+    do {                                                                                           \
+        cl_job_t *k_ = (job);                                                                      \
+        if (k_->status != 0)                                                                       \
+            CL_FAIL("%s: status %d: %s", #job, k_->status, fx_message(k_));                        \
+        cl_job_free(k_);                                                                           \
+    } while (0)
+
 static inline size_t fx_job_changes(const cl_job_t *job)
 {
     size_t n = 0;
@@ -253,11 +341,7 @@ static inline uint64_t fx_change(fx_t *fx, const char *topic, const char *entity
                                  Clinic__ChangeOp op, int64_t scope_user)
 {
     cl_job_t *job = cl_job_new();
-    cl_tx_t tx;
-    memset(&tx, 0, sizeof(tx));
-    tx.db = fx->db;
-    tx.now = fx->now;
-    tx.job = job;
+    cl_tx_t tx = fx_tx(fx, job);
     ASSERT_OK(cl_db_exec(fx->db, "BEGIN"));
     ASSERT_OK(cl_tx_change(&tx, topic, entity, id, op, scope_user));
     ASSERT_OK(cl_db_exec(fx->db, "COMMIT"));

@@ -18,15 +18,7 @@ static void audit_as(fx_t *fx, const char *username, const char *action, const c
 
 static cl_job_t *query(fx_t *fx, const cl_identity_t *who, const Clinic__AuditQueryRequest *q)
 {
-    Clinic__AuditQueryRequest copy = *q;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_AUDIT_QUERY;
-    req.audit_query = &copy;
-    cl_job_t *job = fx_job(cl_handle_audit_query, &req, who);
-    job->write = 0;
-    fx_run(fx, job);
-    job->req = NULL;
-    return job;
+    return fx_call(fx, who, CLINIC__REQUEST__BODY_AUDIT_QUERY, q);
 }
 
 /* The seqs of a successful query's rows, as "5,3,1". */
@@ -216,14 +208,7 @@ CL_TEST(audit_query_validates_fields)
 /* The plan of the statement the handler picks for `q`, its details joined by "; ". */
 static void plan_of(fx_t *fx, const Clinic__AuditQueryRequest *q, char *out, size_t len)
 {
-    char sql[1024];
-    snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s", cl_admin_audit_sql(q));
-    sqlite3_stmt *st = fx_prepare(fx, sql);
-    size_t used = 0;
-    out[0] = '\0';
-    while (sqlite3_step(st) == SQLITE_ROW && used < len)
-        used += (size_t)snprintf(out + used, len - used, "%s; ", sqlite3_column_text(st, 3));
-    sqlite3_finalize(st);
+    fx_plan(fx, cl_admin_audit_sql(q), out, len);
 }
 
 /* STYLE.md: every query that runs per request has an index behind it. */
@@ -266,14 +251,7 @@ CL_TEST(audit_query_plans_use_indexes)
 static cl_job_t *server_status(fx_t *fx, const cl_identity_t *who)
 {
     Clinic__ServerStatusRequest s = CLINIC__SERVER_STATUS_REQUEST__INIT;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_SERVER_STATUS;
-    req.server_status = &s;
-    cl_job_t *job = fx_job(cl_handle_server_status, &req, who);
-    job->write = 0;
-    fx_run(fx, job);
-    job->req = NULL;
-    return job;
+    return fx_call(fx, who, CLINIC__REQUEST__BODY_SERVER_STATUS, &s);
 }
 
 CL_TEST(server_status_reports_store_fields)

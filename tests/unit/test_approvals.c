@@ -20,13 +20,6 @@ typedef struct {
     int64_t sup_user, alice_user;
 } office_t;
 
-static int64_t staff_of(fx_t *fx, int64_t user)
-{
-    char sql[96];
-    snprintf(sql, sizeof(sql), "SELECT id FROM staff WHERE user_id = %lld", (long long)user);
-    return fx_int(fx, sql, NULL);
-}
-
 /* A manager, a supervisor with one report (alice) and a staff member under nobody (bob). Every
  * user is a staff member (the staff part's trigger). */
 static void office_open(office_t *o)
@@ -34,22 +27,19 @@ static void office_open(office_t *o)
     ASSERT_OK(cl_calendar_set_zone("UTC"));
     fx_open(&o->fx);
     fx_t *fx = &o->fx;
-    int64_t m = fx_user(fx, "manager", CL_ROLE_manager);
+    fx_user(fx, "manager", CL_ROLE_manager);
     o->sup_user = fx_user(fx, "sup", CL_ROLE_staff);
     o->alice_user = fx_user(fx, "alice", CL_ROLE_staff);
-    int64_t b = fx_user(fx, "bob", CL_ROLE_staff);
+    fx_user(fx, "bob", CL_ROLE_staff);
     o->manager = fx_who(fx, "manager");
     o->sup = fx_who(fx, "sup");
     o->alice = fx_who(fx, "alice");
     o->bob = fx_who(fx, "bob");
-    o->manager_staff = staff_of(fx, m);
-    o->sup_staff = staff_of(fx, o->sup_user);
-    o->alice_staff = staff_of(fx, o->alice_user);
-    o->bob_staff = staff_of(fx, b);
-    char sql[128];
-    snprintf(sql, sizeof(sql), "UPDATE staff SET supervisor_id = %lld WHERE id = %lld",
-             (long long)o->sup_staff, (long long)o->alice_staff);
-    fx_exec(fx, sql);
+    o->manager_staff = fx_staff_of(fx, "manager");
+    o->sup_staff = fx_staff_of(fx, "sup");
+    o->alice_staff = fx_staff_of(fx, "alice");
+    o->bob_staff = fx_staff_of(fx, "bob");
+    fx_set_supervisor(fx, o->alice_staff, o->sup_staff);
 }
 
 static void office_close(office_t *o)
@@ -57,12 +47,13 @@ static void office_close(office_t *o)
     fx_close(&o->fx);
 }
 
-/* Runs `req` by `who`; the caller frees the job. A refusal (writes kept, the client told no:
- * cl_job_refuse) ends as the store ends it: its status is the job's. */
-static cl_job_t *run(office_t *o, cl_handler_fn h, Clinic__Request *req, const cl_identity_t *who)
+/* Runs a request of kind `kind` on `body` by `who` (fx_call); the caller frees the job. A
+ * refusal (writes kept, the client told no: cl_job_refuse) ends as the store ends it: its status
+ * is the job's. */
+static cl_job_t *run(office_t *o, const cl_identity_t *who, Clinic__Request__BodyCase kind,
+                     const void *body)
 {
-    cl_job_t *job = fx_job(h, req, who);
-    fx_run(&o->fx, job);
+    cl_job_t *job = fx_call(&o->fx, who, kind, body);
     if (job->status == 0 && job->refused != 0)
         job->status = job->refused;
     return job;
@@ -72,35 +63,25 @@ static cl_job_t *run(office_t *o, cl_handler_fn h, Clinic__Request *req, const c
 static cl_job_t *timeoff(office_t *o, const cl_identity_t *who, const char *type, const char *from,
                          const char *to, uint32_t start, uint32_t end)
 {
-    static Clinic__TimeOffFileRequest m;
-    static Clinic__Request req;
-    clinic__time_off_file_request__init(&m);
+    Clinic__TimeOffFileRequest m = CLINIC__TIME_OFF_FILE_REQUEST__INIT;
     m.type = (char *)type;
     m.from_date = (char *)from;
     m.to_date = (char *)to;
     m.start_minute = start;
     m.end_minute = end;
     m.details = "family trip";
-    clinic__request__init(&req);
-    req.body_case = CLINIC__REQUEST__BODY_TIME_OFF_FILE;
-    req.time_off_file = &m;
-    return run(o, cl_handle_time_off_file, &req, who);
+    return run(o, who, CLINIC__REQUEST__BODY_TIME_OFF_FILE, &m);
 }
 
 static cl_job_t *expense(office_t *o, const cl_identity_t *who, int64_t cents, const char *category,
                          const char *date)
 {
-    static Clinic__ExpenseFileRequest m;
-    static Clinic__Request req;
-    clinic__expense_file_request__init(&m);
+    Clinic__ExpenseFileRequest m = CLINIC__EXPENSE_FILE_REQUEST__INIT;
     m.amount_cents = cents;
     m.category = (char *)category;
     m.receipt_note = "receipt in the office drawer";
     m.date = (char *)date;
-    clinic__request__init(&req);
-    req.body_case = CLINIC__REQUEST__BODY_EXPENSE_FILE;
-    req.expense_file = &m;
-    return run(o, cl_handle_expense_file, &req, who);
+    return run(o, who, CLINIC__REQUEST__BODY_EXPENSE_FILE, &m);
 }
 
 /* Files an expense that must succeed; returns its id. */
@@ -116,24 +97,18 @@ static uint64_t expense_ok(office_t *o, const cl_identity_t *who)
 static cl_job_t *decide(office_t *o, const cl_identity_t *who, const uint64_t *ids, size_t n,
                         int approve, const char *comment, int override, uint64_t version)
 {
-    static Clinic__StaffRequestDecideRequest m;
-    static Clinic__Request req;
-    static uint64_t v;
-    clinic__staff_request_decide_request__init(&m);
+    Clinic__StaffRequestDecideRequest m = CLINIC__STAFF_REQUEST_DECIDE_REQUEST__INIT;
+    uint64_t v = version;
     m.ids = (uint64_t *)ids;
     m.n_ids = n;
     m.approve = approve;
     m.comment = (char *)comment;
     m.override = override;
-    v = version;
     if (version) {
         m.versions = &v;
         m.n_versions = 1;
     }
-    clinic__request__init(&req);
-    req.body_case = CLINIC__REQUEST__BODY_STAFF_REQUEST_DECIDE;
-    req.staff_request_decide = &m;
-    return run(o, cl_handle_staff_request_decide, &req, who);
+    return run(o, who, CLINIC__REQUEST__BODY_STAFF_REQUEST_DECIDE, &m);
 }
 
 /* Decides one request and returns the job's status. */
@@ -148,56 +123,36 @@ static int decide_one(office_t *o, const cl_identity_t *who, uint64_t id, int ap
 
 static cl_job_t *withdraw(office_t *o, const cl_identity_t *who, uint64_t id, uint64_t version)
 {
-    static Clinic__StaffRequestWithdrawRequest m;
-    static Clinic__Request req;
-    clinic__staff_request_withdraw_request__init(&m);
+    Clinic__StaffRequestWithdrawRequest m = CLINIC__STAFF_REQUEST_WITHDRAW_REQUEST__INIT;
     m.id = id;
     m.version = version;
     m.comment = "plans changed";
-    clinic__request__init(&req);
-    req.body_case = CLINIC__REQUEST__BODY_STAFF_REQUEST_WITHDRAW;
-    req.staff_request_withdraw = &m;
-    return run(o, cl_handle_staff_request_withdraw, &req, who);
+    return run(o, who, CLINIC__REQUEST__BODY_STAFF_REQUEST_WITHDRAW, &m);
 }
 
 static cl_job_t *cancel(office_t *o, const cl_identity_t *who, uint64_t id, uint64_t version,
                         const char *comment)
 {
-    static Clinic__StaffRequestCancelRequest m;
-    static Clinic__Request req;
-    clinic__staff_request_cancel_request__init(&m);
+    Clinic__StaffRequestCancelRequest m = CLINIC__STAFF_REQUEST_CANCEL_REQUEST__INIT;
     m.id = id;
     m.version = version;
     m.comment = (char *)comment;
-    clinic__request__init(&req);
-    req.body_case = CLINIC__REQUEST__BODY_STAFF_REQUEST_CANCEL;
-    req.staff_request_cancel = &m;
-    return run(o, cl_handle_staff_request_cancel, &req, who);
+    return run(o, who, CLINIC__REQUEST__BODY_STAFF_REQUEST_CANCEL, &m);
 }
 
 static cl_job_t *show(office_t *o, const cl_identity_t *who, uint64_t id)
 {
-    static Clinic__StaffRequestShowRequest m;
-    static Clinic__Request req;
-    clinic__staff_request_show_request__init(&m);
+    Clinic__StaffRequestShowRequest m = CLINIC__STAFF_REQUEST_SHOW_REQUEST__INIT;
     m.id = id;
-    clinic__request__init(&req);
-    req.body_case = CLINIC__REQUEST__BODY_STAFF_REQUEST_SHOW;
-    req.staff_request_show = &m;
-    return run(o, cl_handle_staff_request_show, &req, who);
+    return run(o, who, CLINIC__REQUEST__BODY_STAFF_REQUEST_SHOW, &m);
 }
 
 static cl_job_t *list(office_t *o, const cl_identity_t *who, const char *scope, uint64_t staff_id)
 {
-    static Clinic__StaffRequestListRequest m;
-    static Clinic__Request req;
-    clinic__staff_request_list_request__init(&m);
+    Clinic__StaffRequestListRequest m = CLINIC__STAFF_REQUEST_LIST_REQUEST__INIT;
     m.scope = (char *)scope;
     m.staff_id = staff_id;
-    clinic__request__init(&req);
-    req.body_case = CLINIC__REQUEST__BODY_STAFF_REQUEST_LIST;
-    req.staff_request_list = &m;
-    return run(o, cl_handle_staff_request_list, &req, who);
+    return run(o, who, CLINIC__REQUEST__BODY_STAFF_REQUEST_LIST, &m);
 }
 
 /* Whether the list reply of `job` holds request `id`. */
@@ -225,15 +180,10 @@ static const char *state_of(office_t *o, uint64_t id)
 
 static cl_job_t *balance(office_t *o, const cl_identity_t *who, uint64_t staff_id)
 {
-    static Clinic__TimeOffBalanceShowRequest m;
-    static Clinic__Request req;
-    clinic__time_off_balance_show_request__init(&m);
+    Clinic__TimeOffBalanceShowRequest m = CLINIC__TIME_OFF_BALANCE_SHOW_REQUEST__INIT;
     m.staff_id = staff_id;
     m.ledger = 1;
-    clinic__request__init(&req);
-    req.body_case = CLINIC__REQUEST__BODY_TIME_OFF_BALANCE_SHOW;
-    req.time_off_balance_show = &m;
-    return run(o, cl_handle_time_off_balance_show, &req, who);
+    return run(o, who, CLINIC__REQUEST__BODY_TIME_OFF_BALANCE_SHOW, &m);
 }
 
 static const Clinic__TimeOffBalance *balance_of(const cl_job_t *job, const char *type)
@@ -250,14 +200,11 @@ static int set_accrual(office_t *o, const char *type, int64_t minutes, int64_t c
                        uint64_t version)
 {
     Clinic__AccrualPolicySetRequest m = CLINIC__ACCRUAL_POLICY_SET_REQUEST__INIT;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
     m.type = (char *)type;
     m.accrual_minutes = minutes;
     m.cap_minutes = cap;
     m.version = version;
-    req.body_case = CLINIC__REQUEST__BODY_ACCRUAL_POLICY_SET;
-    req.accrual_policy_set = &m;
-    cl_job_t *job = run(o, cl_handle_accrual_policy_set, &req, &o->manager);
+    cl_job_t *job = run(o, &o->manager, CLINIC__REQUEST__BODY_ACCRUAL_POLICY_SET, &m);
     int rc = job->status;
     cl_job_free(job);
     return rc;
@@ -266,14 +213,11 @@ static int set_accrual(office_t *o, const char *type, int64_t minutes, int64_t c
 static int adjust(office_t *o, int64_t staff, const char *type, int64_t minutes, const char *why)
 {
     Clinic__TimeOffBalanceAdjustRequest m = CLINIC__TIME_OFF_BALANCE_ADJUST_REQUEST__INIT;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
     m.staff_id = (uint64_t)staff;
     m.type = (char *)type;
     m.minutes = minutes;
     m.reason = (char *)why;
-    req.body_case = CLINIC__REQUEST__BODY_TIME_OFF_BALANCE_ADJUST;
-    req.time_off_balance_adjust = &m;
-    cl_job_t *job = run(o, cl_handle_time_off_balance_adjust, &req, &o->manager);
+    cl_job_t *job = run(o, &o->manager, CLINIC__REQUEST__BODY_TIME_OFF_BALANCE_ADJUST, &m);
     int rc = job->status;
     cl_job_free(job);
     return rc;
@@ -456,12 +400,9 @@ CL_TEST(overtime_is_asked_for_ones_own_live_shift_once)
     int64_t shift = add_shift(&o, o.alice_staff, desk, SATURDAY, 9 * 60, 13 * 60);
     int64_t bobs = add_shift(&o, o.bob_staff, desk, SATURDAY, 13 * 60, 17 * 60);
     Clinic__OvertimeFileRequest m = CLINIC__OVERTIME_FILE_REQUEST__INIT;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_OVERTIME_FILE;
-    req.overtime_file = &m;
     m.shift_id = (uint64_t)shift;
     m.details = "inventory";
-    cl_job_t *job = run(&o, cl_handle_overtime_file, &req, &o.alice);
+    cl_job_t *job = run(&o, &o.alice, CLINIC__REQUEST__BODY_OVERTIME_FILE, &m);
     ASSERT_OK(job->status);
     const Clinic__StaffRequest *r = job->resp.overtime_file->request;
     ASSERT_STR_EQ(r->kind, "overtime");
@@ -470,16 +411,16 @@ CL_TEST(overtime_is_asked_for_ones_own_live_shift_once)
     ASSERT_EQ(r->amount, 240);
     cl_job_free(job);
     /* Asked again while pending: CONFLICT. */
-    job = run(&o, cl_handle_overtime_file, &req, &o.alice);
+    job = run(&o, &o.alice, CLINIC__REQUEST__BODY_OVERTIME_FILE, &m);
     FX_ASSERT_FAILED(job, CL_ECONFLICT, "shift_id");
     cl_job_free(job);
     /* Someone else's shift; no such shift. */
     m.shift_id = (uint64_t)bobs;
-    job = run(&o, cl_handle_overtime_file, &req, &o.alice);
+    job = run(&o, &o.alice, CLINIC__REQUEST__BODY_OVERTIME_FILE, &m);
     FX_ASSERT_FAILED(job, CL_EPERM, "shift_id");
     cl_job_free(job);
     m.shift_id = 9999;
-    job = run(&o, cl_handle_overtime_file, &req, &o.alice);
+    job = run(&o, &o.alice, CLINIC__REQUEST__BODY_OVERTIME_FILE, &m);
     FX_ASSERT_FAILED(job, CL_ENOTFOUND, "shift_id");
     cl_job_free(job);
     office_close(&o);
@@ -540,9 +481,7 @@ CL_TEST(deciding_a_decided_or_withdrawn_request_fails_precondition)
     cl_job_free(job);
     ASSERT_EQ(decide_one(&o, &o.manager, a, 0, "changed my mind"), CL_EPRECOND);
 
-    job = withdraw(&o, &o.alice, w, 0);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(withdraw(&o, &o.alice, w, 0));
     job = decide(&o, &o.manager, &w, 1, 1, "", 0, 0);
     FX_ASSERT_FAILED(job, CL_EPRECOND, NULL);
     ASSERT_STR_CONTAINS(fx_message(job), "already withdrawn");
@@ -631,10 +570,7 @@ CL_TEST(supervisor_decides_reports_manager_decides_all)
     o.fx.now += 2 * 86400;
     expense_ok(&o, &o.bob);
     Clinic__ApprovalsSummaryRequest sm = CLINIC__APPROVALS_SUMMARY_REQUEST__INIT;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_APPROVALS_SUMMARY;
-    req.approvals_summary = &sm;
-    job = run(&o, cl_handle_approvals_summary, &req, &o.manager);
+    job = run(&o, &o.manager, CLINIC__REQUEST__BODY_APPROVALS_SUMMARY, &sm);
     ASSERT_OK(job->status);
     const Clinic__ApprovalsSummaryReply *s = job->resp.approvals_summary;
     ASSERT_EQ(s->pending, 2);
@@ -645,7 +581,7 @@ CL_TEST(supervisor_decides_reports_manager_decides_all)
     ASSERT_EQ(s->kinds[4]->days_1_to_3, 1);
     ASSERT_EQ(s->kinds[0]->pending, 0);
     cl_job_free(job);
-    job = run(&o, cl_handle_approvals_summary, &req, &o.sup);
+    job = run(&o, &o.sup, CLINIC__REQUEST__BODY_APPROVALS_SUMMARY, &sm);
     ASSERT_EQ(job->resp.approvals_summary->pending, 1);
     cl_job_free(job);
     office_close(&o);
@@ -659,9 +595,7 @@ CL_TEST(withdraw_is_the_requesters_and_pending_only)
     cl_job_t *job = withdraw(&o, &o.manager, a, 0);
     FX_ASSERT_FAILED(job, CL_EPERM, NULL);
     cl_job_free(job);
-    job = withdraw(&o, &o.alice, a, 0);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(withdraw(&o, &o.alice, a, 0));
     job = withdraw(&o, &o.alice, a, 0);
     FX_ASSERT_FAILED(job, CL_EPRECOND, NULL);
     cl_job_free(job);
@@ -685,9 +619,7 @@ CL_TEST(stale_version_conflicts_with_current_record)
     FX_ASSERT_FAILED(job, CL_ECONFLICT, "version");
     ASSERT_EQ(job->resp.staff_request_withdraw->request->version, 1);
     cl_job_free(job);
-    job = decide(&o, &o.manager, &a, 1, 1, "", 0, 1);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(decide(&o, &o.manager, &a, 1, 1, "", 0, 1));
     office_close(&o);
 }
 
@@ -710,17 +642,15 @@ CL_TEST(decision_racing_withdrawal_exactly_one_wins)
         uint64_t id = expense_ok(&o, &o.alice);
         Clinic__StaffRequestDecideRequest dm = CLINIC__STAFF_REQUEST_DECIDE_REQUEST__INIT;
         Clinic__StaffRequestWithdrawRequest wm = CLINIC__STAFF_REQUEST_WITHDRAW_REQUEST__INIT;
-        Clinic__Request dreq = CLINIC__REQUEST__INIT, wreq = CLINIC__REQUEST__INIT;
+        Clinic__Request dreq, wreq;
         dm.ids = &id;
         dm.n_ids = 1;
         dm.approve = 1;
         dm.comment = "";
-        dreq.body_case = CLINIC__REQUEST__BODY_STAFF_REQUEST_DECIDE;
-        dreq.staff_request_decide = &dm;
+        ASSERT_OK(cl_request_make(&dreq, CLINIC__REQUEST__BODY_STAFF_REQUEST_DECIDE, &dm));
         wm.id = id;
         wm.comment = "";
-        wreq.body_case = CLINIC__REQUEST__BODY_STAFF_REQUEST_WITHDRAW;
-        wreq.staff_request_withdraw = &wm;
+        ASSERT_OK(cl_request_make(&wreq, CLINIC__REQUEST__BODY_STAFF_REQUEST_WITHDRAW, &wm));
         cl_job_t *d = fx_job(cl_handle_staff_request_decide, &dreq, &o.manager);
         cl_job_t *w = fx_job(cl_handle_staff_request_withdraw, &wreq, &o.alice);
         if (withdraw_first)
@@ -957,9 +887,7 @@ CL_TEST(cancelling_approved_timeoff_gives_back_shifts_block_and_balance)
     FX_ASSERT_FAILED(job, CL_EPRECOND, NULL);
     ASSERT_STR_CONTAINS(fx_message(job), "is cancelled");
     cl_job_free(job);
-    job = timeoff(&o, &o.alice, "vacation", MONDAY, TUESDAY, 0, 0);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(timeoff(&o, &o.alice, "vacation", MONDAY, TUESDAY, 0, 0));
 
     /* Only time off can be cancelled. */
     uint64_t e = expense_ok(&o, &o.alice);
@@ -1007,7 +935,7 @@ CL_TEST(timeoff_overlapping_and_withdraw_for_serve_the_other_parts)
 
     cl_job_t *ctx = cl_job_new();
     ctx->who = o.manager;
-    cl_tx_t tx = {.db = o.fx.db, .now = o.fx.now, .job = ctx};
+    cl_tx_t tx = fx_tx(&o.fx, ctx);
     int64_t rid, s, e;
     ASSERT_OK(cl_db_exec(o.fx.db, "BEGIN"));
     /* Pending time off does not count: only approved. */
@@ -1120,37 +1048,22 @@ CL_TEST(balances_are_seen_by_self_supervisor_and_manager_only)
     job = balance(&o, &o.sup, (uint64_t)o.bob_staff);
     FX_ASSERT_FAILED(job, CL_EPERM, "staff_id");
     cl_job_free(job);
-    job = balance(&o, &o.manager, (uint64_t)o.bob_staff);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(balance(&o, &o.manager, (uint64_t)o.bob_staff));
     office_close(&o);
 }
 
 /* ---- query plans ---- */
-
-static void plan_of(fx_t *fx, const char *sql, char *out, size_t outlen)
-{
-    char q[4096];
-    snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql);
-    sqlite3_stmt *st = fx_prepare(fx, q);
-    out[0] = '\0';
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        size_t n = strlen(out);
-        snprintf(out + n, outlen - n, "%s; ", (const char *)sqlite3_column_text(st, 3));
-    }
-    sqlite3_finalize(st);
-}
 
 CL_TEST(hot_queries_use_their_indexes)
 {
     office_t o;
     office_open(&o);
     char plan[2048];
-    plan_of(&o.fx, cl_req_inbox_sql(), plan, sizeof(plan));
+    fx_plan(&o.fx, cl_req_inbox_sql(), plan, sizeof(plan));
     ASSERT_STR_CONTAINS(plan, "requests_inbox");
-    plan_of(&o.fx, cl_req_requester_sql(), plan, sizeof(plan));
+    fx_plan(&o.fx, cl_req_requester_sql(), plan, sizeof(plan));
     ASSERT_STR_CONTAINS(plan, "requests_requester");
-    plan_of(&o.fx, cl_req_overlap_sql(), plan, sizeof(plan));
+    fx_plan(&o.fx, cl_req_overlap_sql(), plan, sizeof(plan));
     ASSERT_STR_CONTAINS(plan, "requests_requester");
     office_close(&o);
 }

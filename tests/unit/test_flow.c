@@ -127,16 +127,6 @@ static const char *state_of(clinic_t *c, int64_t appt)
     return out;
 }
 
-/* Runs `handler` on `req` as `who`; the job keeps its reply for the caller to inspect and free. */
-static cl_job_t *run(clinic_t *c, cl_handler_fn handler, Clinic__Request *req,
-                     const cl_identity_t *who)
-{
-    cl_job_t *job = fx_job(handler, req, who);
-    fx_run(&c->fx, job);
-    job->req = NULL;
-    return job;
-}
-
 static cl_job_t *check_in(clinic_t *c, const cl_identity_t *who, int64_t appt, uint64_t version,
                           int64_t copay)
 {
@@ -146,10 +136,7 @@ static cl_job_t *check_in(clinic_t *c, const cl_identity_t *who, int64_t appt, u
     r.demographics_confirmed = 1;
     r.insurance_confirmed = 1;
     r.copay_cents = copay;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_FLOW_CHECK_IN;
-    req.flow_check_in = &r;
-    return run(c, cl_handle_flow_check_in, &req, who);
+    return fx_call(&c->fx, who, CLINIC__REQUEST__BODY_FLOW_CHECK_IN, &r);
 }
 
 static cl_job_t *room_in(clinic_t *c, const cl_identity_t *who, int64_t appt, uint64_t version,
@@ -161,10 +148,7 @@ static cl_job_t *room_in(clinic_t *c, const cl_identity_t *who, int64_t appt, ui
     r.room_id = (uint64_t)room;
     if (room_name)
         r.room_name = (char *)room_name;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_FLOW_ROOM;
-    req.flow_room = &r;
-    return run(c, cl_handle_flow_room, &req, who);
+    return fx_call(&c->fx, who, CLINIC__REQUEST__BODY_FLOW_ROOM, &r);
 }
 
 static cl_job_t *vitals(clinic_t *c, const cl_identity_t *who, int64_t appt, uint64_t version,
@@ -174,10 +158,7 @@ static cl_job_t *vitals(clinic_t *c, const cl_identity_t *who, int64_t appt, uin
     r.appointment_id = (uint64_t)appt;
     r.version = version;
     r.vitals = v;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_FLOW_VITALS;
-    req.flow_vitals = &r;
-    return run(c, cl_handle_flow_vitals, &req, who);
+    return fx_call(&c->fx, who, CLINIC__REQUEST__BODY_FLOW_VITALS, &r);
 }
 
 /* A plausible set of vitals. */
@@ -205,10 +186,7 @@ static cl_job_t *ready(clinic_t *c, const cl_identity_t *who, int64_t appt, uint
     Clinic__FlowReadyRequest r = CLINIC__FLOW_READY_REQUEST__INIT;
     r.appointment_id = (uint64_t)appt;
     r.version = version;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_FLOW_READY;
-    req.flow_ready = &r;
-    return run(c, cl_handle_flow_ready, &req, who);
+    return fx_call(&c->fx, who, CLINIC__REQUEST__BODY_FLOW_READY, &r);
 }
 
 static cl_job_t *start(clinic_t *c, const cl_identity_t *who, int64_t appt, uint64_t version)
@@ -216,10 +194,7 @@ static cl_job_t *start(clinic_t *c, const cl_identity_t *who, int64_t appt, uint
     Clinic__FlowStartRequest r = CLINIC__FLOW_START_REQUEST__INIT;
     r.appointment_id = (uint64_t)appt;
     r.version = version;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_FLOW_START;
-    req.flow_start = &r;
-    return run(c, cl_handle_flow_start, &req, who);
+    return fx_call(&c->fx, who, CLINIC__REQUEST__BODY_FLOW_START, &r);
 }
 
 static cl_job_t *check_out(clinic_t *c, const cl_identity_t *who, int64_t appt, uint64_t version,
@@ -230,10 +205,7 @@ static cl_job_t *check_out(clinic_t *c, const cl_identity_t *who, int64_t appt, 
     r.version = version;
     r.followup_booked = booked;
     r.followup_appointment_id = (uint64_t)followup;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_FLOW_CHECK_OUT;
-    req.flow_check_out = &r;
-    return run(c, cl_handle_flow_check_out, &req, who);
+    return fx_call(&c->fx, who, CLINIC__REQUEST__BODY_FLOW_CHECK_OUT, &r);
 }
 
 static cl_job_t *board(clinic_t *c, const cl_identity_t *who, const char *date,
@@ -243,30 +215,21 @@ static cl_job_t *board(clinic_t *c, const cl_identity_t *who, const char *date,
     r.date = (char *)date;
     r.arrived_wait_minutes = arrived_wait;
     r.roomed_wait_minutes = roomed_wait;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_BOARD_GET;
-    req.board_get = &r;
-    return run(c, cl_handle_board_get, &req, who);
+    return fx_call(&c->fx, who, CLINIC__REQUEST__BODY_BOARD_GET, &r);
 }
 
 static cl_job_t *figures(clinic_t *c, const cl_identity_t *who, const char *date)
 {
     Clinic__FlowFiguresRequest r = CLINIC__FLOW_FIGURES_REQUEST__INIT;
     r.date = (char *)date;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_FLOW_FIGURES;
-    req.flow_figures = &r;
-    return run(c, cl_handle_flow_figures, &req, who);
+    return fx_call(&c->fx, who, CLINIC__REQUEST__BODY_FLOW_FIGURES, &r);
 }
 
 static cl_job_t *show(clinic_t *c, const cl_identity_t *who, int64_t appt)
 {
     Clinic__FlowShowRequest r = CLINIC__FLOW_SHOW_REQUEST__INIT;
     r.appointment_id = (uint64_t)appt;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_FLOW_SHOW;
-    req.flow_show = &r;
-    return run(c, cl_handle_flow_show, &req, who);
+    return fx_call(&c->fx, who, CLINIC__REQUEST__BODY_FLOW_SHOW, &r);
 }
 
 /* The appointment a transition's reply carries. */
@@ -982,9 +945,7 @@ CL_TEST(board_validates_date_and_thresholds)
     expect_failed(&c, board(&c, &c.desk, "", 0, 1441), CL_EINVAL, "roomed_wait_minutes", audit,
                   changes);
     expect_failed(&c, figures(&c, &c.desk, "2023-13-01"), CL_EINVAL, "date", audit, changes);
-    cl_job_t *job = board(&c, &c.desk, "", 1440, 1440);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(board(&c, &c.desk, "", 1440, 1440));
     clinic_close(&c);
 }
 
@@ -1160,19 +1121,6 @@ CL_TEST(show_gives_history_and_vitals_to_clinicians_only)
     clinic_close(&c);
 }
 
-/* "EXPLAIN QUERY PLAN" of `sql`, its detail column joined by "; ". */
-static void plan_of(fx_t *fx, const char *sql, char *out, size_t len)
-{
-    char q[4096];
-    snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql);
-    sqlite3_stmt *st = fx_prepare(fx, q);
-    size_t used = 0;
-    out[0] = '\0';
-    while (sqlite3_step(st) == SQLITE_ROW && used < len)
-        used += (size_t)snprintf(out + used, len - used, "%s; ", sqlite3_column_text(st, 3));
-    sqlite3_finalize(st);
-}
-
 /* STYLE.md: every query that runs per request has an index behind it. The board reads the day
  * by appointments_date in start order (no sort) and finds everything else by key; the room
  * check reads the day's appointments, never the room's whole history. */
@@ -1181,7 +1129,7 @@ CL_TEST(board_query_plan_uses_indexes)
     clinic_t c;
     clinic_open(&c);
     char plan[2048];
-    plan_of(&c.fx, cl_flow_board_sql(), plan, sizeof(plan));
+    fx_plan(&c.fx, cl_flow_board_sql(), plan, sizeof(plan));
     fprintf(stderr, "board plan: %s\n", plan);
     ASSERT_STR_CONTAINS(plan, "SEARCH a USING INDEX appointments_date (date=?)");
     ASSERT_STR_CONTAINS(plan, "SEARCH p USING INTEGER PRIMARY KEY (rowid=?)");
@@ -1196,12 +1144,12 @@ CL_TEST(board_query_plan_uses_indexes)
     ASSERT(strstr(plan, "SCAN") == NULL);
     ASSERT(strstr(plan, "TEMP B-TREE") == NULL);
 
-    plan_of(&c.fx, cl_flow_room_occupant_sql(), plan, sizeof(plan));
+    fx_plan(&c.fx, cl_flow_room_occupant_sql(), plan, sizeof(plan));
     ASSERT_STR_CONTAINS(plan, "SEARCH appointments USING INDEX appointments_date (date=?)");
     ASSERT(strstr(plan, "SCAN") == NULL);
     ASSERT(strstr(plan, "TEMP B-TREE") == NULL);
 
-    plan_of(&c.fx, cl_flow_visits_sql(), plan, sizeof(plan));
+    fx_plan(&c.fx, cl_flow_visits_sql(), plan, sizeof(plan));
     ASSERT_STR_CONTAINS(plan, "SEARCH a USING INDEX appointments_date (date=?)");
     ASSERT(strstr(plan, "SCAN") == NULL);
     clinic_close(&c);

@@ -9,28 +9,11 @@ static cl_job_t *subscribe(fx_t *fx, const cl_identity_t *who, const char *topic
                            uint64_t since_seq)
 {
     char buf[512], *names[32];
-    size_t n = 0;
-    snprintf(buf, sizeof(buf), "%s", topics);
-    for (char *p = buf; *p && n < CL_ARRAY_SIZE(names);) {
-        names[n++] = p;
-        char *comma = strchr(p, ',');
-        if (comma == NULL)
-            break;
-        *comma = '\0';
-        p = comma + 1;
-    }
     Clinic__SubscribeRequest s = CLINIC__SUBSCRIBE_REQUEST__INIT;
-    s.n_topics = n;
+    s.n_topics = fx_split(buf, sizeof(buf), topics, names, CL_ARRAY_SIZE(names));
     s.topics = names;
     s.since_seq = since_seq;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_SUBSCRIBE;
-    req.subscribe = &s;
-    cl_job_t *job = fx_job(cl_handle_subscribe, &req, who);
-    job->write = 0;
-    fx_run(fx, job);
-    job->req = NULL;
-    return job;
+    return fx_call(fx, who, CLINIC__REQUEST__BODY_SUBSCRIBE, &s);
 }
 
 /* The missed events of a successful subscribe, as "seq:topic:entity_id" joined by ",". */
@@ -213,11 +196,7 @@ CL_TEST(subscribe_resync_when_too_many)
     /* seq 1: a start point; then CL_REPLAY_MAX for root's inbox, interleaved with as many for
      * bob, which do not count against root. */
     cl_job_t *scratch = cl_job_new();
-    cl_tx_t tx;
-    memset(&tx, 0, sizeof(tx));
-    tx.db = fx.db;
-    tx.now = fx.now;
-    tx.job = scratch;
+    cl_tx_t tx = fx_tx(&fx, scratch);
     ASSERT_OK(cl_tx_change(&tx, "users", "user", 1, CLINIC__CHANGE_OP__CREATED, 0));
     for (int i = 0; i < CL_REPLAY_MAX; i++) {
         ASSERT_OK(cl_tx_change(&tx, "inbox", "message", (uint64_t)i, CLINIC__CHANGE_OP__CREATED,
@@ -280,12 +259,8 @@ CL_TEST(subscribe_permission_by_role)
     FX_ASSERT_FAILED(job, CL_EPERM, "topics");
     ASSERT_STR_CONTAINS(fx_message(job), "users");
     cl_job_free(job);
-    job = subscribe(&f.fx, &f.bob, "inbox", 0);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
-    job = subscribe(&f.fx, &f.root, "users", 0);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(subscribe(&f.fx, &f.bob, "inbox", 0));
+    FX_ASSERT_OK_FREE(subscribe(&f.fx, &f.root, "users", 0));
     fx_close(&f.fx);
 }
 
@@ -299,11 +274,8 @@ CL_TEST(subscribe_replays_message_changes)
     Clinic__MessageSendRequest m = CLINIC__MESSAGE_SEND_REQUEST__INIT;
     m.to = "bob";
     m.body = "chart ready";
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_MESSAGE_SEND;
-    req.message_send = &m;
-    cl_job_t *job = fx_job(cl_handle_message_send, &req, &f.root);
-    ASSERT_OK(fx_run(&f.fx, job));
+    cl_job_t *job = fx_call(&f.fx, &f.root, CLINIC__REQUEST__BODY_MESSAGE_SEND, &m);
+    ASSERT_OK(job->status);
     uint64_t id = job->resp.message_send->message->id;
     cl_job_free(job);
 

@@ -11,13 +11,7 @@ static cl_job_t *message_send(fx_t *fx, const cl_identity_t *who, const char *to
     Clinic__MessageSendRequest m = CLINIC__MESSAGE_SEND_REQUEST__INIT;
     m.to = (char *)to;
     m.body = (char *)body;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_MESSAGE_SEND;
-    req.message_send = &m;
-    cl_job_t *job = fx_job(cl_handle_message_send, &req, who);
-    fx_run(fx, job);
-    job->req = NULL;
-    return job;
+    return fx_call(fx, who, CLINIC__REQUEST__BODY_MESSAGE_SEND, &m);
 }
 
 /* Sends and returns the new message's id, asserting success. */
@@ -38,26 +32,14 @@ static cl_job_t *inbox_list(fx_t *fx, const cl_identity_t *who, int unread_only,
     l.unread_only = unread_only;
     l.limit = limit;
     l.before_id = before_id;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_MESSAGE_LIST;
-    req.message_list = &l;
-    cl_job_t *job = fx_job(cl_handle_message_list, &req, who);
-    fx_run(fx, job);
-    job->req = NULL;
-    return job;
+    return fx_call(fx, who, CLINIC__REQUEST__BODY_MESSAGE_LIST, &l);
 }
 
 static cl_job_t *read_message(fx_t *fx, const cl_identity_t *who, uint64_t id)
 {
     Clinic__MessageReadRequest r = CLINIC__MESSAGE_READ_REQUEST__INIT;
     r.id = id;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_MESSAGE_READ;
-    req.message_read = &r;
-    cl_job_t *job = fx_job(cl_handle_message_read, &req, who);
-    fx_run(fx, job);
-    job->req = NULL;
-    return job;
+    return fx_call(fx, who, CLINIC__REQUEST__BODY_MESSAGE_READ, &r);
 }
 
 static int64_t recipients_of(fx_t *fx, uint64_t message_id)
@@ -214,9 +196,7 @@ CL_TEST(message_send_validates_body)
     ASSERT_EQ(fx_int(&k.fx, "SELECT count(*) FROM messages", NULL), 0);
 
     big[BODY_MAX_TEST] = '\0';
-    cl_job_t *job = message_send(&k.fx, &k.a, "bob", big);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(message_send(&k.fx, &k.a, "bob", big));
     fx_close(&k.fx);
 }
 

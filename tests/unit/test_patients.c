@@ -67,24 +67,12 @@ static void pt_full(pt_t *t)
     t->p.notes = "Prefers morning visits.\nSpanish speaker.";
 }
 
-static cl_job_t *run(fx_t *fx, cl_handler_fn handler, Clinic__Request *req,
-                     const cl_identity_t *who)
-{
-    cl_job_t *job = fx_job(handler, req, who);
-    fx_run(fx, job);
-    job->req = NULL;
-    return job;
-}
-
 static cl_job_t *do_register(fx_t *fx, const cl_identity_t *who, Clinic__Patient *p, int force)
 {
     Clinic__PatientRegisterRequest r = CLINIC__PATIENT_REGISTER_REQUEST__INIT;
     r.patient = p;
     r.save_despite_duplicates = force;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PATIENT_REGISTER;
-    req.patient_register = &r;
-    return run(fx, cl_handle_patient_register, &req, who);
+    return fx_call(fx, who, CLINIC__REQUEST__BODY_PATIENT_REGISTER, &r);
 }
 
 static cl_job_t *do_search(fx_t *fx, const cl_identity_t *who, const char *query, uint32_t limit)
@@ -92,10 +80,7 @@ static cl_job_t *do_search(fx_t *fx, const cl_identity_t *who, const char *query
     Clinic__PatientSearchRequest r = CLINIC__PATIENT_SEARCH_REQUEST__INIT;
     r.query = (char *)query;
     r.limit = limit;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PATIENT_SEARCH;
-    req.patient_search = &r;
-    return run(fx, cl_handle_patient_search, &req, who);
+    return fx_call(fx, who, CLINIC__REQUEST__BODY_PATIENT_SEARCH, &r);
 }
 
 static cl_job_t *do_show(fx_t *fx, const cl_identity_t *who, uint64_t id, const char *record)
@@ -103,20 +88,14 @@ static cl_job_t *do_show(fx_t *fx, const cl_identity_t *who, uint64_t id, const 
     Clinic__PatientShowRequest r = CLINIC__PATIENT_SHOW_REQUEST__INIT;
     r.id = id;
     r.record_number = (char *)(record ? record : "");
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PATIENT_SHOW;
-    req.patient_show = &r;
-    return run(fx, cl_handle_patient_show, &req, who);
+    return fx_call(fx, who, CLINIC__REQUEST__BODY_PATIENT_SHOW, &r);
 }
 
 static cl_job_t *do_edit(fx_t *fx, const cl_identity_t *who, Clinic__Patient *p)
 {
     Clinic__PatientEditRequest r = CLINIC__PATIENT_EDIT_REQUEST__INIT;
     r.patient = p;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PATIENT_EDIT;
-    req.patient_edit = &r;
-    return run(fx, cl_handle_patient_edit, &req, who);
+    return fx_call(fx, who, CLINIC__REQUEST__BODY_PATIENT_EDIT, &r);
 }
 
 static cl_job_t *do_merge(fx_t *fx, const cl_identity_t *who, uint64_t keep, uint64_t keep_version,
@@ -128,20 +107,14 @@ static cl_job_t *do_merge(fx_t *fx, const cl_identity_t *who, uint64_t keep, uin
     r.merge_id = merge;
     r.merge_version = merge_version;
     r.reason = (char *)reason;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PATIENT_MERGE;
-    req.patient_merge = &r;
-    return run(fx, cl_handle_patient_merge, &req, who);
+    return fx_call(fx, who, CLINIC__REQUEST__BODY_PATIENT_MERGE, &r);
 }
 
 static cl_job_t *do_unmerge(fx_t *fx, const cl_identity_t *who, uint64_t merge_id)
 {
     Clinic__PatientUnmergeRequest r = CLINIC__PATIENT_UNMERGE_REQUEST__INIT;
     r.merge_id = merge_id;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PATIENT_UNMERGE;
-    req.patient_unmerge = &r;
-    return run(fx, cl_handle_patient_unmerge, &req, who);
+    return fx_call(fx, who, CLINIC__REQUEST__BODY_PATIENT_UNMERGE, &r);
 }
 
 /* Registers a patient (saving despite duplicates) and returns its id. */
@@ -459,11 +432,9 @@ CL_TEST(register_accepts_the_edges_of_each_rule)
 
     pt_t t;
     pt_init(&t, "Newborn", "Baby", today_s);
-    cl_job_t *job = do_register(&w.fx, &w.desk, &t.p, 1);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(do_register(&w.fx, &w.desk, &t.p, 1));
     pt_init(&t, "Future", "Baby", tomorrow_s);
-    job = do_register(&w.fx, &w.desk, &t.p, 1);
+    cl_job_t *job = do_register(&w.fx, &w.desk, &t.p, 1);
     FX_ASSERT_FAILED(job, CL_EINVAL, "patient.birth_date");
     ASSERT_STR_CONTAINS(fx_message(job), "future");
     cl_job_free(job);
@@ -764,10 +735,8 @@ CL_TEST(search_by_name_pairs_finds_what_the_rule_says)
               0);
 
     /* A record merged away leaves the pair search as it leaves the others. */
-    job = do_merge(&w.fx, &w.manager, ids[0], (uint64_t)patient_version(&w.fx, ids[0]), ids[1],
-                   (uint64_t)patient_version(&w.fx, ids[1]), "same person");
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(do_merge(&w.fx, &w.manager, ids[0], (uint64_t)patient_version(&w.fx, ids[0]),
+                               ids[1], (uint64_t)patient_version(&w.fx, ids[1]), "same person"));
     job = do_search(&w.fx, &w.desk, "smi jo", 100);
     ASSERT_OK(job->status);
     ASSERT(lists(job, ids[0]));
@@ -977,13 +946,11 @@ CL_TEST(edit_with_stale_version_gets_conflict_and_current_record)
     cl_job_t *first = do_show(&w.fx, &w.desk, 1, NULL);
     cl_job_t *second = do_show(&w.fx, &w.desk, 1, NULL);
     first->resp.patient_show->patient->preferred_name = "Annie";
-    cl_job_t *job = do_edit(&w.fx, &w.desk, first->resp.patient_show->patient);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(do_edit(&w.fx, &w.desk, first->resp.patient_show->patient));
 
     int64_t audit = fx_audit_rows(&w.fx), changes = fx_change_rows(&w.fx);
     second->resp.patient_show->patient->middle_name = "Beth";
-    job = do_edit(&w.fx, &w.desk, second->resp.patient_show->patient);
+    cl_job_t *job = do_edit(&w.fx, &w.desk, second->resp.patient_show->patient);
     ASSERT_REFUSED(job, CL_ECONFLICT, "patient.version");
     ASSERT_STR_CONTAINS(fx_message(job), "version 1 is stale");
     ASSERT_EQ(job->resp.result_case, CLINIC__RESPONSE__RESULT_PATIENT_EDIT);
@@ -1244,17 +1211,11 @@ CL_TEST(merge_checks_its_arguments_and_versions)
     FX_ASSERT_FAILED(job, CL_EPRECOND, "merge_id");
     ASSERT_STR_CONTAINS(fx_message(job), "undo merge 2 first");
     cl_job_free(job);
-    job = do_unmerge(&w.fx, &w.manager, second);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
-    job = do_unmerge(&w.fx, &w.manager, first);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(do_unmerge(&w.fx, &w.manager, second));
+    FX_ASSERT_OK_FREE(do_unmerge(&w.fx, &w.manager, first));
 
     /* A merged record cannot be edited; the kept one can. */
-    job = do_merge(&w.fx, &w.manager, a, 3, b, 3, "dup");
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(do_merge(&w.fx, &w.manager, a, 3, b, 3, "dup"));
     cl_job_t *show = do_show(&w.fx, &w.desk, b, NULL);
     job = do_edit(&w.fx, &w.desk, show->resp.patient_show->patient);
     FX_ASSERT_FAILED(job, CL_EPRECOND, "patient.id");
@@ -1288,9 +1249,7 @@ CL_TEST(every_request_writes_one_audit_row)
     uint64_t m = job->resp.patient_merge->merge->id;
     cl_job_free(job);
     ASSERT_EQ(fx_audit_rows(&w.fx), before + 6);
-    job = do_unmerge(&w.fx, &w.manager, m);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(do_unmerge(&w.fx, &w.manager, m));
     ASSERT_EQ(fx_audit_rows(&w.fx), before + 7);
     /* Each row names the patient and its action. */
     sqlite3_stmt *st = fx_prepare(&w.fx, "SELECT action, entity_id FROM audit WHERE entity = "
@@ -1307,20 +1266,6 @@ CL_TEST(every_request_writes_one_audit_row)
     ASSERT_EQ(sqlite3_step(st), SQLITE_DONE);
     sqlite3_finalize(st);
     fx_close(&w.fx);
-}
-
-/* The plan of `sql` as one string of its detail lines joined by "; ". */
-static void plan_of(fx_t *fx, const char *sql, char *out, size_t outlen)
-{
-    char explain[2048];
-    snprintf(explain, sizeof(explain), "EXPLAIN QUERY PLAN %s", sql);
-    sqlite3_stmt *st = fx_prepare(fx, explain);
-    size_t used = 0;
-    out[0] = '\0';
-    while (sqlite3_step(st) == SQLITE_ROW)
-        used += (size_t)snprintf(out + used, used < outlen ? outlen - used : 0, "%s; ",
-                                 (const char *)sqlite3_column_text(st, 3));
-    sqlite3_finalize(st);
 }
 
 CL_TEST(statements_per_request_use_indexes)
@@ -1365,7 +1310,7 @@ CL_TEST(statements_per_request_use_indexes)
         char plan[2048];
         const char *sql = cl_patients_sql(plans[i].q);
         ASSERT_NOT_NULL(sql);
-        plan_of(&fx, sql, plan, sizeof(plan));
+        fx_plan(&fx, sql, plan, sizeof(plan));
         if (strstr(plan, plans[i].want) == NULL)
             CL_FAIL("statement %d: plan \"%s\" lacks \"%s\"", (int)plans[i].q, plan, plans[i].want);
         /* No table is read whole, and no result is sorted in a temporary tree (DISTINCT's

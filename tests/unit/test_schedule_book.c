@@ -202,9 +202,7 @@ CL_TEST(conflict_block_of_provider_and_of_room)
                         "Dr. Kim is blocked 2024-03-11 00:00-2024-03-15 24:00: vacation");
     cl_job_free(job);
 
-    job = sf_block_add(&s, 0, s.exam2, TUE, "13:00", "17:00", "cleaning");
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(sf_block_add(&s, 0, s.exam2, TUE, "13:00", "17:00", "cleaning"));
     m = sf_booking(s.bob, s.lee, s.visit, s.exam2, TUE, "14:00");
     job = book_conflict(&s, &m, "block", "room Exam 2 is blocked 13:00-17:00: cleaning");
     cl_job_free(job);
@@ -237,9 +235,7 @@ CL_TEST(cancelled_and_no_show_appointments_free_the_slot)
     sf_t s;
     sf_open(&s);
     int64_t id = sf_book_ok(&s, s.ann, s.lee, s.visit, s.exam1, TUE, "09:00");
-    cl_job_t *job = sf_cancel(&s, id, 1, "patient called");
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(sf_cancel(&s, id, 1, "patient called"));
     int64_t again = sf_book_ok(&s, s.bob, s.lee, s.visit, s.exam1, TUE, "09:00");
     s.fx.now = sf_at(TUE, "09:20");
     Clinic__AppointmentNoShowRequest n = CLINIC__APPOINTMENT_NO_SHOW_REQUEST__INIT;
@@ -694,9 +690,7 @@ CL_TEST(series_exceptions_then_cancel_the_rest)
     ASSERT_OK(job->status);
     ASSERT_EQ(job->resp.appointment_move->appointment->series_id, series_id);
     cl_job_free(job);
-    job = sf_cancel(&s, (int64_t)ids[0], 1, "holiday trip");
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(sf_cancel(&s, (int64_t)ids[0], 1, "holiday trip"));
 
     /* Cancel the rest from the third on. */
     Clinic__AppointmentSeriesCancelRequest c = CLINIC__APPOINTMENT_SERIES_CANCEL_REQUEST__INIT;
@@ -750,13 +744,9 @@ CL_TEST(waitlist_offered_the_slot_a_cancellation_frees)
     int64_t id = sf_book_ok(&s, s.ann, s.lee, s.consult, 0, TUE, "09:00");
     /* Bob wants anyone, from the 4th to the 8th; Cat wants Kim only; Dan's window is later.
      * Bob is first in line. */
-    cl_job_t *job = waitlist_add(&s, s.cat, s.kim, s.visit, "2024-03-04", "2024-03-08");
-    ASSERT_OK(job->status);
-    cl_job_free(job);
-    job = waitlist_add(&s, s.dan, 0, s.visit, "2024-03-11", "2024-03-15");
-    ASSERT_OK(job->status);
-    cl_job_free(job);
-    job = waitlist_add(&s, s.bob, 0, s.visit, "", "2024-03-08");
+    FX_ASSERT_OK_FREE(waitlist_add(&s, s.cat, s.kim, s.visit, "2024-03-04", "2024-03-08"));
+    FX_ASSERT_OK_FREE(waitlist_add(&s, s.dan, 0, s.visit, "2024-03-11", "2024-03-15"));
+    cl_job_t *job = waitlist_add(&s, s.bob, 0, s.visit, "", "2024-03-08");
     ASSERT_OK(job->status);
     const Clinic__WaitlistEntry *e = job->resp.waitlist_add->entry;
     uint64_t bob_entry = e->id;
@@ -841,15 +831,11 @@ CL_TEST(waitlist_not_offered_what_does_not_fit)
     sf_open(&s);
     int64_t id = sf_book_ok(&s, s.ann, s.lee, s.visit, 0, TUE, "09:00");
     /* A 60-minute consult does not fit a freed 30-minute visit. */
-    cl_job_t *job = waitlist_add(&s, s.bob, s.lee, s.consult, "", "2024-03-08");
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(waitlist_add(&s, s.bob, s.lee, s.consult, "", "2024-03-08"));
     /* Cat is booked elsewhere at that time. */
     sf_book_ok(&s, s.cat, s.kim, s.visit, 0, TUE, "09:00");
-    job = waitlist_add(&s, s.cat, 0, s.visit, "", "2024-03-08");
-    ASSERT_OK(job->status);
-    cl_job_free(job);
-    job = sf_cancel(&s, id, 1, "patient called");
+    FX_ASSERT_OK_FREE(waitlist_add(&s, s.cat, 0, s.visit, "", "2024-03-08"));
+    cl_job_t *job = sf_cancel(&s, id, 1, "patient called");
     ASSERT_OK(job->status);
     ASSERT_EQ(job->resp.appointment_cancel->n_offers, 0);
     cl_job_free(job);
@@ -1004,11 +990,9 @@ CL_TEST(one_audit_row_per_patient_request)
     m.id = (uint64_t)id;
     m.version = 1;
     m.start_minute = sf_minute("09:30");
-    cl_job_t *job = move(&s, &m);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(move(&s, &m));
     ASSERT_EQ(fx_audit_rows(&s.fx), before + 2);
-    job = waitlist_add(&s, s.bob, 0, s.visit, "", "2024-03-08");
+    cl_job_t *job = waitlist_add(&s, s.bob, 0, s.visit, "", "2024-03-08");
     cl_job_free(job);
     ASSERT_EQ(fx_audit_rows(&s.fx), before + 3);
     job = sf_cancel(&s, id, 2, "sick");
@@ -1067,7 +1051,7 @@ CL_TEST(conflict_checks_and_days_schedule_use_indexes)
     };
     char plan[2048];
     for (size_t i = 0; i < CL_ARRAY_SIZE(plans); i++) {
-        sf_plan(&s, cl_sched_sql(plans[i].q), plan, sizeof(plan));
+        fx_plan(&s.fx, cl_sched_sql(plans[i].q), plan, sizeof(plan));
         if (strstr(plan, plans[i].want) == NULL)
             CL_FAIL("statement %d: plan \"%s\" lacks \"%s\"", (int)plans[i].q, plan, plans[i].want);
         if (plans[i].q == CL_SQ_APPT_LIST_DATE || plans[i].q == CL_SQ_APPT_LIST_PROVIDER)

@@ -305,18 +305,4 @@ static inline int sf_has_change(const cl_job_t *job, const char *topic, const ch
     return 0;
 }
 
-/* The EXPLAIN QUERY PLAN of `sql`, its detail lines joined by " | ". */
-static inline void sf_plan(sf_t *s, const char *sql, char *out, size_t outlen)
-{
-    char buf[4096];
-    snprintf(buf, sizeof(buf), "EXPLAIN QUERY PLAN %s", sql);
-    sqlite3_stmt *st = fx_prepare(&s->fx, buf);
-    size_t used = 0;
-    out[0] = '\0';
-    while (sqlite3_step(st) == SQLITE_ROW && used < outlen)
-        used += (size_t)snprintf(out + used, outlen - used, "%s%s", used ? " | " : "",
-                                 (const char *)sqlite3_column_text(st, 3));
-    sqlite3_finalize(st);
-}
-
 #endif

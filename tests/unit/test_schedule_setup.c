@@ -97,9 +97,7 @@ CL_TEST(provider_edit_with_a_stale_version_gets_the_current_record)
     m.id = (uint64_t)s.kim;
     m.version = v + 1;
     m.active = 0;
-    job = sf_run(&s, &s.sched, cl_handle_provider_edit, &req);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(sf_run(&s, &s.sched, cl_handle_provider_edit, &req));
     Clinic__ProviderListRequest l = CLINIC__PROVIDER_LIST_REQUEST__INIT;
     SF_REQ(lreq, PROVIDER_LIST, provider_list, &l);
     job = sf_run(&s, &s.doc, cl_handle_provider_list, &lreq);

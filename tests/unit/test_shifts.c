@@ -23,29 +23,12 @@ typedef struct {
     uint64_t front, phones; /* desks */
 } clinic_t;
 
-static int64_t staff_of(fx_t *fx, const char *username)
-{
-    return fx_int(fx,
-                  "SELECT s.id FROM staff s JOIN users u ON u.id = s.user_id "
-                  "WHERE u.username = ?1",
-                  username);
-}
-
-static cl_job_t *run(clinic_t *c, const cl_identity_t *who, cl_handler_fn h, Clinic__Request *req)
-{
-    cl_job_t *job = fx_job(h, req, who);
-    fx_run(&c->fx, job);
-    return job;
-}
-
 static uint64_t desk_add(clinic_t *c, const char *name, uint32_t min)
 {
     Clinic__DeskAddRequest m = CLINIC__DESK_ADD_REQUEST__INIT;
     m.name = (char *)name;
     m.min_staff = min;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.desk_add = &m;
-    cl_job_t *job = run(c, &c->boss, cl_handle_desk_add, &req);
+    cl_job_t *job = fx_call(&c->fx, &c->boss, CLINIC__REQUEST__BODY_DESK_ADD, &m);
     ASSERT_OK(job->status);
     uint64_t id = job->resp.desk_add->desk->id;
     cl_job_free(job);
@@ -66,14 +49,11 @@ static void clinic_open(clinic_t *c)
     c->ann = fx_who(fx, "ann");
     c->bob = fx_who(fx, "bob");
     c->sue = fx_who(fx, "sue");
-    c->ann_id = staff_of(fx, "ann");
-    c->bob_id = staff_of(fx, "bob");
-    c->sue_id = staff_of(fx, "sue");
-    c->cat_id = staff_of(fx, "cat");
-    char sql[160];
-    snprintf(sql, sizeof(sql), "UPDATE staff SET supervisor_id = %lld WHERE id = %lld",
-             (long long)c->sue_id, (long long)c->ann_id);
-    fx_exec(fx, sql);
+    c->ann_id = fx_staff_of(fx, "ann");
+    c->bob_id = fx_staff_of(fx, "bob");
+    c->sue_id = fx_staff_of(fx, "sue");
+    c->cat_id = fx_staff_of(fx, "cat");
+    fx_set_supervisor(fx, c->ann_id, c->sue_id);
     /* No overtime limits unless a test sets them. */
     fx_exec(fx, "UPDATE pay_policy SET daily_overtime_minutes = 0, weekly_overtime_minutes = 0");
     c->front = desk_add(c, "Front desk", 1);
@@ -97,11 +77,7 @@ static cl_job_t *shift_add_job(clinic_t *c, int64_t staff, uint64_t desk, const 
     m->start_minute = (uint32_t)start;
     m->end_minute = (uint32_t)end;
     m->publish = publish;
-    static Clinic__Request req;
-    clinic__request__init(&req);
-    req.body_case = CLINIC__REQUEST__BODY_SHIFT_ADD;
-    req.shift_add = m;
-    cl_job_t *job = run(c, &c->boss, cl_handle_shift_add, &req);
+    cl_job_t *job = fx_call(&c->fx, &c->boss, CLINIC__REQUEST__BODY_SHIFT_ADD, m);
     free(m);
     return job;
 }
@@ -180,7 +156,9 @@ static cl_job_t *hook_run(clinic_t *c, int which, const cl_request_t *r, int fla
     hook.flag = flag;
     static Clinic__Request req;
     clinic__request__init(&req);
-    return run(c, &c->boss, hook_handler, &req);
+    cl_job_t *job = fx_job(hook_handler, &req, &c->boss);
+    fx_run(&c->fx, job);
+    return job;
 }
 
 /* An approved time-off request of `staff` for [from, to), made directly in the requests table. */
@@ -209,9 +187,7 @@ CL_TEST(desk_add_list_and_edit_with_version)
     clinic_t c;
     clinic_open(&c);
     Clinic__DeskListRequest l = CLINIC__DESK_LIST_REQUEST__INIT;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.desk_list = &l;
-    cl_job_t *job = run(&c, &c.ann, cl_handle_desk_list, &req);
+    cl_job_t *job = fx_call(&c.fx, &c.ann, CLINIC__REQUEST__BODY_DESK_LIST, &l);
     ASSERT_OK(job->status);
     ASSERT_EQ(job->resp.desk_list->n_desks, 2);
     ASSERT_STR_EQ(job->resp.desk_list->desks[0]->name, "Front desk");
@@ -223,8 +199,7 @@ CL_TEST(desk_add_list_and_edit_with_version)
     e.name = "Front";
     e.min_staff = 2;
     e.active = 1;
-    req.desk_edit = &e;
-    job = run(&c, &c.boss, cl_handle_desk_edit, &req);
+    job = fx_call(&c.fx, &c.boss, CLINIC__REQUEST__BODY_DESK_EDIT, &e);
     ASSERT_OK(job->status);
     ASSERT_EQ(job->resp.desk_edit->desk->version, 2);
     ASSERT_EQ(job->resp.desk_edit->desk->min_staff, 2);
@@ -244,11 +219,9 @@ CL_TEST(desk_edit_stale_version_conflict)
     e.name = "Front";
     e.min_staff = 1;
     e.active = 1;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.desk_edit = &e;
-    cl_job_free(run(&c, &c.boss, cl_handle_desk_edit, &req));
+    cl_job_free(fx_call(&c.fx, &c.boss, CLINIC__REQUEST__BODY_DESK_EDIT, &e));
     e.name = "Lobby";
-    cl_job_t *job = run(&c, &c.boss, cl_handle_desk_edit, &req);
+    cl_job_t *job = fx_call(&c.fx, &c.boss, CLINIC__REQUEST__BODY_DESK_EDIT, &e);
     FX_ASSERT_FAILED(job, CL_ECONFLICT, "version");
     ASSERT_STR_EQ(job->resp.desk_edit->desk->name, "Front");
     ASSERT_EQ(job->resp.desk_edit->desk->version, 2);
@@ -263,13 +236,11 @@ CL_TEST(desk_add_duplicate_name_conflict)
     clinic_open(&c);
     Clinic__DeskAddRequest m = CLINIC__DESK_ADD_REQUEST__INIT;
     m.name = "Phones";
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.desk_add = &m;
-    cl_job_t *job = run(&c, &c.boss, cl_handle_desk_add, &req);
+    cl_job_t *job = fx_call(&c.fx, &c.boss, CLINIC__REQUEST__BODY_DESK_ADD, &m);
     FX_ASSERT_FAILED(job, CL_EEXIST, "name");
     cl_job_free(job);
     m.name = "";
-    job = run(&c, &c.boss, cl_handle_desk_add, &req);
+    job = fx_call(&c.fx, &c.boss, CLINIC__REQUEST__BODY_DESK_ADD, &m);
     FX_ASSERT_FAILED(job, CL_EINVAL, "name");
     cl_job_free(job);
     clinic_close(&c);
@@ -379,16 +350,14 @@ CL_TEST(shift_edit_stale_version_conflict)
     e.date = MONDAY;
     e.start_minute = 8 * 60;
     e.end_minute = 16 * 60;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.shift_edit = &e;
-    cl_job_t *job = run(&c, &c.boss, cl_handle_shift_edit, &req);
+    cl_job_t *job = fx_call(&c.fx, &c.boss, CLINIC__REQUEST__BODY_SHIFT_EDIT, &e);
     ASSERT_OK(job->status);
     ASSERT_EQ(job->resp.shift_edit->shift->version, 2);
     ASSERT_STR_EQ(job->resp.shift_edit->shift->desk_name, "Phones");
     ASSERT_EQ(job->resp.shift_edit->shift->start_minute, 480);
     cl_job_free(job);
     e.start_minute = 10 * 60;
-    job = run(&c, &c.boss, cl_handle_shift_edit, &req);
+    job = fx_call(&c.fx, &c.boss, CLINIC__REQUEST__BODY_SHIFT_EDIT, &e);
     FX_ASSERT_FAILED(job, CL_ECONFLICT, "version");
     ASSERT_EQ(job->resp.shift_edit->shift->version, 2);
     ASSERT_EQ(job->resp.shift_edit->shift->start_minute, 480);
@@ -477,11 +446,7 @@ CL_TEST(a_change_in_the_week_rejudges_its_overtime)
     e.date = (char *)days[1];
     e.start_minute = 8 * 60;
     e.end_minute = 14 * 60;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.shift_edit = &e;
-    cl_job_t *job = run(&c, &c.boss, cl_handle_shift_edit, &req);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(fx_call(&c.fx, &c.boss, CLINIC__REQUEST__BODY_SHIFT_EDIT, &e));
     ASSERT_STR_EQ(shift_text(&c, "overtime", sat, ot, sizeof(ot)), "pending");
     ASSERT_EQ(shift_int(&c, "overtime_minutes", sat), 120);
     int64_t second_request = shift_int(&c, "overtime_request_id", sat);
@@ -494,9 +459,7 @@ CL_TEST(a_change_in_the_week_rejudges_its_overtime)
     m.id = ids[0];
     m.version = (uint64_t)shift_int(&c, "version", ids[0]);
     m.reason = "closed for the holiday";
-    Clinic__Request creq = CLINIC__REQUEST__INIT;
-    creq.shift_cancel = &m;
-    job = run(&c, &c.boss, cl_handle_shift_cancel, &creq);
+    cl_job_t *job = fx_call(&c.fx, &c.boss, CLINIC__REQUEST__BODY_SHIFT_CANCEL, &m);
     ASSERT_OK(job->status);
     int told = 0;
     for (const cl_change_t *ch = job->changes; ch; ch = ch->next)
@@ -574,9 +537,7 @@ CL_TEST(overtime_decided_approves_or_cancels_the_shift)
     ASSERT_STR_EQ(shift_text(&c, "state", a, text, sizeof(text)), "published");
     r.requester = c.bob_id;
     r.ref_id = (int64_t)b;
-    job = hook_run(&c, 4, &r, 0);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(hook_run(&c, 4, &r, 0));
     ASSERT_STR_EQ(shift_text(&c, "overtime", b, text, sizeof(text)), "denied");
     ASSERT_STR_EQ(shift_text(&c, "state", b, text, sizeof(text)), "cancelled");
     clinic_close(&c);
@@ -594,9 +555,7 @@ CL_TEST(cancel_shift_withdraws_its_overtime_request)
     m.id = a;
     m.version = (uint64_t)shift_int(&c, "version", a);
     m.reason = "not needed";
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.shift_cancel = &m;
-    cl_job_t *job = run(&c, &c.boss, cl_handle_shift_cancel, &req);
+    cl_job_t *job = fx_call(&c.fx, &c.boss, CLINIC__REQUEST__BODY_SHIFT_CANCEL, &m);
     ASSERT_OK(job->status);
     ASSERT_STR_EQ(job->resp.shift_cancel->shift->state, "cancelled");
     cl_job_free(job);
@@ -608,7 +567,7 @@ CL_TEST(cancel_shift_withdraws_its_overtime_request)
     shift_add(&c, c.ann_id, c.front, MONDAY, 9 * 60, 12 * 60, 0);
     /* And it cannot be cancelled twice. */
     m.version = (uint64_t)shift_int(&c, "version", a);
-    job = run(&c, &c.boss, cl_handle_shift_cancel, &req);
+    job = fx_call(&c.fx, &c.boss, CLINIC__REQUEST__BODY_SHIFT_CANCEL, &m);
     FX_ASSERT_FAILED(job, CL_EPRECOND, "id");
     cl_job_free(job);
     clinic_close(&c);
@@ -618,14 +577,10 @@ CL_TEST(cancel_shift_withdraws_its_overtime_request)
 
 static cl_job_t *list(clinic_t *c, const cl_identity_t *who, const char *from, const char *to)
 {
-    static Clinic__ShiftListRequest l;
-    clinic__shift_list_request__init(&l);
+    Clinic__ShiftListRequest l = CLINIC__SHIFT_LIST_REQUEST__INIT;
     l.from_date = (char *)from;
     l.to_date = (char *)to;
-    static Clinic__Request req;
-    clinic__request__init(&req);
-    req.shift_list = &l;
-    return run(c, who, cl_handle_shift_list, &req);
+    return fx_call(&c->fx, who, CLINIC__REQUEST__BODY_SHIFT_LIST, &l);
 }
 
 CL_TEST(publish_week_makes_drafts_live)
@@ -643,9 +598,7 @@ CL_TEST(publish_week_makes_drafts_live)
 
     Clinic__ShiftWeekPublishRequest p = CLINIC__SHIFT_WEEK_PUBLISH_REQUEST__INIT;
     p.week_start = MONDAY;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.shift_week_publish = &p;
-    job = run(&c, &c.boss, cl_handle_shift_week_publish, &req);
+    job = fx_call(&c.fx, &c.boss, CLINIC__REQUEST__BODY_SHIFT_WEEK_PUBLISH, &p);
     ASSERT_OK(job->status);
     ASSERT_EQ(job->resp.shift_week_publish->published, 2);
     /* Each shift on "shifts" and in its staff member's inbox. */
@@ -682,9 +635,7 @@ CL_TEST(staff_see_details_of_their_own_and_reports_only)
     m.end_minute = 17 * 60;
     m.note = "covering for the dentist visit";
     m.publish = 1;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.shift_add = &m;
-    cl_job_free(run(&c, &c.boss, cl_handle_shift_add, &req));
+    cl_job_free(fx_call(&c.fx, &c.boss, CLINIC__REQUEST__BODY_SHIFT_ADD, &m));
 
     const cl_identity_t *readers[] = {&c.ann, &c.sue, &c.bob};
     const char *notes[] = {"covering for the dentist visit", "covering for the dentist visit", ""};
@@ -711,9 +662,7 @@ CL_TEST(coverage_flags_gaps_within_clinic_hours)
     Clinic__ShiftCoverageRequest m = CLINIC__SHIFT_COVERAGE_REQUEST__INIT;
     m.from_date = MONDAY;
     m.to_date = MONDAY;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.shift_coverage = &m;
-    cl_job_t *job = run(&c, &c.ann, cl_handle_shift_coverage, &req);
+    cl_job_t *job = fx_call(&c.fx, &c.ann, CLINIC__REQUEST__BODY_SHIFT_COVERAGE, &m);
     ASSERT_OK(job->status);
     const Clinic__ShiftCoverageReply *r = job->resp.shift_coverage;
     ASSERT_EQ(r->n_days, 2); /* Front desk, Phones */
@@ -737,12 +686,12 @@ CL_TEST(coverage_flags_gaps_within_clinic_hours)
 
     /* A manager may count the drafts in; staff may not. */
     m.include_drafts = 1;
-    job = run(&c, &c.boss, cl_handle_shift_coverage, &req);
+    job = fx_call(&c.fx, &c.boss, CLINIC__REQUEST__BODY_SHIFT_COVERAGE, &m);
     /* Sue's draft 13:00-15:00 carries the two on until 15:00. */
     ASSERT_EQ(job->resp.shift_coverage->days[0]->segments[1]->on_duty, 2);
     ASSERT_EQ(job->resp.shift_coverage->days[0]->segments[1]->end_minute, 900);
     cl_job_free(job);
-    job = run(&c, &c.ann, cl_handle_shift_coverage, &req);
+    job = fx_call(&c.fx, &c.ann, CLINIC__REQUEST__BODY_SHIFT_COVERAGE, &m);
     ASSERT_EQ(job->resp.shift_coverage->days[0]->segments[1]->end_minute, 780);
     cl_job_free(job);
     clinic_close(&c);
@@ -758,9 +707,7 @@ CL_TEST(coverage_without_hours_spans_the_shifts)
     m.from_date = MONDAY;
     m.to_date = MONDAY;
     m.desk_id = c.phones;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.shift_coverage = &m;
-    cl_job_t *job = run(&c, &c.boss, cl_handle_shift_coverage, &req);
+    cl_job_t *job = fx_call(&c.fx, &c.boss, CLINIC__REQUEST__BODY_SHIFT_COVERAGE, &m);
     ASSERT_OK(job->status);
     const Clinic__ShiftCoverageDay *d = job->resp.shift_coverage->days[0];
     ASSERT_STR_EQ(d->window, "shifts");
@@ -798,15 +745,13 @@ CL_TEST(template_apply_skips_conflicts_and_makes_the_rest)
     s.name = "standard";
     s.rows = ptrs;
     s.n_rows = 3;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.shift_template_set = &s;
-    cl_job_t *job = run(&c, &c.boss, cl_handle_shift_template_set, &req);
+    cl_job_t *job = fx_call(&c.fx, &c.boss, CLINIC__REQUEST__BODY_SHIFT_TEMPLATE_SET, &s);
     ASSERT_OK(job->status);
     ASSERT_EQ(job->resp.shift_template_set->template_->version, 1);
     ASSERT_EQ(job->resp.shift_template_set->template_->n_rows, 3);
     cl_job_free(job);
     /* Bad input: setting it again from a stale version. */
-    job = run(&c, &c.boss, cl_handle_shift_template_set, &req);
+    job = fx_call(&c.fx, &c.boss, CLINIC__REQUEST__BODY_SHIFT_TEMPLATE_SET, &s);
     FX_ASSERT_FAILED(job, CL_ECONFLICT, "version");
     ASSERT_EQ(job->resp.shift_template_set->template_->version, 1);
     cl_job_free(job);
@@ -816,8 +761,7 @@ CL_TEST(template_apply_skips_conflicts_and_makes_the_rest)
     Clinic__ShiftTemplateApplyRequest a = CLINIC__SHIFT_TEMPLATE_APPLY_REQUEST__INIT;
     a.name = "standard";
     a.week_start = "2023-11-19";
-    req.shift_template_apply = &a;
-    job = run(&c, &c.boss, cl_handle_shift_template_apply, &req);
+    job = fx_call(&c.fx, &c.boss, CLINIC__REQUEST__BODY_SHIFT_TEMPLATE_APPLY, &a);
     ASSERT_OK(job->status);
     const Clinic__ShiftTemplateApplyReply *r = job->resp.shift_template_apply;
     ASSERT_EQ(r->n_created, 2);
@@ -831,8 +775,7 @@ CL_TEST(template_apply_skips_conflicts_and_makes_the_rest)
     cl_job_free(job);
 
     Clinic__ShiftTemplateListRequest l = CLINIC__SHIFT_TEMPLATE_LIST_REQUEST__INIT;
-    req.shift_template_list = &l;
-    job = run(&c, &c.boss, cl_handle_shift_template_list, &req);
+    job = fx_call(&c.fx, &c.boss, CLINIC__REQUEST__BODY_SHIFT_TEMPLATE_LIST, &l);
     ASSERT_OK(job->status);
     ASSERT_EQ(job->resp.shift_template_list->n_templates, 1);
     ASSERT_STR_EQ(job->resp.shift_template_list->templates[0]->rows[0]->staff_name, "ann");
@@ -844,29 +787,21 @@ CL_TEST(template_apply_skips_conflicts_and_makes_the_rest)
 
 static cl_job_t *propose(clinic_t *c, const cl_identity_t *who, uint64_t mine, uint64_t theirs)
 {
-    static Clinic__SwapProposeRequest m;
-    clinic__swap_propose_request__init(&m);
+    Clinic__SwapProposeRequest m = CLINIC__SWAP_PROPOSE_REQUEST__INIT;
     m.shift_id = mine;
     m.other_shift_id = theirs;
     m.note = "my kid's recital";
-    static Clinic__Request req;
-    clinic__request__init(&req);
-    req.swap_propose = &m;
-    return run(c, who, cl_handle_swap_propose, &req);
+    return fx_call(&c->fx, who, CLINIC__REQUEST__BODY_SWAP_PROPOSE, &m);
 }
 
 static cl_job_t *respond(clinic_t *c, const cl_identity_t *who, uint64_t id, uint64_t version,
                          const char *action)
 {
-    static Clinic__SwapRespondRequest m;
-    clinic__swap_respond_request__init(&m);
+    Clinic__SwapRespondRequest m = CLINIC__SWAP_RESPOND_REQUEST__INIT;
     m.id = id;
     m.version = version;
     m.action = (char *)action;
-    static Clinic__Request req;
-    clinic__request__init(&req);
-    req.swap_respond = &m;
-    return run(c, who, cl_handle_swap_respond, &req);
+    return fx_call(&c->fx, who, CLINIC__REQUEST__BODY_SWAP_RESPOND, &m);
 }
 
 CL_TEST(swap_propose_accept_check_and_approve)
@@ -914,12 +849,8 @@ CL_TEST(swap_propose_accept_check_and_approve)
     r.other = c.bob_id;
     r.ref_id = (int64_t)a;
     r.ref2_id = (int64_t)b;
-    job = hook_run(&c, 2, &r, 0);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
-    job = hook_run(&c, 3, &r, 0);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(hook_run(&c, 2, &r, 0));
+    FX_ASSERT_OK_FREE(hook_run(&c, 3, &r, 0));
     ASSERT_EQ(shift_int(&c, "staff_id", a), c.bob_id);
     ASSERT_EQ(shift_int(&c, "staff_id", b), c.ann_id);
     snprintf(sql, sizeof(sql), "SELECT state = 'approved' FROM shift_swaps WHERE id = %llu",
@@ -960,9 +891,7 @@ CL_TEST(a_swap_rejudges_both_weeks_and_leaves_the_old_holders_overtime)
     r.other = c.bob_id;
     r.ref_id = (int64_t)sat;
     r.ref2_id = (int64_t)next;
-    cl_job_t *job = hook_run(&c, 3, &r, 0);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(hook_run(&c, 3, &r, 0));
     ASSERT_EQ(shift_int(&c, "staff_id", sat), c.bob_id);
     ASSERT_STR_EQ(shift_text(&c, "overtime", sat, ot, sizeof(ot)), "pending");
     ASSERT_EQ(shift_int(&c, "overtime_minutes", sat), 240);
@@ -1005,9 +934,7 @@ CL_TEST(swap_denied_is_settled_and_shifts_stay)
     r.other = c.bob_id;
     r.ref_id = (int64_t)a;
     r.ref2_id = (int64_t)b;
-    job = hook_run(&c, 5, &r, 1);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(hook_run(&c, 5, &r, 1));
     char sql[200];
     snprintf(sql, sizeof(sql), "SELECT state FROM shift_swaps WHERE id = %llu",
              (unsigned long long)id);
@@ -1018,9 +945,7 @@ CL_TEST(swap_denied_is_settled_and_shifts_stay)
     ASSERT_EQ(shift_int(&c, "staff_id", a), c.ann_id);
     ASSERT_EQ(shift_int(&c, "staff_id", b), c.bob_id);
     /* Settled: a second close finds no accepted swap and changes nothing. */
-    job = hook_run(&c, 5, &r, 0);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(hook_run(&c, 5, &r, 0));
     st = fx_prepare(&c.fx, sql);
     ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
     ASSERT_STR_EQ((const char *)sqlite3_column_text(st, 0), "declined");
@@ -1050,9 +975,7 @@ CL_TEST(swap_propose_refusals)
     job = propose(&c, &c.ann, a, past);
     FX_ASSERT_FAILED(job, CL_EPRECOND, "other_shift_id");
     cl_job_free(job);
-    job = propose(&c, &c.ann, a, b2);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(propose(&c, &c.ann, a, b2));
     job = propose(&c, &c.ann, a2, b2);
     FX_ASSERT_FAILED(job, CL_ECONFLICT, NULL);
     cl_job_free(job);
@@ -1091,9 +1014,7 @@ CL_TEST(timeoff_approve_below_desk_minimum_conflict_unless_override)
     ASSERT_STR_EQ(shift_text(&c, "state", a, text, sizeof(text)), "published");
     ASSERT_EQ(fx_int(&c.fx, "SELECT count(*) FROM blocks", NULL), 0);
 
-    job = hook_run(&c, 1, &r, 1);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(hook_run(&c, 1, &r, 1));
     ASSERT_STR_EQ(shift_text(&c, "state", a, text, sizeof(text)), "off");
     ASSERT_EQ(shift_int(&c, "timeoff_request_id", a), 41);
     ASSERT_STR_EQ(shift_text(&c, "state", b, text, sizeof(text)), "published");
@@ -1126,9 +1047,7 @@ CL_TEST(timeoff_approve_with_the_desk_covered)
     r.requester = c.ann_id;
     r.starts_at = day_at(MONDAY, 12 * 60);
     r.ends_at = day_at(MONDAY, 14 * 60);
-    cl_job_t *job = hook_run(&c, 1, &r, 0);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(hook_run(&c, 1, &r, 0));
     char text[16];
     ASSERT_STR_EQ(shift_text(&c, "state", a, text, sizeof(text)), "off");
     /* No provider linked: no block. */

@@ -34,36 +34,13 @@ static const char *day(st_t *s, int days, char out[11])
     return out;
 }
 
-static int64_t staff_of(st_t *s, const char *username)
-{
-    sqlite3_stmt *st = fx_prepare(
-        &s->fx, "SELECT s.id FROM staff s JOIN users u ON u.id = s.user_id WHERE u.username = ?1");
-    sqlite3_bind_text(st, 1, username, -1, SQLITE_TRANSIENT);
-    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-    int64_t id = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return id;
-}
-
-/* Runs `handler` on `req` as `who`; the caller frees the job. */
-static cl_job_t *run(st_t *s, const cl_identity_t *who, cl_handler_fn handler, Clinic__Request *req)
-{
-    cl_job_t *job = fx_job(handler, req, who);
-    fx_run(&s->fx, job);
-    job->req = NULL;
-    return job;
-}
-
 static cl_job_t *staff_add(st_t *s, const cl_identity_t *who, Clinic__StaffMember *m,
                            const char *username)
 {
     Clinic__StaffAddRequest add = CLINIC__STAFF_ADD_REQUEST__INIT;
     add.staff = m;
     add.username = (char *)(username ? username : "");
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_STAFF_ADD;
-    req.staff_add = &add;
-    return run(s, who, cl_handle_staff_add, &req);
+    return fx_call(&s->fx, who, CLINIC__REQUEST__BODY_STAFF_ADD, &add);
 }
 
 /* Adds a staff member named `name` under `supervisor` (0 none) and returns its id. */
@@ -83,13 +60,9 @@ static int64_t add_named(st_t *s, const char *name, int64_t supervisor)
 static int64_t add_user_staff(st_t *s, const char *username, uint32_t roles, int64_t supervisor)
 {
     fx_user(&s->fx, username, roles);
-    int64_t id = staff_of(s, username);
-    if (supervisor) {
-        char sql[128];
-        snprintf(sql, sizeof(sql), "UPDATE staff SET supervisor_id = %lld WHERE id = %lld",
-                 (long long)supervisor, (long long)id);
-        fx_exec(&s->fx, sql);
-    }
+    int64_t id = fx_staff_of(&s->fx, username);
+    if (supervisor)
+        fx_set_supervisor(&s->fx, id, supervisor);
     return id;
 }
 
@@ -97,10 +70,7 @@ static cl_job_t *staff_show(st_t *s, const cl_identity_t *who, int64_t id)
 {
     Clinic__StaffShowRequest sh = CLINIC__STAFF_SHOW_REQUEST__INIT;
     sh.id = (uint64_t)id;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_STAFF_SHOW;
-    req.staff_show = &sh;
-    return run(s, who, cl_handle_staff_show, &req);
+    return fx_call(&s->fx, who, CLINIC__REQUEST__BODY_STAFF_SHOW, &sh);
 }
 
 /* Edits the record of `id` as read now, with `edit` applied; `version` 0: the one read. */
@@ -115,10 +85,7 @@ static cl_job_t *staff_edit(st_t *s, const cl_identity_t *who, int64_t id, uint6
     edit(&m, arg);
     Clinic__StaffEditRequest e = CLINIC__STAFF_EDIT_REQUEST__INIT;
     e.staff = &m;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_STAFF_EDIT;
-    req.staff_edit = &e;
-    cl_job_t *job = run(s, who, cl_handle_staff_edit, &req);
+    cl_job_t *job = fx_call(&s->fx, who, CLINIC__REQUEST__BODY_STAFF_EDIT, &e);
     cl_job_free(shown);
     return job;
 }
@@ -136,10 +103,7 @@ static void set_title(Clinic__StaffMember *m, void *arg)
 static cl_job_t *staff_list(st_t *s, const cl_identity_t *who)
 {
     Clinic__StaffListRequest l = CLINIC__STAFF_LIST_REQUEST__INIT;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_STAFF_LIST;
-    req.staff_list = &l;
-    return run(s, who, cl_handle_staff_list, &req);
+    return fx_call(&s->fx, who, CLINIC__REQUEST__BODY_STAFF_LIST, &l);
 }
 
 static cl_job_t *cred_add(st_t *s, int64_t staff_id, const char *kind, const char *issued,
@@ -153,19 +117,13 @@ static cl_job_t *cred_add(st_t *s, int64_t staff_id, const char *kind, const cha
     c.expires_on = (char *)expires;
     Clinic__CredentialAddRequest a = CLINIC__CREDENTIAL_ADD_REQUEST__INIT;
     a.credential = &c;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_CREDENTIAL_ADD;
-    req.credential_add = &a;
-    return run(s, &s->mgr, cl_handle_credential_add, &req);
+    return fx_call(&s->fx, &s->mgr, CLINIC__REQUEST__BODY_CREDENTIAL_ADD, &a);
 }
 
 static cl_job_t *dashboard(st_t *s, const cl_identity_t *who)
 {
     Clinic__StaffDashboardRequest d = CLINIC__STAFF_DASHBOARD_REQUEST__INIT;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_STAFF_DASHBOARD;
-    req.staff_dashboard = &d;
-    return run(s, who, cl_handle_staff_dashboard, &req);
+    return fx_call(&s->fx, who, CLINIC__REQUEST__BODY_STAFF_DASHBOARD, &d);
 }
 
 /* Counts the job's changes on `topic` for `entity` (scope_user -1: any). */
@@ -201,10 +159,7 @@ static void tx_begin(in_tx_t *t, st_t *s, const cl_identity_t *who)
     t->s = s;
     t->job = cl_job_new();
     t->job->who = *who;
-    memset(&t->tx, 0, sizeof(t->tx));
-    t->tx.db = s->fx.db;
-    t->tx.now = s->fx.now;
-    t->tx.job = t->job;
+    t->tx = fx_tx(&s->fx, t->job);
 }
 
 static void tx_end(in_tx_t *t)
@@ -253,10 +208,7 @@ CL_TEST(user_add_handler_makes_the_staff_row_in_its_transaction)
     add.n_roles = 1;
     add.roles = roles;
     add.password = "a long enough password";
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_USER_ADD;
-    req.user_add = &add;
-    cl_job_t *job = run(&s, &root, cl_handle_user_add, &req);
+    cl_job_t *job = fx_call(&s.fx, &root, CLINIC__REQUEST__BODY_USER_ADD, &add);
     ASSERT_OK(job->status);
     ASSERT_EQ(fx_int(&s.fx,
                      "SELECT count(*) FROM staff s JOIN users u ON u.id = s.user_id "
@@ -273,7 +225,7 @@ CL_TEST(staff_add_records_audit_row_and_change)
 {
     st_t s;
     st_open(&s);
-    int64_t boss = staff_of(&s, "boss");
+    int64_t boss = fx_staff_of(&s.fx, "boss");
     char hired[11];
     Clinic__StaffMember m = CLINIC__STAFF_MEMBER__INIT;
     m.full_name = "Rita Ortiz";
@@ -471,17 +423,14 @@ CL_TEST(staff_leave_keeps_the_record_and_moves_reports_up)
 {
     st_t s;
     st_open(&s);
-    int64_t boss = staff_of(&s, "boss");
+    int64_t boss = fx_staff_of(&s.fx, "boss");
     int64_t lead = add_named(&s, "Lead", boss);
     int64_t r1 = add_named(&s, "Report One", lead);
     Clinic__StaffLeaveRequest l = CLINIC__STAFF_LEAVE_REQUEST__INIT;
     l.id = (uint64_t)lead;
     l.version = 1;
     l.reason = "moved away";
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_STAFF_LEAVE;
-    req.staff_leave = &l;
-    cl_job_t *job = run(&s, &s.mgr, cl_handle_staff_leave, &req);
+    cl_job_t *job = fx_call(&s.fx, &s.mgr, CLINIC__REQUEST__BODY_STAFF_LEAVE, &l);
     ASSERT_OK(job->status);
     ASSERT(!job->resp.staff_leave->staff->active);
     ASSERT_EQ(count_changes(job, CL_TOPIC_STAFF_NAME, "staff", 0), 2);
@@ -492,13 +441,13 @@ CL_TEST(staff_leave_keeps_the_record_and_moves_reports_up)
     ASSERT_EQ(fx_int(&s.fx, sql, NULL), boss);
     /* Bad input: leaving twice (the version read is now 2). */
     l.version = 2;
-    job = run(&s, &s.mgr, cl_handle_staff_leave, &req);
+    job = fx_call(&s.fx, &s.mgr, CLINIC__REQUEST__BODY_STAFF_LEAVE, &l);
     FX_ASSERT_FAILED(job, CL_EPRECOND, "id");
     cl_job_free(job);
     /* Bad input: a stale version. */
     l.id = (uint64_t)r1;
     l.version = 1;
-    job = run(&s, &s.mgr, cl_handle_staff_leave, &req);
+    job = fx_call(&s.fx, &s.mgr, CLINIC__REQUEST__BODY_STAFF_LEAVE, &l);
     FX_ASSERT_FAILED(job, CL_ECONFLICT, "version");
     ASSERT_EQ(job->resp.staff_leave->staff->version, 2);
     cl_job_free(job);
@@ -572,7 +521,7 @@ CL_TEST(may_decide_is_direct_supervisor_or_manager_never_self)
 {
     st_t s;
     st_open(&s);
-    int64_t boss = staff_of(&s, "boss");
+    int64_t boss = fx_staff_of(&s.fx, "boss");
     int64_t sue = add_user_staff(&s, "sue", CL_ROLE_staff, 0);
     int64_t tim = add_user_staff(&s, "tim", CL_ROLE_staff, sue);
     int64_t una = add_user_staff(&s, "una", CL_ROLE_staff, tim);
@@ -599,7 +548,7 @@ CL_TEST(credential_added_inside_window_warns_holder_and_supervisor)
 {
     st_t s;
     st_open(&s);
-    int64_t boss = staff_of(&s, "boss");
+    int64_t boss = fx_staff_of(&s.fx, "boss");
     int64_t amy = add_user_staff(&s, "amy", CL_ROLE_front_desk, boss);
     int64_t amy_user = fx_who(&s.fx, "amy").user_id;
     char issued[11], expires[11], today[11];
@@ -669,10 +618,7 @@ CL_TEST(credential_renew_keeps_the_old_row_and_checks_version)
     r.version = 1;
     r.expires_on = (char *)day(&s, 730, b);
     r.number = "BLS-2";
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_CREDENTIAL_RENEW;
-    req.credential_renew = &r;
-    job = run(&s, &s.mgr, cl_handle_credential_renew, &req);
+    job = fx_call(&s.fx, &s.mgr, CLINIC__REQUEST__BODY_CREDENTIAL_RENEW, &r);
     ASSERT_OK(job->status);
     const Clinic__StaffCredential *n = job->resp.credential_renew->credential;
     ASSERT_NE(n->id, old);
@@ -687,12 +633,12 @@ CL_TEST(credential_renew_keeps_the_old_row_and_checks_version)
     ASSERT_EQ(fx_int(&s.fx, sql, NULL), n->id);
     cl_job_free(job);
     /* Bad input: renewing the old one again (a stale version, then a retired record). */
-    job = run(&s, &s.mgr, cl_handle_credential_renew, &req);
+    job = fx_call(&s.fx, &s.mgr, CLINIC__REQUEST__BODY_CREDENTIAL_RENEW, &r);
     FX_ASSERT_FAILED(job, CL_ECONFLICT, "version");
     ASSERT_EQ(job->resp.credential_renew->credential->version, 2);
     cl_job_free(job);
     r.version = 2;
-    job = run(&s, &s.mgr, cl_handle_credential_renew, &req);
+    job = fx_call(&s.fx, &s.mgr, CLINIC__REQUEST__BODY_CREDENTIAL_RENEW, &r);
     FX_ASSERT_FAILED(job, CL_EPRECOND, "id");
     cl_job_free(job);
     st_close(&s);
@@ -749,14 +695,11 @@ CL_TEST(credential_remove_needs_reason_and_keeps_row)
     r.id = id;
     r.version = 1;
     r.reason = ""; /* bad input: no reason */
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_CREDENTIAL_REMOVE;
-    req.credential_remove = &r;
-    job = run(&s, &s.mgr, cl_handle_credential_remove, &req);
+    job = fx_call(&s.fx, &s.mgr, CLINIC__REQUEST__BODY_CREDENTIAL_REMOVE, &r);
     FX_ASSERT_FAILED(job, CL_EINVAL, "reason");
     cl_job_free(job);
     r.reason = "entered by mistake";
-    job = run(&s, &s.mgr, cl_handle_credential_remove, &req);
+    job = fx_call(&s.fx, &s.mgr, CLINIC__REQUEST__BODY_CREDENTIAL_REMOVE, &r);
     ASSERT_OK(job->status);
     ASSERT_NE(job->resp.credential_remove->credential->removed_at, 0);
     ASSERT_STR_EQ(job->resp.credential_remove->credential->removed_by, "boss");
@@ -771,7 +714,7 @@ CL_TEST(dashboard_scopes_manager_supervisor_self)
 {
     st_t s;
     st_open(&s);
-    int64_t boss = staff_of(&s, "boss");
+    int64_t boss = fx_staff_of(&s.fx, "boss");
     int64_t sue = add_user_staff(&s, "sue", CL_ROLE_staff, boss);
     int64_t tim = add_user_staff(&s, "tim", CL_ROLE_staff, sue);
     int64_t lone = add_user_staff(&s, "lone", CL_ROLE_staff, 0);
@@ -826,16 +769,13 @@ CL_TEST(credential_list_of_another_is_refused_for_staff)
     cl_job_free(cred_add(&s, bob, "other", "", ""));
     cl_identity_t who = fx_who(&s.fx, "amy");
     Clinic__CredentialListRequest l = CLINIC__CREDENTIAL_LIST_REQUEST__INIT;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_CREDENTIAL_LIST;
-    req.credential_list = &l;
-    cl_job_t *job = run(&s, &who, cl_handle_credential_list, &req);
+    cl_job_t *job = fx_call(&s.fx, &who, CLINIC__REQUEST__BODY_CREDENTIAL_LIST, &l);
     ASSERT_OK(job->status);
     ASSERT_EQ(job->resp.credential_list->n_credentials, 1);
     ASSERT_EQ(job->resp.credential_list->credentials[0]->staff_id, amy);
     cl_job_free(job);
     l.staff_id = (uint64_t)bob;
-    job = run(&s, &who, cl_handle_credential_list, &req);
+    job = fx_call(&s.fx, &who, CLINIC__REQUEST__BODY_CREDENTIAL_LIST, &l);
     EXPECT_REFUSED(job, CL_EPERM);
     fx_assert_last_audit(&s.fx, "amy", "credential.list.refused", "staff", (uint64_t)bob);
     cl_job_free(job);

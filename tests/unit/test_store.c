@@ -53,9 +53,11 @@ static void on_done(cl_job_t *job, void *arg)
         uv_stop(&f->loop);
 }
 
-static void fixture_start(fixture_t *f, uint32_t max_batch, uint32_t feed_keep)
+/* A new fixture: a fresh database file in a temporary directory and a store started on it
+ * (max_batch and feed_keep 0: the defaults). fixture_stop, then fixture_remove, end it. */
+static fixture_t *fixture_new(uint32_t max_batch, uint32_t feed_keep)
 {
-    memset(f, 0, sizeof(*f));
+    fixture_t *f = cl_calloc(1, sizeof(*f));
     memset(handler_runs, 0, sizeof(handler_runs));
     snprintf(f->dir, sizeof(f->dir), "/tmp/clinic-test-store-XXXXXX");
     ASSERT_NOT_NULL(mkdtemp(f->dir));
@@ -67,6 +69,7 @@ static void fixture_start(fixture_t *f, uint32_t max_batch, uint32_t feed_keep)
     cl_store_config_t cfg = {.db_path = f->path, .max_batch = max_batch, .feed_keep = feed_keep};
     ASSERT_OK(cl_store_start(&cfg, &f->loop, on_done, f, &f->store));
     ASSERT_NOT_NULL(f->store);
+    return f;
 }
 
 static cl_job_t *submit(fixture_t *f, cl_handler_fn handler, uint64_t id, int write)
@@ -79,6 +82,14 @@ static cl_job_t *submit(fixture_t *f, cl_handler_fn handler, uint64_t id, int wr
     f->submitted++;
     cl_store_submit(f->store, job);
     return job;
+}
+
+/* The store's counters now. */
+static cl_store_stats_t stats_of(fixture_t *f)
+{
+    cl_store_stats_t stats;
+    cl_store_stats(f->store, &stats);
+    return stats;
 }
 
 /* Runs the loop until `n` done callbacks in all have come. */
@@ -100,6 +111,7 @@ static void fixture_stop(fixture_t *f)
         cl_job_free(f->finished[i]);
 }
 
+/* Deletes the fixture's database files and directory, and frees it. */
 static void fixture_remove(fixture_t *f)
 {
     static const char *const suffixes[] = {"", "-wal", "-shm"};
@@ -109,6 +121,7 @@ static void fixture_remove(fixture_t *f)
         unlink(path);
     }
     ASSERT_OK(rmdir(f->dir));
+    free(f);
 }
 
 /* Opens the file after the store stopped, to see what was committed. */
@@ -410,8 +423,7 @@ static int h_leave_open(cl_tx_t *tx, cl_job_t *job)
 
 CL_TEST(every_job_completes_once)
 {
-    fixture_t *f = cl_calloc(1, sizeof(*f));
-    fixture_start(f, 0, 0);
+    fixture_t *f = fixture_new(0, 0);
     int n = 300;
     for (int i = 0; i < n; i++) {
         if (i % 3 == 0)
@@ -443,21 +455,18 @@ CL_TEST(every_job_completes_once)
         if (i % 3 == 1)
             ASSERT_NOT_NULL(job->scratch);
     }
-    cl_store_stats_t stats;
-    cl_store_stats(f->store, &stats);
+    cl_store_stats_t stats = stats_of(f);
     ASSERT_EQ(stats.committed_jobs, (uint64_t)n);
     ASSERT_EQ(stats.failed_commits, 0);
     ASSERT_EQ(stats.change_seq, (uint64_t)n / 3);
     fixture_stop(f);
     ASSERT_EQ(query_int(f->path, SQL_META_COUNT, NULL), n / 3);
     fixture_remove(f);
-    free(f);
 }
 
 CL_TEST(failing_job_rolls_back_alone)
 {
-    fixture_t *f = cl_calloc(1, sizeof(*f));
-    fixture_start(f, 0, 0);
+    fixture_t *f = fixture_new(0, 0);
     gate_close(f, 0);
     cl_job_t *a = submit(f, h_insert, 1, 1);
     cl_job_t *b = submit(f, h_insert_then_conflict, 2, 1);
@@ -465,8 +474,7 @@ CL_TEST(failing_job_rolls_back_alone)
     gate_open();
     run_until(f, 4);
 
-    cl_store_stats_t stats;
-    cl_store_stats(f->store, &stats);
+    cl_store_stats_t stats = stats_of(f);
     ASSERT_EQ(stats.commits, 2); /* the gate's batch, then a, b and c together */
     ASSERT_EQ(stats.max_batch_seen, 3);
     ASSERT_EQ(a->status, 0);
@@ -496,13 +504,11 @@ CL_TEST(failing_job_rolls_back_alone)
     ASSERT_EQ(query_int(f->path, SQL_CHANGE_COUNT, NULL), 2);
     ASSERT_EQ(query_int(f->path, SQL_CHANGE_MAX, NULL), 2);
     fixture_remove(f);
-    free(f);
 }
 
 CL_TEST(change_seqs_have_no_gaps_across_batches)
 {
-    fixture_t *f = cl_calloc(1, sizeof(*f));
-    fixture_start(f, 7, 0);
+    fixture_t *f = fixture_new(7, 0);
     int n = 100;
     for (int i = 0; i < n; i++)
         submit(f, h_two_changes, (uint64_t)i, 1);
@@ -528,8 +534,7 @@ CL_TEST(change_seqs_have_no_gaps_across_batches)
     uint64_t last = expect - 1;
     ASSERT_EQ(last, 180);
 
-    cl_store_stats_t stats;
-    cl_store_stats(f->store, &stats);
+    cl_store_stats_t stats = stats_of(f);
     ASSERT_EQ(stats.change_seq, last);
     ASSERT_LE(stats.max_batch_seen, 7);
     ASSERT_GE(stats.commits, 15); /* 100 jobs, 7 at most per batch */
@@ -538,19 +543,16 @@ CL_TEST(change_seqs_have_no_gaps_across_batches)
     ASSERT_EQ(query_int(f->path, SQL_CHANGE_MIN, NULL), 1);
     ASSERT_EQ(query_int(f->path, SQL_CHANGE_MAX, NULL), (int64_t)last);
     fixture_remove(f);
-    free(f);
 }
 
 CL_TEST(group_commit_batches_jobs)
 {
-    fixture_t *f = cl_calloc(1, sizeof(*f));
-    fixture_start(f, 0, 0);
+    fixture_t *f = fixture_new(0, 0);
     int n = 200;
     for (int i = 0; i < n; i++)
         submit(f, h_insert, (uint64_t)i, 1);
     run_until(f, n);
-    cl_store_stats_t stats;
-    cl_store_stats(f->store, &stats);
+    cl_store_stats_t stats = stats_of(f);
     ASSERT_LT(stats.commits, (uint64_t)n);
     ASSERT_GT(stats.max_batch_seen, 1);
     ASSERT_EQ(stats.committed_jobs, (uint64_t)n);
@@ -559,32 +561,27 @@ CL_TEST(group_commit_batches_jobs)
     fixture_stop(f);
     ASSERT_EQ(query_int(f->path, SQL_META_COUNT, NULL), n);
     fixture_remove(f);
-    free(f);
 }
 
 CL_TEST(max_batch_caps_a_batch)
 {
-    fixture_t *f = cl_calloc(1, sizeof(*f));
-    fixture_start(f, 64, 0);
+    fixture_t *f = fixture_new(64, 0);
     gate_close(f, 0);
     for (int i = 1; i <= 200; i++)
         submit(f, h_insert, (uint64_t)i, 1);
     gate_open();
     run_until(f, 201);
-    cl_store_stats_t stats;
-    cl_store_stats(f->store, &stats);
+    cl_store_stats_t stats = stats_of(f);
     ASSERT_EQ(stats.commits, 1 + 4); /* the gate, then 64 + 64 + 64 + 8 */
     ASSERT_EQ(stats.max_batch_seen, 64);
     ASSERT_EQ(stats.committed_jobs, 201);
     fixture_stop(f);
     fixture_remove(f);
-    free(f);
 }
 
 CL_TEST(disk_full_in_a_handler_fails_that_job_alone)
 {
-    fixture_t *f = cl_calloc(1, sizeof(*f));
-    fixture_start(f, 0, 0);
+    fixture_t *f = fixture_new(0, 0);
     gate_close(f, 0);
     cl_job_t *limit = submit(f, h_limit_pages, 1, 1);
     cl_job_t *before = submit(f, h_insert, 2, 1);
@@ -608,8 +605,7 @@ CL_TEST(disk_full_in_a_handler_fails_that_job_alone)
     ASSERT_EQ(handler_runs[2], 2);
     ASSERT_EQ(handler_runs[3], 1);
     ASSERT_EQ(handler_runs[4], 1);
-    cl_store_stats_t stats;
-    cl_store_stats(f->store, &stats);
+    cl_store_stats_t stats = stats_of(f);
     ASSERT_EQ(stats.failed_commits, 1);
     ASSERT_EQ(stats.commits, 2);
     fixture_stop(f);
@@ -617,13 +613,11 @@ CL_TEST(disk_full_in_a_handler_fails_that_job_alone)
     ASSERT_EQ(has_key(f, "big"), 0);
     ASSERT_EQ(has_key(f, "k4"), 1);
     fixture_remove(f);
-    free(f);
 }
 
 CL_TEST(commit_failure_fails_the_whole_batch)
 {
-    fixture_t *f = cl_calloc(1, sizeof(*f));
-    fixture_start(f, 0, 0);
+    fixture_t *f = fixture_new(0, 0);
     gate_close(f, 0);
     cl_job_t *jobs[3];
     jobs[0] = submit(f, h_insert, 1, 1);
@@ -642,8 +636,7 @@ CL_TEST(commit_failure_fails_the_whole_batch)
         ASSERT_NULL(jobs[i]->changes);
         ASSERT_EQ(jobs[i]->resp.result_case, CLINIC__RESPONSE__RESULT__NOT_SET);
     }
-    cl_store_stats_t stats;
-    cl_store_stats(f->store, &stats);
+    cl_store_stats_t stats = stats_of(f);
     ASSERT_EQ(stats.failed_commits, 1);
     ASSERT_EQ(stats.commits, 1);
     ASSERT_EQ(stats.change_seq, 0);
@@ -660,13 +653,11 @@ CL_TEST(commit_failure_fails_the_whole_batch)
     ASSERT_EQ(query_int(f->path, SQL_SESSION_COUNT, NULL), 0);
     ASSERT_EQ(query_int(f->path, SQL_CHANGE_COUNT, NULL), 1);
     fixture_remove(f);
-    free(f);
 }
 
 CL_TEST(begin_failure_fails_the_batch_when_locked)
 {
-    fixture_t *f = cl_calloc(1, sizeof(*f));
-    fixture_start(f, 0, 0);
+    fixture_t *f = fixture_new(0, 0);
 
     /* Another process (an admin command) holds the write lock past the 5 s busy timeout. */
     sqlite3 *other = NULL;
@@ -700,21 +691,18 @@ CL_TEST(begin_failure_fails_the_batch_when_locked)
     run_until(f, 6);
     ASSERT_EQ(writer->status, 0);
 
-    cl_store_stats_t stats;
-    cl_store_stats(f->store, &stats);
+    cl_store_stats_t stats = stats_of(f);
     ASSERT_EQ(stats.failed_commits, 1);
     ASSERT_EQ(stats.max_batch_seen, 3);
     fixture_stop(f);
     ASSERT_EQ(query_int(f->path, SQL_META_COUNT, NULL), 1);
     ASSERT_EQ(has_key(f, "k5"), 1);
     fixture_remove(f);
-    free(f);
 }
 
 CL_TEST(needs_session_rejects_an_ended_session)
 {
-    fixture_t *f = cl_calloc(1, sizeof(*f));
-    fixture_start(f, 0, 0);
+    fixture_t *f = fixture_new(0, 0);
     submit(f, h_make_sessions, 0, 1);
     run_until(f, 1);
     ASSERT_EQ(f->finished[0]->status, 0);
@@ -765,13 +753,11 @@ CL_TEST(needs_session_rejects_an_ended_session)
     ASSERT_EQ(handler_runs[4], 0);
     fixture_stop(f);
     fixture_remove(f);
-    free(f);
 }
 
 CL_TEST(password_stage_runs_again_and_commits_each_stage)
 {
-    fixture_t *f = cl_calloc(1, sizeof(*f));
-    fixture_start(f, 0, 0);
+    fixture_t *f = fixture_new(0, 0);
     cl_job_t *job = submit(f, h_password, 1, 1);
     run_until(f, 2); /* stage 0 comes back through done, is resubmitted, then stage 1 */
     ASSERT_EQ(f->calls[1], 2);
@@ -783,20 +769,17 @@ CL_TEST(password_stage_runs_again_and_commits_each_stage)
     ASSERT_NOT_NULL(job->changes);
     ASSERT_NULL(job->changes->next);
     ASSERT_EQ(job->changes->seq, 2);
-    cl_store_stats_t stats;
-    cl_store_stats(f->store, &stats);
+    cl_store_stats_t stats = stats_of(f);
     ASSERT_EQ(stats.commits, 2);
     fixture_stop(f);
     ASSERT_EQ(has_key(f, "k1a"), 1);
     ASSERT_EQ(has_key(f, "k1b"), 1);
     fixture_remove(f);
-    free(f);
 }
 
 CL_TEST(refused_job_keeps_its_writes)
 {
-    fixture_t *f = cl_calloc(1, sizeof(*f));
-    fixture_start(f, 0, 0);
+    fixture_t *f = fixture_new(0, 0);
     cl_job_t *job = submit(f, h_refuse, 1, 1);
     run_until(f, 1);
     ASSERT_EQ(job->status, CL_EUNAUTH);
@@ -806,32 +789,27 @@ CL_TEST(refused_job_keeps_its_writes)
     fixture_stop(f);
     ASSERT_EQ(has_key(f, "k1"), 1);
     fixture_remove(f);
-    free(f);
 }
 
 CL_TEST(unfinished_statement_does_not_block_commit)
 {
-    fixture_t *f = cl_calloc(1, sizeof(*f));
-    fixture_start(f, 0, 0);
+    fixture_t *f = fixture_new(0, 0);
     cl_job_t *job = submit(f, h_leave_open, 1, 1);
     cl_job_t *next = submit(f, h_insert, 2, 1);
     run_until(f, 2);
     ASSERT_EQ(job->status, 0);
     ASSERT_EQ(next->status, 0);
-    cl_store_stats_t stats;
-    cl_store_stats(f->store, &stats);
+    cl_store_stats_t stats = stats_of(f);
     ASSERT_EQ(stats.failed_commits, 0);
     fixture_stop(f);
     ASSERT_EQ(has_key(f, "returning"), 1);
     ASSERT_EQ(has_key(f, "k2"), 1);
     fixture_remove(f);
-    free(f);
 }
 
 CL_TEST(done_is_never_called_synchronously)
 {
-    fixture_t *f = cl_calloc(1, sizeof(*f));
-    fixture_start(f, 0, 0);
+    fixture_t *f = fixture_new(0, 0);
     submit(f, h_insert, 1, 1);
     cl_store_stats_t stats;
     for (int i = 0; i < 5000; i++) {
@@ -845,13 +823,11 @@ CL_TEST(done_is_never_called_synchronously)
     run_until(f, 1);
     fixture_stop(f);
     fixture_remove(f);
-    free(f);
 }
 
 CL_TEST(stop_delivers_every_job)
 {
-    fixture_t *f = cl_calloc(1, sizeof(*f));
-    fixture_start(f, 0, 0);
+    fixture_t *f = fixture_new(0, 0);
     int n = 50;
     for (int i = 0; i < n - 1; i++)
         submit(f, h_insert, (uint64_t)i, 1);
@@ -877,13 +853,11 @@ CL_TEST(stop_delivers_every_job)
     ASSERT(stat(wal, &sb) != 0 || sb.st_size == 0);
     ASSERT_EQ(query_int(f->path, SQL_META_COUNT, NULL), n + 1);
     fixture_remove(f);
-    free(f);
 }
 
 CL_TEST(feed_is_trimmed_to_feed_keep)
 {
-    fixture_t *f = cl_calloc(1, sizeof(*f));
-    fixture_start(f, 0, 10);
+    fixture_t *f = fixture_new(0, 10);
     /* One job per batch: the 256th commit with a change trims the feed to the newest 10. */
     for (int i = 0; i < 255; i++) {
         submit(f, h_insert, (uint64_t)i, 1);
@@ -892,8 +866,7 @@ CL_TEST(feed_is_trimmed_to_feed_keep)
     ASSERT_EQ(query_int(f->path, SQL_CHANGE_COUNT, NULL), 255);
     submit(f, h_insert, 255, 1);
     run_until(f, 256);
-    cl_store_stats_t stats;
-    cl_store_stats(f->store, &stats);
+    cl_store_stats_t stats = stats_of(f);
     ASSERT_EQ(stats.commits, 256);
     ASSERT_EQ(stats.change_seq, 256);
     fixture_stop(f);
@@ -901,7 +874,6 @@ CL_TEST(feed_is_trimmed_to_feed_keep)
     ASSERT_EQ(query_int(f->path, SQL_CHANGE_MIN, NULL), 247);
     ASSERT_EQ(query_int(f->path, SQL_CHANGE_MAX, NULL), 256);
     fixture_remove(f);
-    free(f);
 }
 
 CL_TEST(start_fails_without_a_database)

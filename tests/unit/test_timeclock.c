@@ -15,17 +15,6 @@ typedef struct {
     int64_t manager_staff, sup_staff, alice_staff, bob_staff;
 } tc_t;
 
-static int64_t staff_of(fx_t *fx, const char *username)
-{
-    sqlite3_stmt *st = fx_prepare(
-        fx, "SELECT s.id FROM staff s JOIN users u ON u.id = s.user_id WHERE u.username = ?1");
-    sqlite3_bind_text(st, 1, username, -1, SQLITE_TRANSIENT);
-    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-    int64_t id = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return id;
-}
-
 static void tc_open(tc_t *c)
 {
     ASSERT_OK(cl_calendar_set_zone("America/Chicago"));
@@ -39,14 +28,11 @@ static void tc_open(tc_t *c)
     c->sup = fx_who(fx, "sup");
     c->alice = fx_who(fx, "alice");
     c->bob = fx_who(fx, "bob");
-    c->manager_staff = staff_of(fx, "manager");
-    c->sup_staff = staff_of(fx, "sup");
-    c->alice_staff = staff_of(fx, "alice");
-    c->bob_staff = staff_of(fx, "bob");
-    char sql[128];
-    snprintf(sql, sizeof(sql), "UPDATE staff SET supervisor_id = %lld WHERE id = %lld",
-             (long long)c->sup_staff, (long long)c->alice_staff);
-    fx_exec(fx, sql);
+    c->manager_staff = fx_staff_of(fx, "manager");
+    c->sup_staff = fx_staff_of(fx, "sup");
+    c->alice_staff = fx_staff_of(fx, "alice");
+    c->bob_staff = fx_staff_of(fx, "bob");
+    fx_set_supervisor(fx, c->alice_staff, c->sup_staff);
 }
 
 static void tc_close(tc_t *c)
@@ -62,52 +48,38 @@ static int64_t at(const char *date, int hh, int mm)
     return cl_local_instant(d, hh * 60 + mm);
 }
 
-/* Runs `handler` on `req` as `who` at `now`; the job keeps its reply for the caller. */
-static cl_job_t *run_at(tc_t *c, int64_t now, cl_handler_fn handler, Clinic__Request *req,
-                        const cl_identity_t *who)
+/* Runs a request of kind `kind` on `body` as `who` at `now` (fx_call); the job keeps its reply
+ * for the caller. */
+static cl_job_t *run_at(tc_t *c, int64_t now, const cl_identity_t *who,
+                        Clinic__Request__BodyCase kind, const void *body)
 {
     c->fx.now = now;
-    cl_job_t *job = fx_job(handler, req, who);
-    fx_run(&c->fx, job);
-    job->req = NULL;
-    return job;
+    return fx_call(&c->fx, who, kind, body);
 }
 
 static cl_job_t *clock_in(tc_t *c, int64_t now, const cl_identity_t *who)
 {
     Clinic__ClockInRequest m = CLINIC__CLOCK_IN_REQUEST__INIT;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_CLOCK_IN;
-    req.clock_in = &m;
-    return run_at(c, now, cl_handle_clock_in, &req, who);
+    return run_at(c, now, who, CLINIC__REQUEST__BODY_CLOCK_IN, &m);
 }
 
 static cl_job_t *clock_out(tc_t *c, int64_t now, const cl_identity_t *who)
 {
     Clinic__ClockOutRequest m = CLINIC__CLOCK_OUT_REQUEST__INIT;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_CLOCK_OUT;
-    req.clock_out = &m;
-    return run_at(c, now, cl_handle_clock_out, &req, who);
+    return run_at(c, now, who, CLINIC__REQUEST__BODY_CLOCK_OUT, &m);
 }
 
 static cl_job_t *break_start(tc_t *c, int64_t now, const cl_identity_t *who, int paid)
 {
     Clinic__ClockBreakStartRequest m = CLINIC__CLOCK_BREAK_START_REQUEST__INIT;
     m.paid = paid;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_CLOCK_BREAK_START;
-    req.clock_break_start = &m;
-    return run_at(c, now, cl_handle_clock_break_start, &req, who);
+    return run_at(c, now, who, CLINIC__REQUEST__BODY_CLOCK_BREAK_START, &m);
 }
 
 static cl_job_t *break_end(tc_t *c, int64_t now, const cl_identity_t *who)
 {
     Clinic__ClockBreakEndRequest m = CLINIC__CLOCK_BREAK_END_REQUEST__INIT;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_CLOCK_BREAK_END;
-    req.clock_break_end = &m;
-    return run_at(c, now, cl_handle_clock_break_end, &req, who);
+    return run_at(c, now, who, CLINIC__REQUEST__BODY_CLOCK_BREAK_END, &m);
 }
 
 /* Clocks `who` in and out; returns the punch id. */
@@ -117,9 +89,7 @@ static uint64_t shift(tc_t *c, const cl_identity_t *who, int64_t in, int64_t out
     ASSERT_OK(job->status);
     uint64_t id = job->resp.clock_in->punch->id;
     cl_job_free(job);
-    job = clock_out(c, out, who);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(clock_out(c, out, who));
     return id;
 }
 
@@ -129,10 +99,7 @@ static cl_job_t *timesheet(tc_t *c, int64_t now, const cl_identity_t *who, int64
     Clinic__TimesheetShowRequest m = CLINIC__TIMESHEET_SHOW_REQUEST__INIT;
     m.staff_id = (uint64_t)staff;
     m.date = (char *)date;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_TIMESHEET_SHOW;
-    req.timesheet_show = &m;
-    return run_at(c, now, cl_handle_timesheet_show, &req, who);
+    return run_at(c, now, who, CLINIC__REQUEST__BODY_TIMESHEET_SHOW, &m);
 }
 
 static const Clinic__TimesheetDay *day_of(const Clinic__Timesheet *t, const char *date)
@@ -152,10 +119,7 @@ static cl_job_t *correction(tc_t *c, int64_t now, const cl_identity_t *who, uint
     m.out_at = out_at;
     m.reason = "forgot to clock in on time";
     m.kind = (char *)kind;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PUNCH_CORRECTION_FILE;
-    req.punch_correction_file = &m;
-    return run_at(c, now, cl_handle_punch_correction_file, &req, who);
+    return run_at(c, now, who, CLINIC__REQUEST__BODY_PUNCH_CORRECTION_FILE, &m);
 }
 
 /* Approves request `id` as the manager through the approvals workflow; returns its code. */
@@ -166,10 +130,7 @@ static void approve(tc_t *c, int64_t now, uint64_t id)
     m.ids = ids;
     m.n_ids = 1;
     m.approve = 1;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_STAFF_REQUEST_DECIDE;
-    req.staff_request_decide = &m;
-    cl_job_t *job = run_at(c, now, cl_handle_staff_request_decide, &req, &c->manager);
+    cl_job_t *job = run_at(c, now, &c->manager, CLINIC__REQUEST__BODY_STAFF_REQUEST_DECIDE, &m);
     ASSERT_OK(job->status);
     ASSERT_EQ(job->resp.staff_request_decide->n_results, 1);
     const Clinic__StaffRequestDecision *d = job->resp.staff_request_decide->results[0];
@@ -207,10 +168,8 @@ CL_TEST(double_clock_in_names_when_the_open_punch_began)
 {
     tc_t c;
     tc_open(&c);
-    cl_job_t *job = clock_in(&c, at("2024-03-04", 8, 2), &c.alice);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
-    job = clock_in(&c, at("2024-03-04", 9, 0), &c.alice);
+    FX_ASSERT_OK_FREE(clock_in(&c, at("2024-03-04", 8, 2), &c.alice));
+    cl_job_t *job = clock_in(&c, at("2024-03-04", 9, 0), &c.alice);
     FX_ASSERT_FAILED(job, CL_EPRECOND, NULL);
     ASSERT_STR_CONTAINS(fx_message(job), "already clocked in since 2024-03-04 08:02");
     ASSERT_STR_CONTAINS(fx_message(job), "ws-test");
@@ -257,21 +216,16 @@ CL_TEST(one_open_punch_is_enforced_by_the_schema)
 {
     tc_t c;
     tc_open(&c);
-    cl_job_t *job = clock_in(&c, at("2024-03-04", 8, 0), &c.alice);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(clock_in(&c, at("2024-03-04", 8, 0), &c.alice));
     char sql[160];
     snprintf(sql, sizeof(sql),
              "INSERT INTO punches (staff_id, in_at, created_at) VALUES (%lld, 1709564400, 1)",
              (long long)c.alice_staff);
     char *err = NULL;
-    ASSERT_EQ(sqlite3_exec(cl_db_handle(c.fx.db), sql, NULL, NULL, &err) & 0xff,
-              SQLITE_CONSTRAINT);
+    ASSERT_EQ(sqlite3_exec(cl_db_handle(c.fx.db), sql, NULL, NULL, &err) & 0xff, SQLITE_CONSTRAINT);
     sqlite3_free(err);
     /* Another staff member's open punch is fine. */
-    job = clock_in(&c, at("2024-03-04", 8, 5), &c.bob);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(clock_in(&c, at("2024-03-04", 8, 5), &c.bob));
     tc_close(&c);
 }
 
@@ -554,9 +508,7 @@ CL_TEST(staff_see_their_own_timesheet_supervisors_their_reports_managers_all)
     fx_assert_last_audit(&c.fx, "sup", "timesheet.show", "timesheet", c.alice_staff);
     cl_job_free(job);
 
-    job = timesheet(&c, now, &c.manager, c.alice_staff, "2024-03-04");
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(timesheet(&c, now, &c.manager, c.alice_staff, "2024-03-04"));
 
     job = timesheet(&c, now, &c.manager, 999999, "");
     FX_ASSERT_FAILED(job, CL_ENOTFOUND, "staff_id");
@@ -571,13 +523,11 @@ CL_TEST(clock_status_and_punch_list_of_another_are_refused_and_reads_audited)
     cl_job_free(clock_in(&c, at("2024-03-04", 8, 0), &c.alice));
     Clinic__ClockStatusRequest s = CLINIC__CLOCK_STATUS_REQUEST__INIT;
     s.staff_id = (uint64_t)c.alice_staff;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_CLOCK_STATUS;
-    req.clock_status = &s;
-    cl_job_t *job = run_at(&c, at("2024-03-04", 10, 0), cl_handle_clock_status, &req, &c.bob);
+    cl_job_t *job =
+        run_at(&c, at("2024-03-04", 10, 0), &c.bob, CLINIC__REQUEST__BODY_CLOCK_STATUS, &s);
     FX_ASSERT_FAILED(job, CL_EPERM, "staff_id");
     cl_job_free(job);
-    job = run_at(&c, at("2024-03-04", 10, 0), cl_handle_clock_status, &req, &c.sup);
+    job = run_at(&c, at("2024-03-04", 10, 0), &c.sup, CLINIC__REQUEST__BODY_CLOCK_STATUS, &s);
     ASSERT_OK(job->status);
     ASSERT_EQ(job->resp.clock_status->clocked_in, 1);
     ASSERT_EQ(job->resp.clock_status->today_minutes, 120);
@@ -588,12 +538,10 @@ CL_TEST(clock_status_and_punch_list_of_another_are_refused_and_reads_audited)
     l.staff_id = (uint64_t)c.alice_staff;
     l.from = "2024-03-01";
     l.to = "2024-03-31";
-    req.body_case = CLINIC__REQUEST__BODY_PUNCH_LIST;
-    req.punch_list = &l;
-    job = run_at(&c, at("2024-03-04", 10, 0), cl_handle_punch_list, &req, &c.bob);
+    job = run_at(&c, at("2024-03-04", 10, 0), &c.bob, CLINIC__REQUEST__BODY_PUNCH_LIST, &l);
     FX_ASSERT_FAILED(job, CL_EPERM, "staff_id");
     cl_job_free(job);
-    job = run_at(&c, at("2024-03-04", 10, 0), cl_handle_punch_list, &req, &c.manager);
+    job = run_at(&c, at("2024-03-04", 10, 0), &c.manager, CLINIC__REQUEST__BODY_PUNCH_LIST, &l);
     ASSERT_OK(job->status);
     ASSERT_EQ(job->resp.punch_list->n_punches, 1);
     fx_assert_last_audit(&c.fx, "manager", "punch.list", "timesheet", c.alice_staff);
@@ -642,10 +590,7 @@ CL_TEST(a_correction_is_a_request_and_its_approval_keeps_the_original_in_history
     l.from = "2024-03-04";
     l.to = "2024-03-04";
     l.history = 1;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PUNCH_LIST;
-    req.punch_list = &l;
-    job = run_at(&c, at("2024-03-05", 11, 0), cl_handle_punch_list, &req, &c.alice);
+    job = run_at(&c, at("2024-03-05", 11, 0), &c.alice, CLINIC__REQUEST__BODY_PUNCH_LIST, &l);
     ASSERT_OK(job->status);
     ASSERT_EQ(job->resp.punch_list->n_punches, 1);
     const Clinic__Punch *p = job->resp.punch_list->punches[0];
@@ -703,8 +648,8 @@ CL_TEST(a_missing_punch_and_a_forgotten_break_are_added_on_approval)
     tc_t c;
     tc_open(&c);
     int64_t now = at("2024-03-06", 9, 0);
-    cl_job_t *job = correction(&c, now, &c.alice, 0, at("2024-03-04", 8, 0),
-                               at("2024-03-04", 16, 0), "in_out");
+    cl_job_t *job =
+        correction(&c, now, &c.alice, 0, at("2024-03-04", 8, 0), at("2024-03-04", 16, 0), "in_out");
     ASSERT_OK(job->status);
     ASSERT_NULL(job->resp.punch_correction_file->punch);
     uint64_t request = job->resp.punch_correction_file->request_id;
@@ -759,8 +704,8 @@ CL_TEST(corrections_are_checked_before_they_are_filed)
     uint64_t first = shift(&c, &c.alice, at("2024-03-04", 8, 0), at("2024-03-04", 12, 0));
     uint64_t second = shift(&c, &c.alice, at("2024-03-04", 13, 0), at("2024-03-04", 17, 0));
     int64_t now = at("2024-03-05", 9, 0);
-    cl_job_t *job = correction(&c, now, &c.alice, first, at("2024-03-04", 8, 0),
-                               at("2024-03-04", 13, 30), "");
+    cl_job_t *job =
+        correction(&c, now, &c.alice, first, at("2024-03-04", 8, 0), at("2024-03-04", 13, 30), "");
     FX_ASSERT_FAILED(job, CL_ECONFLICT, "in_at");
     char want[64];
     snprintf(want, sizeof(want), "overlaps punch %llu", (unsigned long long)second);
@@ -770,8 +715,7 @@ CL_TEST(corrections_are_checked_before_they_are_filed)
     job = correction(&c, now, &c.alice, first, at("2024-03-04", 8, 0), now + 3600, "");
     FX_ASSERT_FAILED(job, CL_EINVAL, "out_at");
     cl_job_free(job);
-    job = correction(&c, now, &c.alice, first, at("2024-03-04", 8, 0), at("2024-03-04", 12, 0),
-                     "");
+    job = correction(&c, now, &c.alice, first, at("2024-03-04", 8, 0), at("2024-03-04", 12, 0), "");
     FX_ASSERT_FAILED(job, CL_EINVAL, "in_at");
     ASSERT_STR_CONTAINS(fx_message(job), "changes nothing");
     cl_job_free(job);
@@ -797,10 +741,7 @@ CL_TEST(corrections_are_checked_before_they_are_filed)
     m.punch_id = first;
     m.in_at = at("2024-03-04", 7, 0);
     m.out_at = at("2024-03-04", 12, 0);
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PUNCH_CORRECTION_FILE;
-    req.punch_correction_file = &m;
-    job = run_at(&c, now, cl_handle_punch_correction_file, &req, &c.alice);
+    job = run_at(&c, now, &c.alice, CLINIC__REQUEST__BODY_PUNCH_CORRECTION_FILE, &m);
     FX_ASSERT_FAILED(job, CL_EINVAL, "reason");
     cl_job_free(job);
     tc_close(&c);
@@ -812,10 +753,7 @@ static cl_job_t *policy_set(tc_t *c, const cl_identity_t *who, Clinic__PayPolicy
 {
     Clinic__PayPolicySetRequest m = CLINIC__PAY_POLICY_SET_REQUEST__INIT;
     m.policy = p;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PAY_POLICY_SET;
-    req.pay_policy_set = &m;
-    return run_at(c, at("2024-03-04", 9, 0), cl_handle_pay_policy_set, &req, who);
+    return run_at(c, at("2024-03-04", 9, 0), who, CLINIC__REQUEST__BODY_PAY_POLICY_SET, &m);
 }
 
 /* Bad input: a stale version, an unknown period, out-of-range minutes. */
@@ -824,10 +762,8 @@ CL_TEST(pay_policy_defaults_set_with_a_version_and_stale_is_a_conflict)
     tc_t c;
     tc_open(&c);
     Clinic__PayPolicyGetRequest g = CLINIC__PAY_POLICY_GET_REQUEST__INIT;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_PAY_POLICY_GET;
-    req.pay_policy_get = &g;
-    cl_job_t *job = run_at(&c, at("2024-03-05", 9, 0), cl_handle_pay_policy_get, &req, &c.bob);
+    cl_job_t *job =
+        run_at(&c, at("2024-03-05", 9, 0), &c.bob, CLINIC__REQUEST__BODY_PAY_POLICY_GET, &g);
     ASSERT_OK(job->status);
     const Clinic__PayPolicy *d = job->resp.pay_policy_get->policy;
     ASSERT_STR_EQ(d->period, "weekly");
@@ -914,12 +850,9 @@ CL_TEST(export_gives_a_header_and_one_line_per_staff_member_or_day)
 
     Clinic__TimesheetExportRequest e = CLINIC__TIMESHEET_EXPORT_REQUEST__INIT;
     e.date = "2024-03-06";
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_TIMESHEET_EXPORT;
-    req.timesheet_export = &e;
     int64_t audits = fx_audit_rows(&c.fx);
-    cl_job_t *job = run_at(&c, at("2024-03-10", 9, 0), cl_handle_timesheet_export, &req,
-                           &c.manager);
+    cl_job_t *job =
+        run_at(&c, at("2024-03-10", 9, 0), &c.manager, CLINIC__REQUEST__BODY_TIMESHEET_EXPORT, &e);
     ASSERT_OK(job->status);
     const Clinic__TimesheetExportReply *r = job->resp.timesheet_export;
     ASSERT_STR_EQ(r->period_first, "2024-03-03");
@@ -942,7 +875,8 @@ CL_TEST(export_gives_a_header_and_one_line_per_staff_member_or_day)
     cl_job_free(job);
 
     e.per_day = 1;
-    job = run_at(&c, at("2024-03-10", 9, 0), cl_handle_timesheet_export, &req, &c.manager);
+    job =
+        run_at(&c, at("2024-03-10", 9, 0), &c.manager, CLINIC__REQUEST__BODY_TIMESHEET_EXPORT, &e);
     ASSERT_OK(job->status);
     ASSERT_EQ(job->resp.timesheet_export->rows, 3);
     snprintf(line, sizeof(line), "%lld,\"Smith, \"\"Al\"\"\",2024-03-05,270,270,",
@@ -952,7 +886,8 @@ CL_TEST(export_gives_a_header_and_one_line_per_staff_member_or_day)
 
     e.per_day = 0;
     e.previous = 1;
-    job = run_at(&c, at("2024-03-10", 9, 0), cl_handle_timesheet_export, &req, &c.manager);
+    job =
+        run_at(&c, at("2024-03-10", 9, 0), &c.manager, CLINIC__REQUEST__BODY_TIMESHEET_EXPORT, &e);
     ASSERT_OK(job->status);
     ASSERT_STR_EQ(job->resp.timesheet_export->period_first, "2024-02-25");
     ASSERT_EQ(job->resp.timesheet_export->rows, 1);

@@ -3,22 +3,6 @@
  * each mutation leaves. */
 #include "domain_fixture.h"
 
-/* Splits the comma-separated `csv` into `out` (pointing into `buf`); returns the count. */
-static size_t split(char *buf, size_t buflen, const char *csv, char **out, size_t max)
-{
-    size_t n = 0;
-    snprintf(buf, buflen, "%s", csv);
-    for (char *p = buf; *p && n < max;) {
-        out[n++] = p;
-        char *comma = strchr(p, ',');
-        if (comma == NULL)
-            break;
-        *comma = '\0';
-        p = comma + 1;
-    }
-    return n;
-}
-
 /* Each helper builds the request on its stack: the handlers copy whatever the reply keeps. */
 static cl_job_t *user_add(fx_t *fx, const cl_identity_t *who, const char *username,
                           const char *full_name, const char *roles, const char *password)
@@ -27,16 +11,10 @@ static cl_job_t *user_add(fx_t *fx, const cl_identity_t *who, const char *userna
     Clinic__UserAddRequest add = CLINIC__USER_ADD_REQUEST__INIT;
     add.username = (char *)username;
     add.full_name = (char *)full_name;
-    add.n_roles = split(buf, sizeof(buf), roles, names, 16);
+    add.n_roles = fx_split(buf, sizeof(buf), roles, names, 16);
     add.roles = names;
     add.password = (char *)password;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_USER_ADD;
-    req.user_add = &add;
-    cl_job_t *job = fx_job(cl_handle_user_add, &req, who);
-    fx_run(fx, job);
-    job->req = NULL;
-    return job;
+    return fx_call(fx, who, CLINIC__REQUEST__BODY_USER_ADD, &add);
 }
 
 static cl_job_t *user_roles(fx_t *fx, const cl_identity_t *who, const char *username,
@@ -45,16 +23,10 @@ static cl_job_t *user_roles(fx_t *fx, const cl_identity_t *who, const char *user
     char buf[128], *names[16];
     Clinic__UserRolesRequest r = CLINIC__USER_ROLES_REQUEST__INIT;
     r.username = (char *)username;
-    r.n_roles = split(buf, sizeof(buf), roles, names, 16);
+    r.n_roles = fx_split(buf, sizeof(buf), roles, names, 16);
     r.roles = names;
     r.version = version;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_USER_ROLES;
-    req.user_roles = &r;
-    cl_job_t *job = fx_job(cl_handle_user_roles, &req, who);
-    fx_run(fx, job);
-    job->req = NULL;
-    return job;
+    return fx_call(fx, who, CLINIC__REQUEST__BODY_USER_ROLES, &r);
 }
 
 static cl_job_t *user_disable(fx_t *fx, const cl_identity_t *who, const char *username,
@@ -63,31 +35,27 @@ static cl_job_t *user_disable(fx_t *fx, const cl_identity_t *who, const char *us
     Clinic__UserDisableRequest d = CLINIC__USER_DISABLE_REQUEST__INIT;
     d.username = (char *)username;
     d.version = version;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_USER_DISABLE;
-    req.user_disable = &d;
-    cl_job_t *job = fx_job(cl_handle_user_disable, &req, who);
-    fx_run(fx, job);
-    job->req = NULL;
-    return job;
+    return fx_call(fx, who, CLINIC__REQUEST__BODY_USER_DISABLE, &d);
 }
 
 static cl_job_t *user_list(fx_t *fx, const cl_identity_t *who, int include_disabled)
 {
     Clinic__UserListRequest l = CLINIC__USER_LIST_REQUEST__INIT;
     l.include_disabled = include_disabled;
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_USER_LIST;
-    req.user_list = &l;
-    cl_job_t *job = fx_job(cl_handle_user_list, &req, who);
-    fx_run(fx, job);
-    job->req = NULL;
-    return job;
+    return fx_call(fx, who, CLINIC__REQUEST__BODY_USER_LIST, &l);
 }
 
 static int64_t user_version(fx_t *fx, const char *username)
 {
     return fx_int(fx, "SELECT version FROM users WHERE username = ?1", username);
+}
+
+/* Opens the fixture with one user, root, an admin; returns root's identity. */
+static cl_identity_t open_as_root(fx_t *fx)
+{
+    fx_open(fx);
+    fx_user(fx, "root", CL_ROLE_admin);
+    return fx_who(fx, "root");
 }
 
 /* Asserts that a failed job wrote nothing: no audit row, no change. */
@@ -102,9 +70,7 @@ static void assert_nothing_written(fx_t *fx, int64_t audit_before, int64_t chang
 CL_TEST(user_add_creates_user_with_hashed_password)
 {
     fx_t fx;
-    fx_open(&fx);
-    fx_user(&fx, "root", CL_ROLE_admin);
-    cl_identity_t root = fx_who(&fx, "root");
+    cl_identity_t root = open_as_root(&fx);
     int64_t audit = fx_audit_rows(&fx), changes = fx_change_rows(&fx);
 
     cl_job_t *job =
@@ -147,10 +113,7 @@ CL_TEST(user_add_creates_user_with_hashed_password)
     const cl_change_t *staff = job->changes->next;
     ASSERT_STR_EQ(staff->topic, "staff");
     ASSERT_STR_EQ(staff->entity, "staff");
-    ASSERT_EQ(staff->entity_id, fx_int(&fx,
-                                       "SELECT s.id FROM staff s JOIN users u ON u.id = s.user_id "
-                                       "WHERE u.username = ?1",
-                                       "nurse.joy"));
+    ASSERT_EQ(staff->entity_id, fx_staff_of(&fx, "nurse.joy"));
     ASSERT_EQ(staff->op, CLINIC__CHANGE_OP__CREATED);
     cl_job_free(job);
     fx_close(&fx);
@@ -164,9 +127,7 @@ CL_TEST(user_add_validates_username)
         "all",        "clinician", "admin", /* message addresses */
     };
     fx_t fx;
-    fx_open(&fx);
-    fx_user(&fx, "root", CL_ROLE_admin);
-    cl_identity_t root = fx_who(&fx, "root");
+    cl_identity_t root = open_as_root(&fx);
     int64_t audit = fx_audit_rows(&fx), changes = fx_change_rows(&fx);
     for (size_t i = 0; i < CL_ARRAY_SIZE(bad); i++) {
         cl_job_t *job = user_add(&fx, &root, bad[i], "", "staff", "long enough pw");
@@ -175,13 +136,9 @@ CL_TEST(user_add_validates_username)
         assert_nothing_written(&fx, audit, changes, job);
         cl_job_free(job);
     }
-    cl_job_t *job =
-        user_add(&fx, &root, "abcdefghijabcdefghijabcdefghij.2", "", "staff", "long enough pw");
-    ASSERT_OK(job->status);
-    cl_job_free(job);
-    job = user_add(&fx, &root, "a", "", "staff", "long enough pw");
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(
+        user_add(&fx, &root, "abcdefghijabcdefghijabcdefghij.2", "", "staff", "long enough pw"));
+    FX_ASSERT_OK_FREE(user_add(&fx, &root, "a", "", "staff", "long enough pw"));
     fx_close(&fx);
 }
 
@@ -192,19 +149,16 @@ CL_TEST(user_add_validates_full_name)
     long_name[129] = '\0';
     const char *const bad[] = {long_name, "Jo\xff", "Jo\xc3", "Joy\nNurse", "Joy\x7f"};
     fx_t fx;
-    fx_open(&fx);
-    fx_user(&fx, "root", CL_ROLE_admin);
-    cl_identity_t root = fx_who(&fx, "root");
+    cl_identity_t root = open_as_root(&fx);
     for (size_t i = 0; i < CL_ARRAY_SIZE(bad); i++) {
         cl_job_t *job = user_add(&fx, &root, "joy", bad[i], "staff", "long enough pw");
         FX_ASSERT_FAILED(job, CL_EINVAL, "full_name");
         cl_job_free(job);
     }
     long_name[128] = '\0';
-    cl_job_t *job = user_add(&fx, &root, "joy", long_name, "staff", "long enough pw");
-    ASSERT_OK(job->status);
-    cl_job_free(job);
-    job = user_add(&fx, &root, "zoe", "Zo\xc3\xab M\xc3\xbcller", "staff", "long enough pw");
+    FX_ASSERT_OK_FREE(user_add(&fx, &root, "joy", long_name, "staff", "long enough pw"));
+    cl_job_t *job =
+        user_add(&fx, &root, "zoe", "Zo\xc3\xab M\xc3\xbcller", "staff", "long enough pw");
     ASSERT_OK(job->status);
     ASSERT_STR_EQ(job->resp.user_add->user->full_name, "Zo\xc3\xab M\xc3\xbcller");
     cl_job_free(job);
@@ -214,9 +168,7 @@ CL_TEST(user_add_validates_full_name)
 CL_TEST(user_add_validates_roles)
 {
     fx_t fx;
-    fx_open(&fx);
-    fx_user(&fx, "root", CL_ROLE_admin);
-    cl_identity_t root = fx_who(&fx, "root");
+    cl_identity_t root = open_as_root(&fx);
     cl_job_t *job = user_add(&fx, &root, "joy", "", "", "long enough pw");
     FX_ASSERT_FAILED(job, CL_EINVAL, "roles");
     cl_job_free(job);
@@ -233,9 +185,7 @@ CL_TEST(user_add_validates_password_length)
     memset(long_pw, 'p', sizeof(long_pw) - 1);
     long_pw[CL_PASSWORD_MAX + 1] = '\0';
     fx_t fx;
-    fx_open(&fx);
-    fx_user(&fx, "root", CL_ROLE_admin);
-    cl_identity_t root = fx_who(&fx, "root");
+    cl_identity_t root = open_as_root(&fx);
 
     cl_job_t *job = user_add(&fx, &root, "joy", "", "staff", "ninechars");
     FX_ASSERT_FAILED(job, CL_EINVAL, "password");
@@ -243,23 +193,17 @@ CL_TEST(user_add_validates_password_length)
     job = user_add(&fx, &root, "joy", "", "staff", long_pw);
     FX_ASSERT_FAILED(job, CL_EINVAL, "password");
     cl_job_free(job);
-    job = user_add(&fx, &root, "joy", "", "staff", "tenchars10");
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(user_add(&fx, &root, "joy", "", "staff", "tenchars10"));
     long_pw[CL_PASSWORD_MAX] = '\0';
-    job = user_add(&fx, &root, "max", "", "staff", long_pw);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(user_add(&fx, &root, "max", "", "staff", long_pw));
     fx_close(&fx);
 }
 
 CL_TEST(user_add_taken_username_conflicts)
 {
     fx_t fx;
-    fx_open(&fx);
-    fx_user(&fx, "root", CL_ROLE_admin);
+    cl_identity_t root = open_as_root(&fx);
     fx_user(&fx, "joy", CL_ROLE_staff);
-    cl_identity_t root = fx_who(&fx, "root");
     int64_t audit = fx_audit_rows(&fx), changes = fx_change_rows(&fx);
     cl_job_t *job = user_add(&fx, &root, "joy", "", "staff", "long enough pw");
     FX_ASSERT_FAILED(job, CL_EEXIST, "username");
@@ -275,18 +219,15 @@ CL_TEST(user_add_taken_username_conflicts)
 CL_TEST(user_add_taken_while_hashing_conflicts)
 {
     fx_t fx;
-    fx_open(&fx);
-    fx_user(&fx, "root", CL_ROLE_admin);
-    cl_identity_t root = fx_who(&fx, "root");
+    cl_identity_t root = open_as_root(&fx);
     char *roles[] = {"staff"};
     Clinic__UserAddRequest add = CLINIC__USER_ADD_REQUEST__INIT;
     add.username = "joy";
     add.n_roles = 1;
     add.roles = roles;
     add.password = "long enough pw";
-    Clinic__Request req = CLINIC__REQUEST__INIT;
-    req.body_case = CLINIC__REQUEST__BODY_USER_ADD;
-    req.user_add = &add;
+    Clinic__Request req;
+    ASSERT_OK(cl_request_make(&req, CLINIC__REQUEST__BODY_USER_ADD, &add));
     cl_job_t *job = fx_job(cl_handle_user_add, &req, &root);
 
     ASSERT_EQ(fx_stage(&fx, job), CL_STEP_PASSWORD);
@@ -306,13 +247,11 @@ CL_TEST(user_add_taken_while_hashing_conflicts)
 CL_TEST(user_list_hides_disabled_unless_asked)
 {
     fx_t fx;
-    fx_open(&fx);
-    fx_user(&fx, "root", CL_ROLE_admin);
+    cl_identity_t root = open_as_root(&fx);
     fx_user(&fx, "zed", CL_ROLE_biller);
     fx_user(&fx, "amy", CL_ROLE_clinician | CL_ROLE_manager);
     fx_user(&fx, "gone", CL_ROLE_staff);
     fx_user_disable(&fx, "gone");
-    cl_identity_t root = fx_who(&fx, "root");
     int64_t audit = fx_audit_rows(&fx);
 
     cl_job_t *job = user_list(&fx, &root, 0);
@@ -344,14 +283,12 @@ CL_TEST(user_list_hides_disabled_unless_asked)
 CL_TEST(user_list_grows_past_first_block)
 {
     fx_t fx;
-    fx_open(&fx);
-    fx_user(&fx, "root", CL_ROLE_admin);
+    cl_identity_t root = open_as_root(&fx);
     for (int i = 0; i < 40; i++) {
         char name[16];
         snprintf(name, sizeof(name), "u%02d", i);
         fx_user(&fx, name, CL_ROLE_staff);
     }
-    cl_identity_t root = fx_who(&fx, "root");
     cl_job_t *job = user_list(&fx, &root, 0);
     ASSERT_OK(job->status);
     ASSERT_EQ(job->resp.user_list->n_users, 41);
@@ -368,10 +305,8 @@ CL_TEST(user_list_grows_past_first_block)
 CL_TEST(user_roles_replaces_roles_and_bumps_version)
 {
     fx_t fx;
-    fx_open(&fx);
-    fx_user(&fx, "root", CL_ROLE_admin);
+    cl_identity_t root = open_as_root(&fx);
     int64_t joy = fx_user(&fx, "joy", CL_ROLE_staff);
-    cl_identity_t root = fx_who(&fx, "root");
     int64_t audit = fx_audit_rows(&fx), changes = fx_change_rows(&fx);
 
     cl_job_t *job = user_roles(&fx, &root, "joy", "scheduler,front_desk", 1);
@@ -399,16 +334,12 @@ CL_TEST(user_roles_replaces_roles_and_bumps_version)
 CL_TEST(user_roles_stale_version_conflicts_with_current_record)
 {
     fx_t fx;
-    fx_open(&fx);
-    fx_user(&fx, "root", CL_ROLE_admin);
+    cl_identity_t root = open_as_root(&fx);
     fx_user(&fx, "joy", CL_ROLE_staff);
-    cl_identity_t root = fx_who(&fx, "root");
-    cl_job_t *job = user_roles(&fx, &root, "joy", "biller", 1);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(user_roles(&fx, &root, "joy", "biller", 1));
 
     int64_t audit = fx_audit_rows(&fx), changes = fx_change_rows(&fx);
-    job = user_roles(&fx, &root, "joy", "clinician", 1);
+    cl_job_t *job = user_roles(&fx, &root, "joy", "clinician", 1);
     FX_ASSERT_FAILED(job, CL_ECONFLICT, "version");
     ASSERT_STR_CONTAINS(fx_message(job), "current version is 2");
     ASSERT_EQ(job->resp.result_case, CLINIC__RESPONSE__RESULT_USER_ROLES);
@@ -425,10 +356,8 @@ CL_TEST(user_roles_stale_version_conflicts_with_current_record)
 CL_TEST(user_roles_validates_fields)
 {
     fx_t fx;
-    fx_open(&fx);
-    fx_user(&fx, "root", CL_ROLE_admin);
+    cl_identity_t root = open_as_root(&fx);
     fx_user(&fx, "joy", CL_ROLE_staff);
-    cl_identity_t root = fx_who(&fx, "root");
     int64_t audit = fx_audit_rows(&fx), changes = fx_change_rows(&fx);
     struct {
         const char *username, *roles;
@@ -469,9 +398,7 @@ CL_TEST(user_roles_last_admin_keeps_admin_role)
     cl_job_free(job);
 
     /* Keeping admin while changing the rest is fine. */
-    job = user_roles(&fx, &root, "root", "admin,clinician", 1);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(user_roles(&fx, &root, "root", "admin,clinician", 1));
 
     /* With a second active admin, root may step down. */
     fx_user(&fx, "ada", CL_ROLE_admin);
@@ -530,10 +457,8 @@ CL_TEST(user_disable_ends_sessions)
 CL_TEST(user_disable_self_refused)
 {
     fx_t fx;
-    fx_open(&fx);
-    fx_user(&fx, "root", CL_ROLE_admin);
+    cl_identity_t root = open_as_root(&fx);
     fx_user(&fx, "ada", CL_ROLE_admin);
-    cl_identity_t root = fx_who(&fx, "root");
     int64_t audit = fx_audit_rows(&fx), changes = fx_change_rows(&fx);
     cl_job_t *job = user_disable(&fx, &root, "root", 1);
     FX_ASSERT_FAILED(job, CL_EPRECOND, "username");
@@ -566,16 +491,12 @@ CL_TEST(user_disable_last_admin_refused)
 CL_TEST(user_disable_stale_version_conflicts_with_current_record)
 {
     fx_t fx;
-    fx_open(&fx);
-    fx_user(&fx, "root", CL_ROLE_admin);
+    cl_identity_t root = open_as_root(&fx);
     fx_user(&fx, "joy", CL_ROLE_staff);
     fx_session(&fx, fx_who(&fx, "joy").user_id, "desk");
-    cl_identity_t root = fx_who(&fx, "root");
-    cl_job_t *job = user_roles(&fx, &root, "joy", "biller", 1);
-    ASSERT_OK(job->status);
-    cl_job_free(job);
+    FX_ASSERT_OK_FREE(user_roles(&fx, &root, "joy", "biller", 1));
     int64_t audit = fx_audit_rows(&fx), changes = fx_change_rows(&fx);
-    job = user_disable(&fx, &root, "joy", 1);
+    cl_job_t *job = user_disable(&fx, &root, "joy", 1);
     FX_ASSERT_FAILED(job, CL_ECONFLICT, "version");
     ASSERT_STR_CONTAINS(fx_message(job), "current version is 2");
     ASSERT_EQ(job->resp.result_case, CLINIC__RESPONSE__RESULT_USER_DISABLE);
