@@ -180,6 +180,34 @@ int cl_job_refuse(cl_job_t *job, int status, const char *field, const char *mess
     return 0;
 }
 
+void *cl_job_reply_new(cl_job_t *job, size_t size)
+{
+    if (job->req == NULL) {
+        fprintf(stderr, "clinicd: a job without a request has no reply by its kind\n");
+        abort();
+    }
+    unsigned kind = (unsigned)job->req->body_case;
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field(&clinic__response__descriptor, kind);
+    /* Only a member of the result oneof: field 1 is the status, which is no reply. */
+    if (f == NULL || f->type != PROTOBUF_C_TYPE_MESSAGE ||
+        (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) == 0) {
+        fprintf(stderr, "clinicd: request kind %u has no reply in Response\n", kind);
+        abort();
+    }
+    const ProtobufCMessageDescriptor *d = f->descriptor;
+    if (size != d->sizeof_message) {
+        fprintf(stderr, "clinicd: the reply to %s is a %s of %zu bytes, not one of %zu\n", f->name,
+                d->name, d->sizeof_message, size);
+        abort();
+    }
+    void *reply = cl_arena_alloc(&job->arena, size);
+    protobuf_c_message_init(d, reply);
+    job->resp.result_case = (Clinic__Response__ResultCase)kind;
+    memcpy((char *)&job->resp + f->offset, &reply, sizeof(reply)); /* the member named kind */
+    return reply;
+}
+
 /* Fails every job of a batch whose transaction did not commit (or never began): nothing of it
  * was written, so results and changes are dropped and the message says so. */
 static void fail_jobs(cl_job_t **jobs, size_t n, int status, const char *what)

@@ -109,6 +109,17 @@ int cl_job_refuse(cl_job_t *job, int status, const char *field, const char *mess
  * table's), and when `field` is given, one FieldError naming it. Returns `status`. */
 int cl_job_fail(cl_job_t *job, int status, const char *field, const char *message);
 
+/* Makes the job's reply: the message of the Response result that has the request's field number
+ * (job->req->body_case; the protocol gives a request and its reply one number and one name),
+ * in job->arena and initialized as its __init would, attached to job->resp (result_case and
+ * that field, so that it goes out even with a failure status) and returned. `size` is the size
+ * of the type the caller means: use CL_JOB_REPLY, or for a reply without fields whose pointer is
+ * not wanted cl_job_reply_new(job, sizeof(type)). Naming a type of another size, or a request
+ * kind without such a result, is a programming error: it prints what was asked and aborts. So is
+ * a job without a request (the server's own, such as an idle session's logoff). */
+void *cl_job_reply_new(cl_job_t *job, size_t size);
+#define CL_JOB_REPLY(job, type) ((type *)cl_job_reply_new((job), sizeof(type)))
+
 typedef struct {
     const char *db_path;
     uint32_t max_batch;        /* jobs per commit at most; 0: 512 */

@@ -185,13 +185,10 @@ int cl_handle_server_status(cl_tx_t *tx, cl_job_t *job)
         (rc = scalar(tx, Q_CHANGE_SEQ, &seq)) < 0)
         return rc;
 
-    Clinic__ServerStatusReply *reply = CL_ARENA_NEW(&job->arena, Clinic__ServerStatusReply);
-    clinic__server_status_reply__init(reply);
+    Clinic__ServerStatusReply *reply = CL_JOB_REPLY(job, Clinic__ServerStatusReply);
     reply->server_version = CLINIC_VERSION;
     reply->db_size_bytes = (uint64_t)(pages * page_size);
     reply->last_backup_at = backup;
     reply->change_seq = (uint64_t)seq;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_SERVER_STATUS;
-    job->resp.server_status = reply;
     return 0;
 }

@@ -55,21 +55,16 @@ static int may_decide(cl_tx_t *tx, int64_t me, int64_t requester)
     return me != 0 && supervisor == me;
 }
 
-/* Reads request `id` back into a StaffRequestReply as the job's result `which`. */
-static int reply_request(cl_tx_t *tx, Clinic__Response__ResultCase which, Clinic__StaffRequest *m)
+/* Answers with request `m` in a StaffRequestReply, the reply of every request kind here that
+ * files, shows or changes one request. */
+static int reply_request(cl_tx_t *tx, Clinic__StaffRequest *m)
 {
-    cl_job_t *job = tx->job;
-    Clinic__StaffRequestReply *reply = CL_ARENA_NEW(&job->arena, Clinic__StaffRequestReply);
-    clinic__staff_request_reply__init(reply);
-    reply->request = m;
-    job->resp.result_case = which;
-    /* Every member of this case is a StaffRequestReply: setting one sets the one named. */
-    job->resp.time_off_file = reply;
+    CL_JOB_REPLY(tx->job, Clinic__StaffRequestReply)->request = m;
     return 0;
 }
 
 /* Files `r` and answers with the record filed. */
-static int file_and_reply(cl_tx_t *tx, cl_request_t *r, Clinic__Response__ResultCase which)
+static int file_and_reply(cl_tx_t *tx, cl_request_t *r)
 {
     int rc = cl_request_submit(tx, r);
     if (rc < 0)
@@ -77,7 +72,7 @@ static int file_and_reply(cl_tx_t *tx, cl_request_t *r, Clinic__Response__Result
     cl_req_row_t row;
     if ((rc = cl_req_db_get(tx, r->id, &row)) < 0)
         return rc;
-    return reply_request(tx, which, row.msg);
+    return reply_request(tx, row.msg);
 }
 
 /* ---- filing ---- */
@@ -125,7 +120,7 @@ int cl_handle_time_off_file(cl_tx_t *tx, cl_job_t *job)
     snprintf(r.details, sizeof(r.details), "%s", req->details);
     if ((rc = cl_timeoff_minutes(tx, me, r.starts_at, r.ends_at, &r.amount)) < 0)
         return rc;
-    return file_and_reply(tx, &r, CLINIC__RESPONSE__RESULT_TIME_OFF_FILE);
+    return file_and_reply(tx, &r);
 }
 
 int cl_handle_expense_file(cl_tx_t *tx, cl_job_t *job)
@@ -159,7 +154,7 @@ int cl_handle_expense_file(cl_tx_t *tx, cl_job_t *job)
         return cl_job_fail(job, CL_EINVAL, "category", "category is not one of the list");
     snprintf(r.category, sizeof(r.category), "%s", req->category);
     snprintf(r.details, sizeof(r.details), "%s", req->receipt_note);
-    return file_and_reply(tx, &r, CLINIC__RESPONSE__RESULT_EXPENSE_FILE);
+    return file_and_reply(tx, &r);
 }
 
 int cl_handle_overtime_file(cl_tx_t *tx, cl_job_t *job)
@@ -215,7 +210,7 @@ int cl_handle_overtime_file(cl_tx_t *tx, cl_job_t *job)
     r.ends_at = ends;
     r.amount = req->minutes ? req->minutes : (ends - starts) / 60;
     snprintf(r.details, sizeof(r.details), "%s", req->details);
-    return file_and_reply(tx, &r, CLINIC__RESPONSE__RESULT_OVERTIME_FILE);
+    return file_and_reply(tx, &r);
 }
 
 /* ---- lists ---- */
@@ -326,7 +321,7 @@ int cl_handle_staff_request_show(cl_tx_t *tx, cl_job_t *job)
         return cl_job_fail(job, CL_EPERM, "id", "you may not see another's requests");
     if ((rc = cl_req_audit(tx, "request.show", (int64_t)req->id)) < 0)
         return rc;
-    return reply_request(tx, CLINIC__RESPONSE__RESULT_STAFF_REQUEST_SHOW, row.msg);
+    return reply_request(tx, row.msg);
 }
 
 /* ---- deciding and withdrawing: each request in a SAVEPOINT of its own ---- */
@@ -394,8 +389,7 @@ typedef int (*one_change_fn)(cl_tx_t *tx, int64_t id, uint64_t version, const ch
                              cl_req_row_t *row);
 
 static int change_one(cl_tx_t *tx, uint64_t id, uint64_t version, const char *comment,
-                      one_change_fn run, const char *refused_action,
-                      Clinic__Response__ResultCase result)
+                      one_change_fn run, const char *refused_action)
 {
     cl_job_t *job = tx->job;
     if (id == 0 || id > INT64_MAX)
@@ -411,7 +405,7 @@ static int change_one(cl_tx_t *tx, uint64_t id, uint64_t version, const char *co
     if (rc == 0) {
         if ((rc = cl_db_exec(tx->db, "RELEASE item")) < 0)
             return rc;
-        return reply_request(tx, result, row.msg);
+        return reply_request(tx, row.msg);
     }
     item_failure_t f;
     if ((rc = item_undo(tx, mark, rc, &f)) < 0)
@@ -420,7 +414,7 @@ static int change_one(cl_tx_t *tx, uint64_t id, uint64_t version, const char *co
     if (rc < 0)
         return rc;
     if (cur != NULL)
-        reply_request(tx, result, cur);
+        reply_request(tx, cur);
     return cl_job_refuse(job, f.status, f.field, f.message);
 }
 
@@ -428,14 +422,14 @@ int cl_handle_staff_request_withdraw(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__StaffRequestWithdrawRequest *req = job->req->staff_request_withdraw;
     return change_one(tx, req->id, req->version, req->comment, cl_req_withdraw,
-                      "request.withdraw.refused", CLINIC__RESPONSE__RESULT_STAFF_REQUEST_WITHDRAW);
+                      "request.withdraw.refused");
 }
 
 int cl_handle_staff_request_cancel(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__StaffRequestCancelRequest *req = job->req->staff_request_cancel;
     return change_one(tx, req->id, req->version, req->comment, cl_req_cancel,
-                      "request.cancel.refused", CLINIC__RESPONSE__RESULT_STAFF_REQUEST_CANCEL);
+                      "request.cancel.refused");
 }
 
 int cl_handle_staff_request_decide(cl_tx_t *tx, cl_job_t *job)
@@ -692,30 +686,30 @@ int cl_handle_time_off_balance_adjust(cl_tx_t *tx, cl_job_t *job)
 
 /* ---- the accrual policy ---- */
 
-static int policy_reply(cl_tx_t *tx, Clinic__Response__ResultCase which)
+static int policy_reply(cl_tx_t *tx)
 {
-    cl_job_t *job = tx->job;
-    Clinic__AccrualPolicyReply *reply = CL_ARENA_NEW(&job->arena, Clinic__AccrualPolicyReply);
-    clinic__accrual_policy_reply__init(reply);
-    int rc = cl_timeoff_db_policies(tx, &reply->policies, &reply->n_policies);
+    Clinic__AccrualPolicy **policies;
+    size_t n;
+    int rc = cl_timeoff_db_policies(tx, &policies, &n);
     if (rc < 0)
         return rc;
+    /* Get and set answer alike. */
+    Clinic__AccrualPolicyReply *reply = CL_JOB_REPLY(tx->job, Clinic__AccrualPolicyReply);
+    reply->policies = policies;
+    reply->n_policies = n;
     cl_pay_policy_t pay;
     reply->pay_period = "";
     if (cl_pay_policy(tx, &pay) == 0)
         reply->pay_period = pay.period == CL_PAY_WEEKLY     ? "weekly"
                             : pay.period == CL_PAY_BIWEEKLY ? "biweekly"
                                                             : "semimonthly";
-    job->resp.result_case = which;
-    /* Both members are AccrualPolicyReply. */
-    job->resp.accrual_policy_get = reply;
     return 0;
 }
 
 int cl_handle_accrual_policy_get(cl_tx_t *tx, cl_job_t *job)
 {
     (void)job;
-    return policy_reply(tx, CLINIC__RESPONSE__RESULT_ACCRUAL_POLICY_GET);
+    return policy_reply(tx);
 }
 
 int cl_handle_accrual_policy_set(cl_tx_t *tx, cl_job_t *job)
@@ -742,7 +736,7 @@ int cl_handle_accrual_policy_set(cl_tx_t *tx, cl_job_t *job)
                  "the %s policy was changed by someone else: version %" PRIu64
                  " is stale, the current version is %" PRIu64,
                  pol.type, req->version, pol.version);
-        if ((rc = policy_reply(tx, CLINIC__RESPONSE__RESULT_ACCRUAL_POLICY_SET)) < 0)
+        if ((rc = policy_reply(tx)) < 0)
             return rc;
         return cl_job_fail(job, CL_ECONFLICT, "version", msg);
     }
@@ -761,5 +755,5 @@ int cl_handle_accrual_policy_set(cl_tx_t *tx, cl_job_t *job)
     if ((rc = cl_audit_append(tx->db, tx->now, &job->who, "timeoff.policy", "timeoff_policy", 0)) <
         0)
         return rc;
-    return policy_reply(tx, CLINIC__RESPONSE__RESULT_ACCRUAL_POLICY_SET);
+    return policy_reply(tx);
 }

@@ -24,22 +24,19 @@ typedef struct {
     const char *action;  /* the audit action */
     const char *refused; /* the audit action of a refusal after the appointment was read */
     cl_flow_state_t from, to;
-    Clinic__Response__ResultCase result;
 } step_t;
 
 static const step_t STEPS[T__COUNT] = {
     [T_CHECK_IN] = {"check-in", "flow.checkin", "flow.checkin.refused", CL_FLOW_SCHEDULED,
-                    CL_FLOW_ARRIVED, CLINIC__RESPONSE__RESULT_FLOW_CHECK_IN},
-    [T_ROOM] = {"rooming", "flow.room", "flow.room.refused", CL_FLOW_ARRIVED, CL_FLOW_ROOMED,
-                CLINIC__RESPONSE__RESULT_FLOW_ROOM},
+                    CL_FLOW_ARRIVED},
+    [T_ROOM] = {"rooming", "flow.room", "flow.room.refused", CL_FLOW_ARRIVED, CL_FLOW_ROOMED},
     [T_VITALS] = {"intake", "flow.vitals", "flow.vitals.refused", CL_FLOW_ROOMED,
-                  CL_FLOW_INTAKE_DONE, CLINIC__RESPONSE__RESULT_FLOW_VITALS},
-    [T_READY] = {"ready", "flow.ready", "flow.ready.refused", CL_FLOW_INTAKE_DONE, CL_FLOW_READY,
-                 CLINIC__RESPONSE__RESULT_FLOW_READY},
+                  CL_FLOW_INTAKE_DONE},
+    [T_READY] = {"ready", "flow.ready", "flow.ready.refused", CL_FLOW_INTAKE_DONE, CL_FLOW_READY},
     [T_START] = {"with provider", "flow.start", "flow.start.refused", CL_FLOW_READY,
-                 CL_FLOW_WITH_PROVIDER, CLINIC__RESPONSE__RESULT_FLOW_START},
+                 CL_FLOW_WITH_PROVIDER},
     [T_CHECK_OUT] = {"check-out", "flow.checkout", "flow.checkout.refused", CL_FLOW_WITH_PROVIDER,
-                     CL_FLOW_CHECKED_OUT, CLINIC__RESPONSE__RESULT_FLOW_CHECK_OUT},
+                     CL_FLOW_CHECKED_OUT},
 };
 
 enum {
@@ -151,13 +148,9 @@ static int flow_begin(flow_t *f, cl_tx_t *tx, step_id_t step, uint64_t id, uint6
 
     Clinic__BoardEntry *e = f->entry.msg;
     clinic_waits(tx, e, f->entry.state);
-    Clinic__FlowTransitionReply *reply = CL_ARENA_NEW(&job->arena, Clinic__FlowTransitionReply);
-    clinic__flow_transition_reply__init(reply);
+    /* Every transition's reply is a FlowTransitionReply, under its request's own name. */
+    Clinic__FlowTransitionReply *reply = CL_JOB_REPLY(job, Clinic__FlowTransitionReply);
     reply->appointment = e;
-    job->resp.result_case = f->step->result;
-    /* Every transition's reply is a FlowTransitionReply, the members of one union: setting one
-     * sets the member that result_case names. */
-    job->resp.flow_check_in = reply;
 
     if (version != e->version) {
         snprintf(msg, sizeof(msg),
@@ -629,12 +622,9 @@ int cl_handle_flow_figures(cl_tx_t *tx, cl_job_t *job)
         return rc;
     if ((rc = cl_flow_db_visits(tx, date, &visits, &n)) < 0)
         return rc;
-    Clinic__FlowFiguresReply *reply = CL_ARENA_NEW(&job->arena, Clinic__FlowFiguresReply);
-    clinic__flow_figures_reply__init(reply);
+    Clinic__FlowFiguresReply *reply = CL_JOB_REPLY(job, Clinic__FlowFiguresReply);
     reply->date = cl_arena_strdup(&job->arena, date);
     cl_flow_figures(visits, n, reply);
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_FLOW_FIGURES;
-    job->resp.flow_figures = reply;
     return 0;
 }
 

@@ -216,12 +216,9 @@ int cl_handle_message_send(cl_tx_t *tx, cl_job_t *job)
     m->to = (char *)to.addressed;
     m->body = cl_arena_strndup(&job->arena, req->body, body_len);
     m->sent_at = tx->now;
-    Clinic__MessageSendReply *reply = CL_ARENA_NEW(&job->arena, Clinic__MessageSendReply);
-    clinic__message_send_reply__init(reply);
+    Clinic__MessageSendReply *reply = CL_JOB_REPLY(job, Clinic__MessageSendReply);
     reply->message = m;
     reply->recipients = (uint32_t)to.n_users;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_MESSAGE_SEND;
-    job->resp.message_send = reply;
     return 0;
 }
 
@@ -301,10 +298,7 @@ int cl_handle_message_read(cl_tx_t *tx, cl_job_t *job)
     if ((rc = cl_audit_append(tx->db, tx->now, &job->who, "message.read", "message", m->id)) < 0)
         return rc;
 
-    Clinic__MessageReadReply *reply = CL_ARENA_NEW(&job->arena, Clinic__MessageReadReply);
-    clinic__message_read_reply__init(reply);
+    Clinic__MessageReadReply *reply = CL_JOB_REPLY(job, Clinic__MessageReadReply);
     reply->message = m;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_MESSAGE_READ;
-    job->resp.message_read = reply;
     return 0;
 }

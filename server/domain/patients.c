@@ -475,16 +475,13 @@ static int stale(cl_tx_t *tx, const char *field, const Clinic__Patient *current,
 int cl_handle_patient_register(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__PatientRegisterRequest *req = job->req->patient_register;
-    Clinic__PatientRegisterReply *reply = CL_ARENA_NEW(&job->arena, Clinic__PatientRegisterReply);
-    clinic__patient_register_reply__init(reply);
     Clinic__Patient *p;
     uint64_t id;
     int rc;
 
     if ((rc = check_patient(job, req->patient, cl_date_of(tx->now), &p)) < 0)
         return rc;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_PATIENT_REGISTER;
-    job->resp.patient_register = reply;
+    Clinic__PatientRegisterReply *reply = CL_JOB_REPLY(job, Clinic__PatientRegisterReply);
     if (!req->save_despite_duplicates) {
         if ((rc = cl_patients_duplicates(tx, p, reply)) < 0)
             return rc;
@@ -643,8 +640,6 @@ int cl_handle_patient_show(cl_tx_t *tx, cl_job_t *job)
 int cl_handle_patient_edit(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__PatientEditRequest *req = job->req->patient_edit;
-    Clinic__PatientEditReply *reply = CL_ARENA_NEW(&job->arena, Clinic__PatientEditReply);
-    clinic__patient_edit_reply__init(reply);
     Clinic__Patient *p, *current;
     char msg[160];
     int rc;
@@ -666,8 +661,7 @@ int cl_handle_patient_edit(cl_tx_t *tx, cl_job_t *job)
                  current->record_number, current->merged_into);
         return cl_job_fail(job, CL_EPRECOND, "patient.id", msg);
     }
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_PATIENT_EDIT;
-    job->resp.patient_edit = reply;
+    Clinic__PatientEditReply *reply = CL_JOB_REPLY(job, Clinic__PatientEditReply);
     reply->patient = current;
     if (p->version != current->version)
         return stale(tx, "patient.version", current, p->version, "patient.edit_conflict");
@@ -687,8 +681,6 @@ int cl_handle_patient_edit(cl_tx_t *tx, cl_job_t *job)
 int cl_handle_patient_merge(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__PatientMergeRequest *req = job->req->patient_merge;
-    Clinic__PatientMergeReply *reply = CL_ARENA_NEW(&job->arena, Clinic__PatientMergeReply);
-    clinic__patient_merge_reply__init(reply);
     check_t c = {job, ""};
     Clinic__Patient *kept, *merged;
     char *reason, msg[200];
@@ -712,8 +704,7 @@ int cl_handle_patient_merge(cl_tx_t *tx, cl_job_t *job)
         (rc = load_for(tx, "merge_id", req->merge_id, &merged)) < 0)
         return rc;
 
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_PATIENT_MERGE;
-    job->resp.patient_merge = reply;
+    Clinic__PatientMergeReply *reply = CL_JOB_REPLY(job, Clinic__PatientMergeReply);
     reply->kept = kept;
     reply->merged = merged;
     if (req->keep_version != kept->version)

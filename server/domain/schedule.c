@@ -275,20 +275,16 @@ int cl_handle_provider_add(cl_tx_t *tx, cl_job_t *job)
     int64_t id = 0;
     if ((rc = write_named(tx, st, "provider", req->name, "provider.add", "provider", &id)) < 0)
         return rc;
-    Clinic__ProviderAddReply *reply = CL_ARENA_NEW(&job->arena, Clinic__ProviderAddReply);
-    clinic__provider_add_reply__init(reply);
-    if ((rc = cl_sched_provider_get(tx, id, &reply->provider)) < 0)
+    Clinic__Provider *provider;
+    if ((rc = cl_sched_provider_get(tx, id, &provider)) < 0)
         return rc;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_PROVIDER_ADD;
-    job->resp.provider_add = reply;
+    CL_JOB_REPLY(job, Clinic__ProviderAddReply)->provider = provider;
     return 0;
 }
 
 int cl_handle_provider_edit(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__ProviderEditRequest *req = job->req->provider_edit;
-    Clinic__ProviderEditReply *reply = CL_ARENA_NEW(&job->arena, Clinic__ProviderEditReply);
-    clinic__provider_edit_reply__init(reply);
     Clinic__Provider *cur;
     char what[160];
     int64_t user_id;
@@ -301,9 +297,8 @@ int cl_handle_provider_edit(cl_tx_t *tx, cl_job_t *job)
         return cl_sched_not_found(job, "id", "provider", req->id);
     if (rc < 0)
         return rc;
+    Clinic__ProviderEditReply *reply = CL_JOB_REPLY(job, Clinic__ProviderEditReply);
     reply->provider = cur;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_PROVIDER_EDIT;
-    job->resp.provider_edit = reply;
     snprintf(what, sizeof(what), "provider %.128s", cur->name);
     if (req->version != cur->version)
         return cl_sched_stale(job, what, req->version, cur->version);
@@ -382,8 +377,6 @@ static int check_hours(cl_job_t *job, Clinic__ProviderHours **hours, size_t n)
 int cl_handle_provider_hours_set(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__ProviderHoursSetRequest *req = job->req->provider_hours_set;
-    Clinic__ProviderHoursSetReply *reply = CL_ARENA_NEW(&job->arena, Clinic__ProviderHoursSetReply);
-    clinic__provider_hours_set_reply__init(reply);
     Clinic__Provider *cur;
     char what[160];
     int rc;
@@ -395,9 +388,8 @@ int cl_handle_provider_hours_set(cl_tx_t *tx, cl_job_t *job)
         return cl_sched_not_found(job, "provider_id", "provider", req->provider_id);
     if (rc < 0)
         return rc;
+    Clinic__ProviderHoursSetReply *reply = CL_JOB_REPLY(job, Clinic__ProviderHoursSetReply);
     reply->provider = cur;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_PROVIDER_HOURS_SET;
-    job->resp.provider_hours_set = reply;
     snprintf(what, sizeof(what), "provider %.128s", cur->name);
     if (req->version != cur->version)
         return cl_sched_stale(job, what, req->version, cur->version);
@@ -445,20 +437,16 @@ int cl_handle_room_add(cl_tx_t *tx, cl_job_t *job)
     int64_t id = 0;
     if ((rc = write_named(tx, st, "room", req->name, "room.add", "room", &id)) < 0)
         return rc;
-    Clinic__RoomAddReply *reply = CL_ARENA_NEW(&job->arena, Clinic__RoomAddReply);
-    clinic__room_add_reply__init(reply);
-    if ((rc = cl_sched_room_get(tx, id, &reply->room)) < 0)
+    Clinic__Room *room;
+    if ((rc = cl_sched_room_get(tx, id, &room)) < 0)
         return rc;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_ROOM_ADD;
-    job->resp.room_add = reply;
+    CL_JOB_REPLY(job, Clinic__RoomAddReply)->room = room;
     return 0;
 }
 
 int cl_handle_room_edit(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__RoomEditRequest *req = job->req->room_edit;
-    Clinic__RoomEditReply *reply = CL_ARENA_NEW(&job->arena, Clinic__RoomEditReply);
-    clinic__room_edit_reply__init(reply);
     Clinic__Room *cur;
     char what[160];
     int rc;
@@ -470,9 +458,8 @@ int cl_handle_room_edit(cl_tx_t *tx, cl_job_t *job)
         return cl_sched_not_found(job, "id", "room", req->id);
     if (rc < 0)
         return rc;
+    Clinic__RoomEditReply *reply = CL_JOB_REPLY(job, Clinic__RoomEditReply);
     reply->room = cur;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_ROOM_EDIT;
-    job->resp.room_edit = reply;
     snprintf(what, sizeof(what), "room %.128s", cur->name);
     if (req->version != cur->version)
         return cl_sched_stale(job, what, req->version, cur->version);
@@ -564,22 +551,16 @@ int cl_handle_appointment_type_add(cl_tx_t *tx, cl_job_t *job)
     if ((rc = write_named(tx, st, "appointment type", req->name, "appointment_type.add",
                           "appointment_type", &id)) < 0)
         return rc;
-    Clinic__AppointmentTypeAddReply *reply =
-        CL_ARENA_NEW(&job->arena, Clinic__AppointmentTypeAddReply);
-    clinic__appointment_type_add_reply__init(reply);
-    if ((rc = cl_sched_type_get(tx, id, &reply->type)) < 0)
+    Clinic__AppointmentType *type;
+    if ((rc = cl_sched_type_get(tx, id, &type)) < 0)
         return rc;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_APPOINTMENT_TYPE_ADD;
-    job->resp.appointment_type_add = reply;
+    CL_JOB_REPLY(job, Clinic__AppointmentTypeAddReply)->type = type;
     return 0;
 }
 
 int cl_handle_appointment_type_edit(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__AppointmentTypeEditRequest *req = job->req->appointment_type_edit;
-    Clinic__AppointmentTypeEditReply *reply =
-        CL_ARENA_NEW(&job->arena, Clinic__AppointmentTypeEditReply);
-    clinic__appointment_type_edit_reply__init(reply);
     Clinic__AppointmentType *cur;
     char color[8], what[160];
     int rc;
@@ -592,9 +573,8 @@ int cl_handle_appointment_type_edit(cl_tx_t *tx, cl_job_t *job)
         return cl_sched_not_found(job, "id", "appointment type", req->id);
     if (rc < 0)
         return rc;
+    Clinic__AppointmentTypeEditReply *reply = CL_JOB_REPLY(job, Clinic__AppointmentTypeEditReply);
     reply->type = cur;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_APPOINTMENT_TYPE_EDIT;
-    job->resp.appointment_type_edit = reply;
     snprintf(what, sizeof(what), "appointment type %.128s", cur->name);
     if (req->version != cur->version)
         return cl_sched_stale(job, what, req->version, cur->version);

@@ -199,10 +199,7 @@ static int cancel_one(cl_tx_t *tx, const Clinic__Appointment *cur, const char *r
 int cl_handle_appointment_book(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__AppointmentBookRequest *req = job->req->appointment_book;
-    Clinic__AppointmentBookReply *reply = CL_ARENA_NEW(&job->arena, Clinic__AppointmentBookReply);
-    clinic__appointment_book_reply__init(reply);
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_APPOINTMENT_BOOK;
-    job->resp.appointment_book = reply;
+    Clinic__AppointmentBookReply *reply = CL_JOB_REPLY(job, Clinic__AppointmentBookReply);
     cl_sched_patient_t patient;
     Clinic__Provider *provider;
     Clinic__AppointmentType *type;
@@ -293,10 +290,7 @@ int cl_handle_appointment_book(cl_tx_t *tx, cl_job_t *job)
 int cl_handle_appointment_move(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__AppointmentMoveRequest *req = job->req->appointment_move;
-    Clinic__AppointmentMoveReply *reply = CL_ARENA_NEW(&job->arena, Clinic__AppointmentMoveReply);
-    clinic__appointment_move_reply__init(reply);
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_APPOINTMENT_MOVE;
-    job->resp.appointment_move = reply;
+    Clinic__AppointmentMoveReply *reply = CL_JOB_REPLY(job, Clinic__AppointmentMoveReply);
     Clinic__Appointment *cur;
     Clinic__Provider *provider, *old_provider;
     Clinic__Room *room = NULL;
@@ -402,11 +396,7 @@ int cl_handle_appointment_move(cl_tx_t *tx, cl_job_t *job)
 int cl_handle_appointment_cancel(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__AppointmentCancelRequest *req = job->req->appointment_cancel;
-    Clinic__AppointmentCancelReply *reply =
-        CL_ARENA_NEW(&job->arena, Clinic__AppointmentCancelReply);
-    clinic__appointment_cancel_reply__init(reply);
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_APPOINTMENT_CANCEL;
-    job->resp.appointment_cancel = reply;
+    Clinic__AppointmentCancelReply *reply = CL_JOB_REPLY(job, Clinic__AppointmentCancelReply);
     Clinic__Appointment *cur;
     int rc;
 
@@ -429,11 +419,7 @@ int cl_handle_appointment_cancel(cl_tx_t *tx, cl_job_t *job)
 int cl_handle_appointment_no_show(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__AppointmentNoShowRequest *req = job->req->appointment_no_show;
-    Clinic__AppointmentNoShowReply *reply =
-        CL_ARENA_NEW(&job->arena, Clinic__AppointmentNoShowReply);
-    clinic__appointment_no_show_reply__init(reply);
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_APPOINTMENT_NO_SHOW;
-    job->resp.appointment_no_show = reply;
+    Clinic__AppointmentNoShowReply *reply = CL_JOB_REPLY(job, Clinic__AppointmentNoShowReply);
     Clinic__Appointment *cur;
     char msg[160], span[64];
     int rc;
@@ -601,10 +587,7 @@ int cl_handle_appointment_series_book(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__AppointmentSeriesBookRequest *req = job->req->appointment_series_book;
     Clinic__AppointmentSeriesBookReply *reply =
-        CL_ARENA_NEW(&job->arena, Clinic__AppointmentSeriesBookReply);
-    clinic__appointment_series_book_reply__init(reply);
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_APPOINTMENT_SERIES_BOOK;
-    job->resp.appointment_series_book = reply;
+        CL_JOB_REPLY(job, Clinic__AppointmentSeriesBookReply);
     cl_arena_t *a = &job->arena;
     cl_sched_patient_t patient;
     Clinic__Provider *provider;

@@ -53,8 +53,6 @@ static int day_get(cl_tx_t *tx, uint32_t weekday, Clinic__ClinicDay **out)
 int cl_handle_clinic_hours_set(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__ClinicHoursSetRequest *req = job->req->clinic_hours_set;
-    Clinic__ClinicHoursSetReply *reply = CL_ARENA_NEW(&job->arena, Clinic__ClinicHoursSetReply);
-    clinic__clinic_hours_set_reply__init(reply);
     Clinic__ClinicDay *cur;
     char what[64];
     int rc;
@@ -67,9 +65,8 @@ int cl_handle_clinic_hours_set(cl_tx_t *tx, cl_job_t *job)
                            "close_minute must be after open_minute, by 1440 (24:00)");
     if ((rc = day_get(tx, req->weekday, &cur)) < 0)
         return rc;
+    Clinic__ClinicHoursSetReply *reply = CL_JOB_REPLY(job, Clinic__ClinicHoursSetReply);
     reply->day = cur;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_CLINIC_HOURS_SET;
-    job->resp.clinic_hours_set = reply;
     snprintf(what, sizeof(what), "the clinic's hours on %ss",
              cl_sched_weekday_name((int)req->weekday));
     if (req->version != cur->version)
@@ -232,10 +229,7 @@ int cl_handle_holiday_remove(cl_tx_t *tx, cl_job_t *job)
     if ((rc = cl_sched_setup_changed(tx, "holiday.remove", "holiday", holiday_id(d),
                                      CLINIC__CHANGE_OP__DELETED)) < 0)
         return rc;
-    Clinic__HolidayRemoveReply *reply = CL_ARENA_NEW(&job->arena, Clinic__HolidayRemoveReply);
-    clinic__holiday_remove_reply__init(reply);
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_HOLIDAY_REMOVE;
-    job->resp.holiday_remove = reply;
+    cl_job_reply_new(job, sizeof(Clinic__HolidayRemoveReply)); /* an empty reply */
     return 0;
 }
 
@@ -395,8 +389,6 @@ int cl_handle_block_list(cl_tx_t *tx, cl_job_t *job)
 int cl_handle_block_cancel(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__BlockCancelRequest *req = job->req->block_cancel;
-    Clinic__BlockCancelReply *reply = CL_ARENA_NEW(&job->arena, Clinic__BlockCancelReply);
-    clinic__block_cancel_reply__init(reply);
     Clinic__Block *cur;
     char what[64];
     int rc;
@@ -407,9 +399,8 @@ int cl_handle_block_cancel(cl_tx_t *tx, cl_job_t *job)
         return cl_sched_not_found(job, "id", "block", req->id);
     if (rc < 0)
         return rc;
+    Clinic__BlockCancelReply *reply = CL_JOB_REPLY(job, Clinic__BlockCancelReply);
     reply->block = cur;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_BLOCK_CANCEL;
-    job->resp.block_cancel = reply;
     snprintf(what, sizeof(what), "block %" PRIu64, req->id);
     if (req->version != cur->version)
         return cl_sched_stale(job, what, req->version, cur->version);

@@ -206,8 +206,6 @@ static void sweep_provider(sweep_t *s, const provider_t *pv, cl_date_t day, int6
 int cl_handle_slot_find(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__SlotFindRequest *req = job->req->slot_find;
-    Clinic__SlotFindReply *reply = CL_ARENA_NEW(&job->arena, Clinic__SlotFindReply);
-    clinic__slot_find_reply__init(reply);
     cl_arena_t *a = &job->arena;
     Clinic__AppointmentType *type;
     cl_date_t today = cl_sched_today(tx), from, to;
@@ -234,8 +232,7 @@ int cl_handle_slot_find(cl_tx_t *tx, cl_job_t *job)
         return cl_job_fail(job, CL_EINVAL, "step_minutes", "step_minutes must be 5-480");
     if ((rc = cl_sched_type_for_use(tx, "type_id", (int64_t)req->type_id, &type)) < 0)
         return rc;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_SLOT_FIND;
-    job->resp.slot_find = reply;
+    Clinic__SlotFindReply *reply = CL_JOB_REPLY(job, Clinic__SlotFindReply);
     if (cl_date_cmp(to, today) < 0)
         return 0; /* all in the past */
     if (cl_date_cmp(from, today) < 0)

@@ -168,12 +168,10 @@ int cl_handle_waitlist_add(cl_tx_t *tx, cl_job_t *job)
     if ((rc = audit_patient(tx, "waitlist.add", (uint64_t)patient.id)) < 0 ||
         (rc = waitlist_changed(tx, (uint64_t)id, CLINIC__CHANGE_OP__CREATED)) < 0)
         return rc;
-    Clinic__WaitlistAddReply *reply = CL_ARENA_NEW(&job->arena, Clinic__WaitlistAddReply);
-    clinic__waitlist_add_reply__init(reply);
-    if ((rc = cl_sched_waitlist_get(tx, id, &reply->entry)) < 0)
+    Clinic__WaitlistEntry *entry;
+    if ((rc = cl_sched_waitlist_get(tx, id, &entry)) < 0)
         return rc;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_WAITLIST_ADD;
-    job->resp.waitlist_add = reply;
+    CL_JOB_REPLY(job, Clinic__WaitlistAddReply)->entry = entry;
     return 0;
 }
 
@@ -209,8 +207,6 @@ int cl_handle_waitlist_list(cl_tx_t *tx, cl_job_t *job)
 int cl_handle_waitlist_remove(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__WaitlistRemoveRequest *req = job->req->waitlist_remove;
-    Clinic__WaitlistRemoveReply *reply = CL_ARENA_NEW(&job->arena, Clinic__WaitlistRemoveReply);
-    clinic__waitlist_remove_reply__init(reply);
     Clinic__WaitlistEntry *cur;
     char what[64], msg[96];
     int rc;
@@ -221,9 +217,8 @@ int cl_handle_waitlist_remove(cl_tx_t *tx, cl_job_t *job)
         return cl_sched_not_found(job, "id", "waitlist entry", req->id);
     if (rc < 0)
         return rc;
+    Clinic__WaitlistRemoveReply *reply = CL_JOB_REPLY(job, Clinic__WaitlistRemoveReply);
     reply->entry = cur;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_WAITLIST_REMOVE;
-    job->resp.waitlist_remove = reply;
     snprintf(what, sizeof(what), "waitlist entry %" PRIu64, req->id);
     if (req->version != cur->version)
         return cl_sched_stale(job, what, req->version, cur->version);

@@ -79,19 +79,11 @@ static int read_user(cl_tx_t *tx, const char *username, user_row_t *u)
 /* Fills a LoginReply for `who`. The token is given only at login. */
 static void login_reply(cl_job_t *job, const cl_identity_t *who, const char *token)
 {
-    Clinic__LoginReply *r = CL_ARENA_NEW(&job->arena, Clinic__LoginReply);
-    clinic__login_reply__init(r);
+    Clinic__LoginReply *r = CL_JOB_REPLY(job, Clinic__LoginReply); /* login's, or resume's */
     r->username = cl_arena_strdup(&job->arena, who->username);
     r->roles = cl_role_names(&job->arena, who->roles, &r->n_roles);
     r->token = cl_arena_strdup(&job->arena, token);
     r->idle_timeout_s = (uint32_t)cl_policy.idle_logoff_s;
-    if (job->req->body_case == CLINIC__REQUEST__BODY_RESUME) {
-        job->resp.result_case = CLINIC__RESPONSE__RESULT_RESUME;
-        job->resp.resume = r;
-    } else {
-        job->resp.result_case = CLINIC__RESPONSE__RESULT_LOGIN;
-        job->resp.login = r;
-    }
 }
 
 /* An audit row for the login attempt by `username` (who may not exist). */
@@ -266,13 +258,10 @@ int cl_handle_logout(cl_tx_t *tx, cl_job_t *job)
 int cl_handle_whoami(cl_tx_t *tx, cl_job_t *job)
 {
     (void)tx;
-    Clinic__WhoAmIReply *r = CL_ARENA_NEW(&job->arena, Clinic__WhoAmIReply);
-    clinic__who_am_ireply__init(r);
+    Clinic__WhoAmIReply *r = CL_JOB_REPLY(job, Clinic__WhoAmIReply);
     r->username = cl_arena_strdup(&job->arena, job->who.username);
     r->workstation = cl_arena_strdup(&job->arena, job->who.workstation);
     r->roles = cl_role_names(&job->arena, job->who.roles, &r->n_roles);
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_WHOAMI;
-    job->resp.whoami = r;
     return 0;
 }
 
@@ -322,9 +311,6 @@ int cl_handle_password_change(cl_tx_t *tx, cl_job_t *job)
     if ((rc = cl_audit_append(tx->db, tx->now, &job->who, "password.change", "user",
                               (uint64_t)job->who.user_id)) != 0)
         return rc;
-    Clinic__PasswordChangeReply *r = CL_ARENA_NEW(&job->arena, Clinic__PasswordChangeReply);
-    clinic__password_change_reply__init(r);
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_PASSWORD_CHANGE;
-    job->resp.password_change = r;
+    cl_job_reply_new(job, sizeof(Clinic__PasswordChangeReply)); /* an empty reply */
     return 0;
 }

@@ -527,32 +527,29 @@ int cl_handle_desk_add(cl_tx_t *tx, cl_job_t *job)
         return rc;
     if ((rc = desk_changed(tx, "desk.add", (uint64_t)id, CLINIC__CHANGE_OP__CREATED)) < 0)
         return rc;
-    Clinic__DeskAddReply *reply = CL_ARENA_NEW(&job->arena, Clinic__DeskAddReply);
-    clinic__desk_add_reply__init(reply);
-    if ((rc = cl_shift_desk_get(tx, id, &reply->desk)) < 0)
+    Clinic__Desk *desk;
+    if ((rc = cl_shift_desk_get(tx, id, &desk)) < 0)
         return rc;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_DESK_ADD;
-    job->resp.desk_add = reply;
+    CL_JOB_REPLY(job, Clinic__DeskAddReply)->desk = desk;
     return 0;
 }
 
 int cl_handle_desk_edit(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__DeskEditRequest *req = job->req->desk_edit;
-    Clinic__DeskEditReply *reply = CL_ARENA_NEW(&job->arena, Clinic__DeskEditReply);
-    clinic__desk_edit_reply__init(reply);
+    Clinic__Desk *desk;
     char what[160];
     int rc;
     if ((rc = cl_sched_check_version(job, req->version)) < 0 ||
         (rc = desk_check(job, req->name, req->min_staff)) < 0)
         return rc;
-    rc = cl_shift_desk_get(tx, (int64_t)req->id, &reply->desk);
+    rc = cl_shift_desk_get(tx, (int64_t)req->id, &desk);
     if (rc == CL_ENOTFOUND)
         return cl_sched_not_found(job, "id", "desk", req->id);
     if (rc < 0)
         return rc;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_DESK_EDIT;
-    job->resp.desk_edit = reply;
+    Clinic__DeskEditReply *reply = CL_JOB_REPLY(job, Clinic__DeskEditReply);
+    reply->desk = desk;
     snprintf(what, sizeof(what), "desk %.128s", reply->desk->name);
     if (req->version != reply->desk->version)
         return cl_sched_stale(job, what, req->version, reply->desk->version);
@@ -615,8 +612,6 @@ static int shift_load(cl_tx_t *tx, uint64_t id, Clinic__Shift **out)
 int cl_handle_shift_add(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__ShiftAddRequest *req = job->req->shift_add;
-    Clinic__ShiftAddReply *reply = CL_ARENA_NEW(&job->arena, Clinic__ShiftAddReply);
-    clinic__shift_add_reply__init(reply);
     Clinic__Desk *desk;
     int64_t from = 0, to = 0;
     char why[320];
@@ -628,8 +623,7 @@ int cl_handle_shift_add(cl_tx_t *tx, cl_job_t *job)
         (rc = cl_sched_check_text(job, "note", req->note, 0, CL_SHIFT_NOTE_MAX)) < 0 ||
         (rc = desk_for_use(tx, req->desk_id, &desk)) < 0)
         return rc;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_SHIFT_ADD;
-    job->resp.shift_add = reply;
+    Clinic__ShiftAddReply *reply = CL_JOB_REPLY(job, Clinic__ShiftAddReply);
     rc = cl_shift_conflict(tx, (int64_t)req->staff_id, from, to, 0, 0, why, sizeof(why),
                            &reply->conflict_with);
     if (rc < 0)
@@ -660,8 +654,6 @@ static int shift_must_work(cl_job_t *job, const Clinic__Shift *s)
 int cl_handle_shift_edit(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__ShiftEditRequest *req = job->req->shift_edit;
-    Clinic__ShiftEditReply *reply = CL_ARENA_NEW(&job->arena, Clinic__ShiftEditReply);
-    clinic__shift_edit_reply__init(reply);
     Clinic__Shift *cur;
     Clinic__Desk *desk;
     int64_t from = 0, to = 0;
@@ -676,9 +668,8 @@ int cl_handle_shift_edit(cl_tx_t *tx, cl_job_t *job)
         (rc = cl_sched_check_text(job, "note", req->note, 0, CL_SHIFT_NOTE_MAX)) < 0 ||
         (rc = shift_load(tx, req->id, &cur)) < 0)
         return rc;
+    Clinic__ShiftEditReply *reply = CL_JOB_REPLY(job, Clinic__ShiftEditReply);
     reply->shift = cur;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_SHIFT_EDIT;
-    job->resp.shift_edit = reply;
     if (req->version != cur->version)
         return shift_stale(job, cur, req->version);
     if ((rc = shift_must_work(job, cur)) < 0)
@@ -764,17 +755,14 @@ int cl_shift_withdraw_swaps(cl_tx_t *tx, uint64_t id)
 int cl_handle_shift_cancel(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__ShiftCancelRequest *req = job->req->shift_cancel;
-    Clinic__ShiftCancelReply *reply = CL_ARENA_NEW(&job->arena, Clinic__ShiftCancelReply);
-    clinic__shift_cancel_reply__init(reply);
     Clinic__Shift *cur;
     int rc;
     if ((rc = cl_sched_check_version(job, req->version)) < 0 ||
         (rc = cl_sched_check_text(job, "reason", req->reason, 0, CL_SHIFT_NOTE_MAX)) < 0 ||
         (rc = shift_load(tx, req->id, &cur)) < 0)
         return rc;
+    Clinic__ShiftCancelReply *reply = CL_JOB_REPLY(job, Clinic__ShiftCancelReply);
     reply->shift = cur;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_SHIFT_CANCEL;
-    job->resp.shift_cancel = reply;
     if (req->version != cur->version)
         return shift_stale(job, cur, req->version);
     if ((rc = shift_must_work(job, cur)) < 0)
@@ -966,14 +954,11 @@ int cl_handle_shift_week_publish(cl_tx_t *tx, cl_job_t *job)
     if ((rc = cl_audit_append(tx->db, tx->now, &job->who, "shift_week.publish", "shift_week",
                               week)) < 0)
         return rc;
-    Clinic__ShiftWeekPublishReply *reply = CL_ARENA_NEW(&job->arena, Clinic__ShiftWeekPublishReply);
-    clinic__shift_week_publish_reply__init(reply);
+    Clinic__ShiftWeekPublishReply *reply = CL_JOB_REPLY(job, Clinic__ShiftWeekPublishReply);
     reply->week_start = cl_arena_strdup(&job->arena, a);
     reply->published = (uint32_t)n;
     reply->published_at = tx->now;
     reply->published_by = cl_arena_strdup(&job->arena, job->who.username);
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_SHIFT_WEEK_PUBLISH;
-    job->resp.shift_week_publish = reply;
     return 0;
 }
 
@@ -1074,8 +1059,6 @@ static int template_row_check(cl_tx_t *tx, size_t i, const Clinic__ShiftTemplate
 int cl_handle_shift_template_set(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__ShiftTemplateSetRequest *req = job->req->shift_template_set;
-    Clinic__ShiftTemplateSetReply *reply = CL_ARENA_NEW(&job->arena, Clinic__ShiftTemplateSetReply);
-    clinic__shift_template_set_reply__init(reply);
     int64_t id;
     uint64_t version;
     int rc;
@@ -1088,8 +1071,7 @@ int cl_handle_shift_template_set(cl_tx_t *tx, cl_job_t *job)
             return rc;
     if ((rc = template_find(tx, req->name, &id, &version)) < 0)
         return rc;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_SHIFT_TEMPLATE_SET;
-    job->resp.shift_template_set = reply;
+    Clinic__ShiftTemplateSetReply *reply = CL_JOB_REPLY(job, Clinic__ShiftTemplateSetReply);
     if (req->version != version) {
         if ((rc = template_load(tx, id, req->name, version, &reply->template_)) < 0)
             return rc;

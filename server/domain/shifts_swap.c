@@ -303,21 +303,18 @@ int cl_handle_swap_propose(cl_tx_t *tx, cl_job_t *job)
         (rc = cl_shift_tell_staff(tx, (int64_t)theirs->staff_id, "shift_swap", (uint64_t)id,
                                   CLINIC__CHANGE_OP__CREATED)) < 0)
         return rc;
-    Clinic__SwapProposeReply *reply = CL_ARENA_NEW(&job->arena, Clinic__SwapProposeReply);
-    clinic__swap_propose_reply__init(reply);
-    if ((rc = cl_shift_swap_get(tx, id, &reply->swap)) < 0)
+    Clinic__ShiftSwap *swap;
+    if ((rc = cl_shift_swap_get(tx, id, &swap)) < 0)
         return rc;
+    Clinic__SwapProposeReply *reply = CL_JOB_REPLY(job, Clinic__SwapProposeReply);
+    reply->swap = swap;
     swap_redact(tx, reply->swap);
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_SWAP_PROPOSE;
-    job->resp.swap_propose = reply;
     return 0;
 }
 
 int cl_handle_swap_respond(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__SwapRespondRequest *req = job->req->swap_respond;
-    Clinic__SwapRespondReply *reply = CL_ARENA_NEW(&job->arena, Clinic__SwapRespondReply);
-    clinic__swap_respond_reply__init(reply);
     Clinic__ShiftSwap *w;
     int64_t self;
     char msg[192];
@@ -339,9 +336,8 @@ int cl_handle_swap_respond(cl_tx_t *tx, cl_job_t *job)
     if ((int64_t)w->proposer_id != self && (int64_t)w->other_id != self)
         return cl_sched_not_found(job, "id", "swap", req->id);
     swap_redact(tx, w);
+    Clinic__SwapRespondReply *reply = CL_JOB_REPLY(job, Clinic__SwapRespondReply);
     reply->swap = w;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_SWAP_RESPOND;
-    job->resp.swap_respond = reply;
     if (req->version != w->version) {
         char what[48];
         snprintf(what, sizeof(what), "swap %" PRIu64, w->id);

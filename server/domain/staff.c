@@ -408,12 +408,10 @@ int cl_handle_staff_add(cl_tx_t *tx, cl_job_t *job)
     if ((rc = record(tx, "staff.add", "staff", (uint64_t)id, CLINIC__CHANGE_OP__CREATED)) < 0)
         return rc;
 
-    Clinic__StaffAddReply *reply = CL_ARENA_NEW(&job->arena, Clinic__StaffAddReply);
-    clinic__staff_add_reply__init(reply);
-    if ((rc = cl_staff_db_get(tx, id, &reply->staff)) < 0)
+    Clinic__StaffMember *staff;
+    if ((rc = cl_staff_db_get(tx, id, &staff)) < 0)
         return rc;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_STAFF_ADD;
-    job->resp.staff_add = reply;
+    CL_JOB_REPLY(job, Clinic__StaffAddReply)->staff = staff;
     return 0;
 }
 
@@ -421,8 +419,6 @@ int cl_handle_staff_add(cl_tx_t *tx, cl_job_t *job)
 int cl_handle_staff_edit(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__StaffMember *m = job->req->staff_edit->staff;
-    Clinic__StaffEditReply *reply = CL_ARENA_NEW(&job->arena, Clinic__StaffEditReply);
-    clinic__staff_edit_reply__init(reply);
     Clinic__StaffMember *cur;
     char phone[PHONE_DIGITS_MAX + 1];
     int rc;
@@ -434,9 +430,8 @@ int cl_handle_staff_edit(cl_tx_t *tx, cl_job_t *job)
                            "version is required: the version read");
     if ((rc = staff_load(tx, m->id, "staff.id", &cur)) < 0)
         return rc;
+    Clinic__StaffEditReply *reply = CL_JOB_REPLY(job, Clinic__StaffEditReply);
     reply->staff = cur;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_STAFF_EDIT;
-    job->resp.staff_edit = reply;
     if (m->version != cur->version)
         return stale(job, "staff member", cur->id, m->version, cur->version);
     if ((rc = check_staff_fields(tx, m, phone)) < 0)
@@ -598,8 +593,6 @@ int cl_handle_staff_show(cl_tx_t *tx, cl_job_t *job)
 int cl_handle_staff_leave(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__StaffLeaveRequest *req = job->req->staff_leave;
-    Clinic__StaffLeaveReply *reply = CL_ARENA_NEW(&job->arena, Clinic__StaffLeaveReply);
-    clinic__staff_leave_reply__init(reply);
     Clinic__StaffMember *cur;
     cl_date_t left, hired, today = cl_date_of(tx->now);
     char left_on[11];
@@ -618,9 +611,8 @@ int cl_handle_staff_leave(cl_tx_t *tx, cl_job_t *job)
         return rc;
     if ((rc = staff_load(tx, req->id, "id", &cur)) < 0)
         return rc;
+    Clinic__StaffLeaveReply *reply = CL_JOB_REPLY(job, Clinic__StaffLeaveReply);
     reply->staff = cur;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_STAFF_LEAVE;
-    job->resp.staff_leave = reply;
     if (req->version != cur->version)
         return stale(job, "staff member", cur->id, req->version, cur->version);
     if (!cur->active)
@@ -758,13 +750,12 @@ int cl_handle_credential_add(cl_tx_t *tx, cl_job_t *job)
     if (warn && (rc = cred_warn(tx, id, (int64_t)holder->id)) < 0)
         return rc;
 
-    Clinic__CredentialAddReply *reply = CL_ARENA_NEW(&job->arena, Clinic__CredentialAddReply);
-    clinic__credential_add_reply__init(reply);
-    reply->warned = warn != 0;
-    if ((rc = cl_cred_db_get(tx, id, &reply->credential)) < 0)
+    Clinic__StaffCredential *credential;
+    if ((rc = cl_cred_db_get(tx, id, &credential)) < 0)
         return rc;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_CREDENTIAL_ADD;
-    job->resp.credential_add = reply;
+    Clinic__CredentialAddReply *reply = CL_JOB_REPLY(job, Clinic__CredentialAddReply);
+    reply->warned = warn != 0;
+    reply->credential = credential;
     return 0;
 }
 
@@ -814,10 +805,7 @@ static int cred_retire(cl_tx_t *tx, const Clinic__StaffCredential *c, const char
 int cl_handle_credential_renew(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__CredentialRenewRequest *req = job->req->credential_renew;
-    Clinic__CredentialRenewReply *reply = CL_ARENA_NEW(&job->arena, Clinic__CredentialRenewReply);
-    clinic__credential_renew_reply__init(reply);
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_CREDENTIAL_RENEW;
-    job->resp.credential_renew = reply;
+    Clinic__CredentialRenewReply *reply = CL_JOB_REPLY(job, Clinic__CredentialRenewReply);
     Clinic__StaffCredential *old;
     char issued_on[11];
     int64_t id;
@@ -863,10 +851,7 @@ int cl_handle_credential_renew(cl_tx_t *tx, cl_job_t *job)
 int cl_handle_credential_remove(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__CredentialRemoveRequest *req = job->req->credential_remove;
-    Clinic__CredentialRemoveReply *reply = CL_ARENA_NEW(&job->arena, Clinic__CredentialRemoveReply);
-    clinic__credential_remove_reply__init(reply);
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_CREDENTIAL_REMOVE;
-    job->resp.credential_remove = reply;
+    Clinic__CredentialRemoveReply *reply = CL_JOB_REPLY(job, Clinic__CredentialRemoveReply);
     int rc;
 
     if ((rc = check_text(job, "reason", req->reason, 1, CL_STAFF_REASON_MAX)) < 0)

@@ -169,12 +169,10 @@ int cl_handle_clock_in(cl_tx_t *tx, cl_job_t *job)
         return rc;
     if ((rc = punch_record(tx, "clock.in", staff_id, id, CLINIC__CHANGE_OP__CREATED)) < 0)
         return rc;
-    Clinic__ClockInReply *reply = CL_ARENA_NEW(&job->arena, Clinic__ClockInReply);
-    clinic__clock_in_reply__init(reply);
-    if ((rc = cl_tc_db_punch(tx, id, 0, &reply->punch)) < 0)
+    Clinic__Punch *punch;
+    if ((rc = cl_tc_db_punch(tx, id, 0, &punch)) < 0)
         return rc;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_CLOCK_IN;
-    job->resp.clock_in = reply;
+    CL_JOB_REPLY(job, Clinic__ClockInReply)->punch = punch;
     return 0;
 }
 
@@ -200,11 +198,12 @@ int cl_handle_clock_out(cl_tx_t *tx, cl_job_t *job)
     if ((rc = cl_pay_policy(tx, &policy)) < 0)
         return rc;
 
-    Clinic__ClockOutReply *reply = CL_ARENA_NEW(&job->arena, Clinic__ClockOutReply);
-    clinic__clock_out_reply__init(reply);
-    if ((rc = cl_tc_db_punch(tx, (int64_t)open->id, 0, &reply->punch)) < 0)
+    Clinic__Punch *punch;
+    if ((rc = cl_tc_db_punch(tx, (int64_t)open->id, 0, &punch)) < 0)
         return rc;
-    const Clinic__Punch *p = reply->punch;
+    Clinic__ClockOutReply *reply = CL_JOB_REPLY(job, Clinic__ClockOutReply);
+    reply->punch = punch;
+    const Clinic__Punch *p = punch;
     cl_tc_break_t *breaks = cl_arena_alloc(&job->arena, (p->n_breaks + 1) * sizeof(*breaks));
     for (size_t i = 0; i < p->n_breaks; i++)
         breaks[i] =
@@ -213,8 +212,6 @@ int cl_handle_clock_out(cl_tx_t *tx, cl_job_t *job)
     int64_t worked = cl_tc_punch_worked(&policy, &in, tx->now, NULL, NULL, NULL, NULL);
     reply->worked_minutes = (uint32_t)((worked + 30) / 60);
     reply->break_ended = break_ended;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_CLOCK_OUT;
-    job->resp.clock_out = reply;
     return 0;
 }
 
@@ -245,12 +242,10 @@ int cl_handle_clock_break_start(cl_tx_t *tx, cl_job_t *job)
     if ((rc = punch_record(tx, "clock.break.start", staff_id, (int64_t)open->id,
                            CLINIC__CHANGE_OP__UPDATED)) < 0)
         return rc;
-    Clinic__ClockBreakStartReply *reply = CL_ARENA_NEW(&job->arena, Clinic__ClockBreakStartReply);
-    clinic__clock_break_start_reply__init(reply);
-    if ((rc = cl_tc_db_punch(tx, (int64_t)open->id, 0, &reply->punch)) < 0)
+    Clinic__Punch *punch;
+    if ((rc = cl_tc_db_punch(tx, (int64_t)open->id, 0, &punch)) < 0)
         return rc;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_CLOCK_BREAK_START;
-    job->resp.clock_break_start = reply;
+    CL_JOB_REPLY(job, Clinic__ClockBreakStartReply)->punch = punch;
     return 0;
 }
 
@@ -272,12 +267,10 @@ int cl_handle_clock_break_end(cl_tx_t *tx, cl_job_t *job)
     if ((rc = punch_record(tx, "clock.break.end", staff_id, (int64_t)open->id,
                            CLINIC__CHANGE_OP__UPDATED)) < 0)
         return rc;
-    Clinic__ClockBreakEndReply *reply = CL_ARENA_NEW(&job->arena, Clinic__ClockBreakEndReply);
-    clinic__clock_break_end_reply__init(reply);
-    if ((rc = cl_tc_db_punch(tx, (int64_t)open->id, 0, &reply->punch)) < 0)
+    Clinic__Punch *punch;
+    if ((rc = cl_tc_db_punch(tx, (int64_t)open->id, 0, &punch)) < 0)
         return rc;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_CLOCK_BREAK_END;
-    job->resp.clock_break_end = reply;
+    CL_JOB_REPLY(job, Clinic__ClockBreakEndReply)->punch = punch;
     return 0;
 }
 
@@ -531,13 +524,9 @@ int cl_handle_punch_correction_file(cl_tx_t *tx, cl_job_t *job)
     if ((rc = cl_request_submit(tx, &r)) < 0)
         return rc;
 
-    Clinic__PunchCorrectionFileReply *reply =
-        CL_ARENA_NEW(&job->arena, Clinic__PunchCorrectionFileReply);
-    clinic__punch_correction_file_reply__init(reply);
+    Clinic__PunchCorrectionFileReply *reply = CL_JOB_REPLY(job, Clinic__PunchCorrectionFileReply);
     reply->request_id = (uint64_t)r.id;
     reply->punch = punch;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_PUNCH_CORRECTION_FILE;
-    job->resp.punch_correction_file = reply;
     return 0;
 }
 
@@ -601,16 +590,13 @@ int cl_handle_pay_policy_get(cl_tx_t *tx, cl_job_t *job)
     int rc = cl_tc_db_policy(tx, &p, &version, &updated_at, &updated_by);
     if (rc < 0)
         return rc;
-    Clinic__PayPolicyGetReply *reply = CL_ARENA_NEW(&job->arena, Clinic__PayPolicyGetReply);
-    clinic__pay_policy_get_reply__init(reply);
+    Clinic__PayPolicyGetReply *reply = CL_JOB_REPLY(job, Clinic__PayPolicyGetReply);
     reply->policy = policy_message(&job->arena, &p, version, updated_at, updated_by);
     cl_pay_period_of(&p, cl_date_of(tx->now), &first, &last);
     cl_date_format(first, text);
     reply->period_first = cl_arena_strdup(&job->arena, text);
     cl_date_format(last, text);
     reply->period_last = cl_arena_strdup(&job->arena, text);
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_PAY_POLICY_GET;
-    job->resp.pay_policy_get = reply;
     return 0;
 }
 
@@ -666,10 +652,7 @@ int cl_handle_pay_policy_set(cl_tx_t *tx, cl_job_t *job)
 
     if ((rc = cl_tc_db_policy(tx, &cur, &version, &updated_at, &updated_by)) < 0)
         return rc;
-    Clinic__PayPolicySetReply *reply = CL_ARENA_NEW(&job->arena, Clinic__PayPolicySetReply);
-    clinic__pay_policy_set_reply__init(reply);
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_PAY_POLICY_SET;
-    job->resp.pay_policy_set = reply;
+    Clinic__PayPolicySetReply *reply = CL_JOB_REPLY(job, Clinic__PayPolicySetReply);
     if (m->version != version) {
         /* CONFLICT with the current record in the reply. */
         reply->policy = policy_message(&job->arena, &cur, version, updated_at, updated_by);

@@ -333,11 +333,8 @@ int cl_handle_timesheet_show(cl_tx_t *tx, cl_job_t *job)
     if ((rc = cl_audit_append(tx->db, tx->now, &job->who, "timesheet.show", "timesheet",
                               (uint64_t)staff_id)) < 0)
         return rc;
-    Clinic__TimesheetShowReply *reply = CL_ARENA_NEW(&job->arena, Clinic__TimesheetShowReply);
-    clinic__timesheet_show_reply__init(reply);
+    Clinic__TimesheetShowReply *reply = CL_JOB_REPLY(job, Clinic__TimesheetShowReply);
     reply->timesheet = sheet_message(&job->arena, &p, staff_id, name, &s);
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_TIMESHEET_SHOW;
-    job->resp.timesheet_show = reply;
     return 0;
 }
 

@@ -255,11 +255,8 @@ int cl_handle_user_add(cl_tx_t *tx, cl_job_t *job)
     u->roles = cl_role_names(&job->arena, roles, &u->n_roles);
     u->created_at = tx->now;
     u->version = 1;
-    Clinic__UserAddReply *reply = CL_ARENA_NEW(&job->arena, Clinic__UserAddReply);
-    clinic__user_add_reply__init(reply);
+    Clinic__UserAddReply *reply = CL_JOB_REPLY(job, Clinic__UserAddReply);
     reply->user = u;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_USER_ADD;
-    job->resp.user_add = reply;
     return 0;
 }
 
@@ -296,8 +293,6 @@ int cl_handle_user_list(cl_tx_t *tx, cl_job_t *job)
 int cl_handle_user_roles(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__UserRolesRequest *req = job->req->user_roles;
-    Clinic__UserRolesReply *reply = CL_ARENA_NEW(&job->arena, Clinic__UserRolesReply);
-    clinic__user_roles_reply__init(reply);
     user_row_t user;
     uint32_t roles = 0;
     int rc;
@@ -310,9 +305,8 @@ int cl_handle_user_roles(cl_tx_t *tx, cl_job_t *job)
         return cl_job_fail(job, CL_EINVAL, "version", "version is required: the version read");
     if ((rc = user_find_for_change(tx, req->username, &user)) < 0)
         return rc;
+    Clinic__UserRolesReply *reply = CL_JOB_REPLY(job, Clinic__UserRolesReply);
     reply->user = user.msg;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_USER_ROLES;
-    job->resp.user_roles = reply;
     if (req->version != user.msg->version)
         return stale_version(job, user.msg, req->version);
 
@@ -350,8 +344,6 @@ int cl_handle_user_roles(cl_tx_t *tx, cl_job_t *job)
 int cl_handle_user_disable(cl_tx_t *tx, cl_job_t *job)
 {
     const Clinic__UserDisableRequest *req = job->req->user_disable;
-    Clinic__UserDisableReply *reply = CL_ARENA_NEW(&job->arena, Clinic__UserDisableReply);
-    clinic__user_disable_reply__init(reply);
     user_row_t user;
     int rc;
 
@@ -361,9 +353,8 @@ int cl_handle_user_disable(cl_tx_t *tx, cl_job_t *job)
         return cl_job_fail(job, CL_EINVAL, "version", "version is required: the version read");
     if ((rc = user_find_for_change(tx, req->username, &user)) < 0)
         return rc;
+    Clinic__UserDisableReply *reply = CL_JOB_REPLY(job, Clinic__UserDisableReply);
     reply->user = user.msg;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_USER_DISABLE;
-    job->resp.user_disable = reply;
     if (req->version != user.msg->version)
         return stale_version(job, user.msg, req->version);
     if ((int64_t)user.msg->id == job->who.user_id)

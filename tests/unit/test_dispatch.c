@@ -1,6 +1,10 @@
 /* The dispatch table: every request kind has exactly one row, and each row lets in exactly the
  * roles this test expects, for every role, logged in or not. The expectations are written out
- * here by hand, so a change to who may do what has to change this file too. */
+ * here by hand, so a change to who may do what has to change this file too. Every row's job
+ * also gets its reply from its kind (cl_job_reply_new). */
+#include <stdlib.h>
+#include <string.h>
+
 #include "dispatch.h"
 #include "status.h"
 #include "test.h"
@@ -219,5 +223,65 @@ CL_TEST(rows_that_write_are_marked)
         ASSERT_EQ(cl_dispatch_route(writers[i])->write, 1);
 }
 
+CL_TEST(every_row_gets_its_reply_by_its_kind)
+{
+    /* cl_job_reply_new finds the reply by the request's field number; the protocol's rule is
+     * that the reply also has the request's name. So the field is looked up here by name, and
+     * the reply must be there, initialized as that field's message, and go out as that result. */
+    size_t n;
+    const cl_route_t *routes = cl_dispatch_routes(&n);
+    for (size_t i = 0; i < n; i++) {
+        const ProtobufCFieldDescriptor *asked = protobuf_c_message_descriptor_get_field(
+            &clinic__request__descriptor, (unsigned)routes[i].kind);
+        ASSERT_NOT_NULL(asked);
+        const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(
+            &clinic__response__descriptor, asked->name);
+        if (f == NULL || f->type != PROTOBUF_C_TYPE_MESSAGE)
+            CL_FAIL("%s: no reply named %s in Response", routes[i].name, asked->name);
+        const ProtobufCMessageDescriptor *d = f->descriptor;
+
+        Clinic__Request req = CLINIC__REQUEST__INIT;
+        req.body_case = routes[i].kind;
+        cl_job_t *job = cl_job_new();
+        job->req = &req;
+        ProtobufCMessage *reply = cl_job_reply_new(job, d->sizeof_message);
+        ASSERT_NOT_NULL(reply);
+        if (reply->descriptor != d)
+            CL_FAIL("%s: the reply is not an initialized %s", routes[i].name, d->name);
+        ASSERT_EQ(job->resp.result_case, routes[i].kind);
+        void *stored;
+        memcpy(&stored, (const char *)&job->resp + f->offset, sizeof(stored));
+        if (stored != reply)
+            CL_FAIL("%s: the reply is not under Response.%s", routes[i].name, f->name);
+
+        size_t len = clinic__response__get_packed_size(&job->resp);
+        uint8_t *buf = malloc(len);
+        ASSERT_NOT_NULL(buf);
+        ASSERT_EQ(clinic__response__pack(&job->resp, buf), len);
+        Clinic__Response *back = clinic__response__unpack(NULL, len, buf);
+        ASSERT_NOT_NULL(back);
+        ASSERT_EQ(back->result_case, routes[i].kind);
+        clinic__response__free_unpacked(back, NULL);
+        free(buf);
+        cl_job_free(job);
+    }
+
+    /* The macro, as handlers use it: the typed member is the reply, also where two kinds share
+     * one reply type (login and resume). */
+    Clinic__Request req = CLINIC__REQUEST__INIT;
+    cl_job_t *job = cl_job_new();
+    job->req = &req;
+    req.body_case = CLINIC__REQUEST__BODY_APPOINTMENT_CANCEL;
+    Clinic__AppointmentCancelReply *cancel = CL_JOB_REPLY(job, Clinic__AppointmentCancelReply);
+    ASSERT(job->resp.appointment_cancel == cancel);
+    ASSERT(cancel->base.descriptor == &clinic__appointment_cancel_reply__descriptor);
+    req.body_case = CLINIC__REQUEST__BODY_RESUME;
+    Clinic__LoginReply *resume = CL_JOB_REPLY(job, Clinic__LoginReply);
+    ASSERT_EQ(job->resp.result_case, CLINIC__RESPONSE__RESULT_RESUME);
+    ASSERT(job->resp.resume == resume);
+    cl_job_free(job);
+}
+
 CL_TEST_MAIN(CL_TEST_ENTRY(every_request_kind_has_one_row), CL_TEST_ENTRY(every_row_for_every_role),
-             CL_TEST_ENTRY(rows_that_write_are_marked))
+             CL_TEST_ENTRY(rows_that_write_are_marked),
+             CL_TEST_ENTRY(every_row_gets_its_reply_by_its_kind))
