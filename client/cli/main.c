@@ -101,9 +101,10 @@ static const cli_command_t commands[] = {
      "list blocks (default: the next 31 days)"},
     {"Schedule setup", "block", "cancel", cmd_block_cancel, "block cancel ID", "cancel a block"},
     {"Appointments", "appt", "book", cmd_appt_book,
-     "appt book --patient ID --provider P --type T --date DATE --time HH:MM [--room R] [--minutes "
-     "N] [--reason TEXT] [--waitlist ID] [--override]",
-     "book an appointment (--override: over conflicts, needs overbook)"},
+     "appt book --patient PATIENT --provider P --type T --date DATE --time HH:MM [--room R] "
+     "[--minutes N] [--reason TEXT] [--waitlist ID] [--override]",
+     "book an appointment (PATIENT: an id or a record number; --override: over conflicts, needs "
+     "overbook)"},
     {"Appointments", "appt", "move", cmd_appt_move,
      "appt move ID [--date DATE --time HH:MM | --time HH:MM] [--provider P] [--room R|--no-room] "
      "[--minutes N] [--override]",
@@ -113,23 +114,23 @@ static const cli_command_t commands[] = {
     {"Appointments", "appt", "noshow", cmd_appt_noshow, "appt noshow ID", "mark a no-show"},
     {"Appointments", "appt", "show", cmd_appt_show, "appt show ID", "one appointment"},
     {"Appointments", "appt", "list", cmd_appt_list,
-     "appt list [--date DATE | --from DATE --to DATE] [--provider P] [--patient ID] [--all]",
+     "appt list [--date DATE | --from DATE --to DATE] [--provider P] [--patient PATIENT] [--all]",
      "a day's schedule, a provider's or a patient's (--all: cancelled too)"},
     {"Appointments", "appt", "slots", cmd_appt_slots,
      "appt slots --type T [--provider P] [--from DATE] [--to DATE] [--after HH:MM] [--before "
      "HH:MM] [--limit N] [--step MIN]",
      "the next open slots"},
     {"Appointments", "appt", "series", cmd_appt_series,
-     "appt series --patient ID --provider P --type T --date DATE --time HH:MM --rule "
+     "appt series --patient PATIENT --provider P --type T --date DATE --time HH:MM --rule "
      "weekly:N|monthly:N --count N [--room R] [--minutes N] [--reason TEXT] [--skip-conflicts]",
      "book a recurring series"},
     {"Appointments", "appt", "series-cancel", cmd_appt_series_cancel,
      "appt series-cancel SERIES --from DATE --reason TEXT", "cancel a series from a date on"},
     {"Appointments", "waitlist", "add", cmd_waitlist_add,
-     "waitlist add --patient ID --type T [--provider P] [--from DATE] --to DATE [--note TEXT]",
+     "waitlist add --patient PATIENT --type T [--provider P] [--from DATE] --to DATE [--note TEXT]",
      "put a patient on the waitlist"},
-    {"Appointments", "waitlist", "list", cmd_waitlist_list, "waitlist list [--patient ID [--all]]",
-     "the waitlist"},
+    {"Appointments", "waitlist", "list", cmd_waitlist_list,
+     "waitlist list [--patient PATIENT [--all]]", "the waitlist"},
     {"Appointments", "waitlist", "remove", cmd_waitlist_remove, "waitlist remove ID",
      "take an entry off the waitlist"},
     /* Patient flow and the board (flow.c) */

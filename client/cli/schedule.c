@@ -67,17 +67,44 @@ static int parse_yes_no(const cli_command_t *cmd, const char *opt, const char *s
 
 /* ---- resolving names ------------------------------------------------------------------------- */
 
-typedef enum { KIND_PROVIDER, KIND_ROOM, KIND_TYPE } kind_t;
+typedef enum { KIND_PROVIDER, KIND_ROOM, KIND_TYPE, KIND_PATIENT } kind_t;
 
-/* The id of the provider, room or appointment type `arg` names: a number is an id, anything
- * else a name (case does not matter). Returns 0 or an exit status (printed). */
+/* Whether `s` has the shape of a record number: P (or p) and digits, as on the board. */
+static int is_record_number(const char *s)
+{
+    return (s[0] == 'P' || s[0] == 'p') && s[1] != '\0' &&
+           s[1 + strspn(s + 1, "0123456789")] == '\0';
+}
+
+/* Checks, before connecting, that --patient names a patient: an id or a record number
+ * (P0000042, as the board and `patient find` show it). Returns 0 or CL_EXIT_USAGE (printed). */
+static int check_patient_ref(const cli_command_t *cmd, const char *s)
+{
+    uint64_t id;
+    if (is_record_number(s) || (cl_cli_parse_uint(s, INT64_MAX, &id) == 0 && id > 0))
+        return 0;
+    return cli_usage_error(
+        cmd, "--patient: expected a patient id or a record number (P0000042), not '%s'", s);
+}
+
+/* The id of the provider, room or appointment type `arg` names (a number is an id, anything
+ * else a name; case does not matter), or of the patient (a number is an id, P0000042 a record
+ * number, looked up as `patient show` does: an audited read). Returns 0 or an exit status
+ * (printed). */
 static int resolve(cli_t *cli, kind_t kind, const char *arg, uint64_t *id)
 {
-    static const char *const what[] = {"provider", "room", "appointment type"};
+    static const char *const what[] = {"provider", "room", "appointment type", "patient"};
     const Clinic__Response *resp;
     int rc;
-    if (cl_cli_parse_uint(arg, UINT64_MAX, id) == 0 && *id > 0)
+    if (cl_cli_parse_uint(arg, INT64_MAX, id) == 0 && *id > 0)
         return 0;
+    if (kind == KIND_PATIENT) {
+        Clinic__PatientShowRequest r = CLINIC__PATIENT_SHOW_REQUEST__INIT;
+        r.record_number = (char *)arg;
+        if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_PATIENT_SHOW, &r, &resp)) != 0)
+            return rc;
+        return *id = resp->patient_show->patient->id, 0;
+    }
     if (kind == KIND_PROVIDER) {
         Clinic__ProviderListRequest l = CLINIC__PROVIDER_LIST_REQUEST__INIT;
         l.include_inactive = 1;
@@ -1060,14 +1087,14 @@ int cmd_appt_book(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
                               {"--time", &time, NULL},         {"--room", &room, NULL},
                               {"--minutes", &minutes, NULL},   {"--reason", &reason, NULL},
                               {"--waitlist", &waitlist, NULL}, {"--override", NULL, &override}};
-    uint64_t patient_id, waitlist_id = 0, n_minutes = 0;
+    uint64_t waitlist_id = 0, n_minutes = 0;
     uint32_t start;
     if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
     if (!patient || !provider || !type || !date || !time)
         return cli_usage_error(cmd, "--patient, --provider, --type, --date and --time are "
                                     "required");
-    if ((rc = cli_parse_id(cmd, "--patient", patient, &patient_id)) != 0 ||
+    if ((rc = check_patient_ref(cmd, patient)) != 0 ||
         (waitlist && (rc = cli_parse_id(cmd, "--waitlist", waitlist, &waitlist_id)) != 0))
         return rc;
     if (cl_cli_parse_hhmm(time, 0, &start) != 0)
@@ -1077,11 +1104,11 @@ int cmd_appt_book(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     if ((rc = cli_resume(cli)) != 0)
         return rc;
     Clinic__AppointmentBookRequest m = CLINIC__APPOINTMENT_BOOK_REQUEST__INIT;
-    if ((rc = resolve(cli, KIND_PROVIDER, provider, &m.provider_id)) != 0 ||
+    if ((rc = resolve(cli, KIND_PATIENT, patient, &m.patient_id)) != 0 ||
+        (rc = resolve(cli, KIND_PROVIDER, provider, &m.provider_id)) != 0 ||
         (rc = resolve(cli, KIND_TYPE, type, &m.type_id)) != 0 ||
         (rc = resolve_opt(cli, KIND_ROOM, room, &m.room_id)) != 0)
         return rc;
-    m.patient_id = patient_id;
     m.date = (char *)date;
     m.start_minute = start;
     m.minutes = (uint32_t)n_minutes;
@@ -1254,21 +1281,20 @@ int cmd_appt_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     const cli_opt_t opts[] = {{"--date", &date, NULL},       {"--from", &from, NULL},
                               {"--to", &to, NULL},           {"--provider", &provider, NULL},
                               {"--patient", &patient, NULL}, {"--all", NULL, &all}};
-    uint64_t patient_id = 0;
     if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
     if (date && from)
         return cli_usage_error(cmd, "give --date or --from, not both");
-    if (patient && (rc = cli_parse_id(cmd, "--patient", patient, &patient_id)) != 0)
+    if (patient && (rc = check_patient_ref(cmd, patient)) != 0)
         return rc;
     if ((rc = cli_resume(cli)) != 0)
         return rc;
     Clinic__AppointmentListRequest l = CLINIC__APPOINTMENT_LIST_REQUEST__INIT;
-    if ((rc = resolve_opt(cli, KIND_PROVIDER, provider, &l.provider_id)) != 0)
+    if ((rc = resolve_opt(cli, KIND_PROVIDER, provider, &l.provider_id)) != 0 ||
+        (rc = resolve_opt(cli, KIND_PATIENT, patient, &l.patient_id)) != 0)
         return rc;
     l.from_date = (char *)(date ? date : from ? from : "");
     l.to_date = (char *)(date ? date : to);
-    l.patient_id = patient_id;
     l.include_cancelled = all;
     const Clinic__Response *resp;
     if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_APPOINTMENT_LIST, &l, &resp)) != 0)
@@ -1372,14 +1398,14 @@ int cmd_appt_series(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
                               {"--count", &count, NULL},        {"--room", &room, NULL},
                               {"--minutes", &minutes, NULL},    {"--reason", &reason, NULL},
                               {"--skip-conflicts", NULL, &skip}};
-    uint64_t patient_id, n_count, n_minutes = 0;
+    uint64_t n_count, n_minutes = 0;
     uint32_t start;
     if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
     if (!patient || !provider || !type || !date || !time || !rule || !count)
         return cli_usage_error(cmd, "--patient, --provider, --type, --date, --time, --rule and "
                                     "--count are required");
-    if ((rc = cli_parse_id(cmd, "--patient", patient, &patient_id)) != 0)
+    if ((rc = check_patient_ref(cmd, patient)) != 0)
         return rc;
     if (cl_cli_parse_hhmm(time, 0, &start) != 0)
         return cli_usage_error(cmd, "--time is HH:MM");
@@ -1389,11 +1415,11 @@ int cmd_appt_series(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     if ((rc = cli_resume(cli)) != 0)
         return rc;
     Clinic__AppointmentSeriesBookRequest m = CLINIC__APPOINTMENT_SERIES_BOOK_REQUEST__INIT;
-    if ((rc = resolve(cli, KIND_PROVIDER, provider, &m.provider_id)) != 0 ||
+    if ((rc = resolve(cli, KIND_PATIENT, patient, &m.patient_id)) != 0 ||
+        (rc = resolve(cli, KIND_PROVIDER, provider, &m.provider_id)) != 0 ||
         (rc = resolve(cli, KIND_TYPE, type, &m.type_id)) != 0 ||
         (rc = resolve_opt(cli, KIND_ROOM, room, &m.room_id)) != 0)
         return rc;
-    m.patient_id = patient_id;
     m.rule = (char *)rule;
     m.count = (uint32_t)n_count;
     m.first_date = (char *)date;
@@ -1510,20 +1536,19 @@ int cmd_waitlist_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
                               {"--type", &type, NULL},       {"--from", &from, NULL},
                               {"--to", &to, NULL},           {"--note", &note, NULL}};
     int rc;
-    uint64_t patient_id;
     if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
     if (!patient || !type || !to)
         return cli_usage_error(cmd, "--patient, --type and --to are required");
-    if ((rc = cli_parse_id(cmd, "--patient", patient, &patient_id)) != 0)
+    if ((rc = check_patient_ref(cmd, patient)) != 0)
         return rc;
     if ((rc = cli_resume(cli)) != 0)
         return rc;
     Clinic__WaitlistAddRequest m = CLINIC__WAITLIST_ADD_REQUEST__INIT;
-    if ((rc = resolve(cli, KIND_TYPE, type, &m.type_id)) != 0 ||
+    if ((rc = resolve(cli, KIND_PATIENT, patient, &m.patient_id)) != 0 ||
+        (rc = resolve(cli, KIND_TYPE, type, &m.type_id)) != 0 ||
         (rc = resolve_opt(cli, KIND_PROVIDER, provider, &m.provider_id)) != 0)
         return rc;
-    m.patient_id = patient_id;
     m.earliest_date = (char *)from;
     m.latest_date = (char *)to;
     m.note = (char *)note;
@@ -1556,11 +1581,12 @@ int cmd_waitlist_list(cli_t *cli, const cli_command_t *cmd, int argc, char **arg
     uint64_t patient_id = 0;
     if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
-    if (patient && (rc = cli_parse_id(cmd, "--patient", patient, &patient_id)) != 0)
+    if (patient && (rc = check_patient_ref(cmd, patient)) != 0)
         return rc;
     if (all && !patient)
         return cli_usage_error(cmd, "--all needs --patient");
-    if ((rc = cli_resume(cli)) != 0)
+    if ((rc = cli_resume(cli)) != 0 ||
+        (rc = resolve_opt(cli, KIND_PATIENT, patient, &patient_id)) != 0)
         return rc;
     const Clinic__WaitlistListReply *r;
     if ((rc = waitlist_list(cli, patient_id, all, &r)) != 0)

@@ -619,10 +619,11 @@ int cl_handle_patient_show(cl_tx_t *tx, cl_job_t *job)
             return cl_job_fail(job, CL_EINVAL, "record_number",
                                "record_number is P and digits, as P0000042");
         rc = cl_patients_find_record(tx, record, &id);
-        if (rc == CL_ENOTFOUND)
-            return cl_job_fail(job, CL_ENOTFOUND, "record_number",
-                               "no patient with that "
-                               "record number");
+        if (rc == CL_ENOTFOUND) {
+            char msg[64];
+            snprintf(msg, sizeof(msg), "no patient has record number %s", record);
+            return cl_job_fail(job, CL_ENOTFOUND, "record_number", msg);
+        }
         if (rc < 0)
             return rc;
     }

@@ -420,7 +420,20 @@ CL_TEST(schedule_from_the_command_line)
               6);
     ASSERT_STR_CONTAINS(out, "is blocked 11:00-12:00: staff meeting");
     HARNESS_CLINIC_OK(&h, out, "block", "cancel", "1");
-    HARNESS_CLINIC_OK(&h, out, "appt", "series", "--patient", "3", "--provider", "Dr. Lee",
+    /* --patient takes the record number the board shows as well as the id. Bad input: a name
+     * is a usage error (exit 1) before anything is sent; an unknown record number is NOT_FOUND
+     * (exit 5), and nothing is booked. */
+    ASSERT_EQ(HARNESS_CLINIC(&h, out, "appt", "series", "--patient", "cole", "--provider",
+                             "Dr. Lee", "--type", "Visit", "--date", date, "--time", "11:15",
+                             "--rule", "weekly:1", "--count", "3"),
+              1);
+    ASSERT_STR_CONTAINS(out, "--patient: expected a patient id or a record number");
+    ASSERT_EQ(HARNESS_CLINIC(&h, out, "appt", "series", "--patient", "P0000099", "--provider",
+                             "Dr. Lee", "--type", "Visit", "--date", date, "--time", "11:15",
+                             "--rule", "weekly:1", "--count", "3"),
+              5);
+    ASSERT_STR_CONTAINS(out, "P0000099");
+    HARNESS_CLINIC_OK(&h, out, "appt", "series", "--patient", "P0000003", "--provider", "Dr. Lee",
                       "--type", "Visit", "--date", date, "--time", "11:15", "--rule", "weekly:1",
                       "--count", "3");
     ASSERT_STR_CONTAINS(out, "series 1: 3 booked, 0 skipped");
@@ -429,8 +442,10 @@ CL_TEST(schedule_from_the_command_line)
     ASSERT_STR_CONTAINS(out, "Ann Archer");
     ASSERT_STR_CONTAINS(out, "[cancelled]");
     ASSERT_STR_CONTAINS(out, "Cat Cole");
-    HARNESS_CLINIC_OK(&h, out, "--json", "appt", "list", "--patient", "3");
+    HARNESS_CLINIC_OK(&h, out, "--json", "appt", "list", "--patient", "p3");
     ASSERT_STR_CONTAINS(out, "\"series_id\":1");
+    ASSERT_STR_CONTAINS(out, "\"patient_id\":3");
+    ASSERT(strstr(out, "\"patient_id\":2") == NULL);
     HARNESS_CLINIC_OK(&h, out, "appt", "show", "2");
     ASSERT_STR_CONTAINS(out, "Patient:  Bob Baker");
     HARNESS_CLINIC_OK(&h, out, "holiday", "add", later, "Founders", "Day");
