@@ -441,7 +441,7 @@ static int show(cli_t *cli, const cli_command_t *cmd, const char *ref,
     uint64_t id;
     if (ref[0] == 'P' || ref[0] == 'p')
         s.record_number = (char *)ref;
-    else if (cl_cli_parse_uint(ref, UINT64_MAX, &id) == 0 && id > 0)
+    else if (cl_cli_parse_uint(ref, INT64_MAX, &id) == 0 && id > 0)
         s.id = id;
     else
         return cli_usage_error(cmd, "'%s' is neither a patient id nor a record number", ref);
