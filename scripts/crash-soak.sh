@@ -24,6 +24,14 @@ while [ "$#" -gt 0 ]; do
     esac
 done
 [ -n "$CASES" ] || CASES="sigkill_under_load_loses_nothing_acknowledged sigkill_during_checkpoint"
+# Only test_crash's cases can be soaked: a name it lacks would fail every run, not crash anything.
+for case in $CASES; do
+    if ! grep -q "^CL_TEST($case)" tests/integration/test_crash.c; then
+        echo "crash-soak: test_crash has no case '$case'; its cases are:" >&2
+        sed -n 's/^CL_TEST(\([a-z0-9_]*\)).*/  \1/p' tests/integration/test_crash.c >&2
+        exit 2
+    fi
+done
 
 if [ ! -f "$BUILD/build.ninja" ]; then
     cmake -S . -B "$BUILD" -G Ninja -DCLINIC_ASAN=ON -DCLINIC_UBSAN=ON >/dev/null
