@@ -82,6 +82,11 @@ int cli_begin_id(cli_t *cli, const cli_command_t *cmd, int argc, char **argv, co
  * ids as int64). `what` names the argument or option in the message ("ID", "--patient").
  * Returns 0, or CL_EXIT_USAGE after printing why and the command's usage. */
 int cli_parse_id(const cli_command_t *cmd, const char *what, const char *s, uint64_t *id);
+/* Parses `s`, a patient as the user names one: an id (set in *id, *record_number NULL) or the
+ * record number the board shows, P0000042 or p42 (*record_number = s, *id 0). `what` names the
+ * argument or option in the message. Returns 0, or CL_EXIT_USAGE (printed). */
+int cli_parse_patient(const cli_command_t *cmd, const char *what, const char *s, uint64_t *id,
+                      const char **record_number);
 /* Parses the value of --expect-version into *version (a whole number from 1 to INT64_MAX).
  * Returns 0, or CL_EXIT_USAGE (printed). */
 int cli_parse_version(const cli_command_t *cmd, const char *s, uint64_t *version);

@@ -564,6 +564,22 @@ int cli_parse_id(const cli_command_t *cmd, const char *what, const char *s, uint
     return 0;
 }
 
+int cli_parse_patient(const cli_command_t *cmd, const char *what, const char *s, uint64_t *id,
+                      const char **record_number)
+{
+    *id = 0;
+    *record_number = NULL;
+    if ((s[0] == 'P' || s[0] == 'p') && s[1] != '\0' &&
+        s[1 + strspn(s + 1, "0123456789")] == '\0') {
+        *record_number = s;
+        return 0;
+    }
+    if (cl_cli_parse_uint(s, INT64_MAX, id) == 0 && *id > 0)
+        return 0;
+    return cli_usage_error(cmd, "%s: expected a patient id or a record number (P0000042), not '%s'",
+                           what, s);
+}
+
 int cli_parse_version(const cli_command_t *cmd, const char *s, uint64_t *version)
 {
     if (cl_cli_parse_uint(s, INT64_MAX, version) != 0 || *version == 0)

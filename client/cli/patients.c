@@ -438,15 +438,14 @@ static int show(cli_t *cli, const cli_command_t *cmd, const char *ref,
                 const Clinic__Patient **patient)
 {
     Clinic__PatientShowRequest s = CLINIC__PATIENT_SHOW_REQUEST__INIT;
-    uint64_t id;
-    if (ref[0] == 'P' || ref[0] == 'p')
-        s.record_number = (char *)ref;
-    else if (cl_cli_parse_uint(ref, INT64_MAX, &id) == 0 && id > 0)
-        s.id = id;
-    else
-        return cli_usage_error(cmd, "'%s' is neither a patient id nor a record number", ref);
+    const char *record;
+    int rc = cli_parse_patient(cmd, "PATIENT", ref, &s.id, &record);
+    if (rc != 0)
+        return rc;
+    if (record)
+        s.record_number = (char *)record;
     const Clinic__Response *resp;
-    int rc = cli_send(cli, CLINIC__REQUEST__BODY_PATIENT_SHOW, &s, &resp);
+    rc = cli_send(cli, CLINIC__REQUEST__BODY_PATIENT_SHOW, &s, &resp);
     if (rc == 0)
         *patient = resp->patient_show->patient;
     return rc;

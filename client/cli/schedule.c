@@ -69,22 +69,12 @@ static int parse_yes_no(const cli_command_t *cmd, const char *opt, const char *s
 
 typedef enum { KIND_PROVIDER, KIND_ROOM, KIND_TYPE, KIND_PATIENT } kind_t;
 
-/* Whether `s` has the shape of a record number: P (or p) and digits, as on the board. */
-static int is_record_number(const char *s)
-{
-    return (s[0] == 'P' || s[0] == 'p') && s[1] != '\0' &&
-           s[1 + strspn(s + 1, "0123456789")] == '\0';
-}
-
-/* Checks, before connecting, that --patient names a patient: an id or a record number
- * (P0000042, as the board and `patient find` show it). Returns 0 or CL_EXIT_USAGE (printed). */
+/* Checks, before connecting, that --patient names a patient (cli_parse_patient). */
 static int check_patient_ref(const cli_command_t *cmd, const char *s)
 {
     uint64_t id;
-    if (is_record_number(s) || (cl_cli_parse_uint(s, INT64_MAX, &id) == 0 && id > 0))
-        return 0;
-    return cli_usage_error(
-        cmd, "--patient: expected a patient id or a record number (P0000042), not '%s'", s);
+    const char *record;
+    return cli_parse_patient(cmd, "--patient", s, &id, &record);
 }
 
 /* The id of the provider, room or appointment type `arg` names (a number is an id, anything

@@ -330,6 +330,9 @@ CL_TEST(cli_add_find_show_edit_merge_json)
     ASSERT_STR_CONTAINS(out, "Garcia, Maria");
     ASSERT_STR_CONTAINS(out, "Blue Cross");
     ASSERT_EQ(HARNESS_CLINIC(&h, out, "patient", "show", "P0000099"), 5);
+    /* Neither an id nor a record number: a usage error before anything is sent. */
+    ASSERT_EQ(HARNESS_CLINIC(&h, out, "patient", "show", "P12x"), 1);
+    ASSERT_STR_CONTAINS(out, "expected a patient id or a record number");
 
     /* Edit: only what the options say changes; the rest is sent as read. */
     HARNESS_CLINIC_OK(&h, out, "--json", "patient", "edit", "1", "--preferred", "Malu", "--mobile",
