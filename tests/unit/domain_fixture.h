@@ -7,6 +7,7 @@
 #define CL_DOMAIN_FIXTURE_H
 
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -64,6 +65,20 @@ static inline int64_t fx_int(fx_t *fx, const char *sql, const char *text)
     int64_t v = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return v;
+}
+
+/* fx_int of the SQL that printf-style `fmt` makes (ids and dates written into it). */
+static inline int64_t fx_intf(fx_t *fx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline int64_t fx_intf(fx_t *fx, const char *fmt, ...)
+{
+    char sql[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(sql, sizeof(sql), fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof(sql))
+        CL_FAIL("SQL too long: %s", fmt);
+    return fx_int(fx, sql, NULL);
 }
 
 static inline void fx_exec(fx_t *fx, const char *sql)

@@ -754,10 +754,9 @@ CL_TEST(timeoff_below_desk_minimum_conflicts_unless_overridden)
     ASSERT_STR_CONTAINS(fx_message(job), "Front desk");
     cl_job_free(job);
     ASSERT_STR_EQ(state_of(&o, id), "pending");
-    char sql[96];
-    snprintf(sql, sizeof(sql), "SELECT state = 'published' FROM shifts WHERE id = %lld",
-             (long long)shift);
-    ASSERT_EQ(fx_int(&o.fx, sql, NULL), 1);
+    ASSERT_EQ(
+        fx_intf(&o.fx, "SELECT state = 'published' FROM shifts WHERE id = %lld", (long long)shift),
+        1);
 
     /* The override needs the right to it: a supervisor lacks it. */
     job = decide(&o, &o.sup, &id, 1, 1, "", 1, 0);
@@ -767,9 +766,8 @@ CL_TEST(timeoff_below_desk_minimum_conflicts_unless_overridden)
     ASSERT_OK(job->status);
     ASSERT_EQ(job->resp.staff_request_decide->results[0]->request->override_used, 1);
     cl_job_free(job);
-    snprintf(sql, sizeof(sql), "SELECT state = 'off' FROM shifts WHERE id = %lld",
-             (long long)shift);
-    ASSERT_EQ(fx_int(&o.fx, sql, NULL), 1);
+    ASSERT_EQ(fx_intf(&o.fx, "SELECT state = 'off' FROM shifts WHERE id = %lld", (long long)shift),
+              1);
 
     /* Approved: used in the ledger, and it blocks the shifts part's new shifts. */
     job = balance(&o, &o.alice, 0);
@@ -814,16 +812,16 @@ CL_TEST(cancelling_approved_timeoff_gives_back_shifts_block_and_balance)
     ASSERT_STR_CONTAINS(fx_message(job), "is pending");
     cl_job_free(job);
     ASSERT_OK(decide_one(&o, &o.manager, id, 1, "enjoy"));
-    snprintf(sql, sizeof(sql),
-             "SELECT count(*) FROM shifts WHERE state = 'off' AND "
-             "timeoff_request_id = %llu",
-             (unsigned long long)id);
-    ASSERT_EQ(fx_int(&o.fx, sql, NULL), 3);
-    snprintf(sql, sizeof(sql),
-             "SELECT count(*) FROM blocks WHERE provider_id = %lld AND "
-             "request_id = %llu AND cancelled = 0",
-             (long long)provider, (unsigned long long)id);
-    ASSERT_EQ(fx_int(&o.fx, sql, NULL), 1);
+    ASSERT_EQ(fx_intf(&o.fx,
+                      "SELECT count(*) FROM shifts WHERE state = 'off' AND "
+                      "timeoff_request_id = %llu",
+                      (unsigned long long)id),
+              3);
+    ASSERT_EQ(fx_intf(&o.fx,
+                      "SELECT count(*) FROM blocks WHERE provider_id = %lld AND "
+                      "request_id = %llu AND cancelled = 0",
+                      (long long)provider, (unsigned long long)id),
+              1);
     job = balance(&o, &o.alice, 0);
     ASSERT_EQ(balance_of(job, "vacation")->used, 720);
     cl_job_free(job);
@@ -858,24 +856,23 @@ CL_TEST(cancelling_approved_timeoff_gives_back_shifts_block_and_balance)
     ASSERT_EQ(changes_on(job, "approvals", 0), 1);
     cl_job_free(job);
     fx_assert_last_audit(&o.fx, "sup", "request.cancel", "request", id);
-    snprintf(sql, sizeof(sql), "SELECT state = 'published' FROM shifts WHERE id = %lld",
-             (long long)published);
-    ASSERT_EQ(fx_int(&o.fx, sql, NULL), 1);
-    snprintf(sql, sizeof(sql), "SELECT state = 'draft' FROM shifts WHERE id = %lld",
-             (long long)draft);
-    ASSERT_EQ(fx_int(&o.fx, sql, NULL), 1);
-    snprintf(sql, sizeof(sql), "SELECT state = 'off' FROM shifts WHERE id = %lld",
-             (long long)afternoon);
-    ASSERT_EQ(fx_int(&o.fx, sql, NULL), 1);
+    ASSERT_EQ(fx_intf(&o.fx, "SELECT state = 'published' FROM shifts WHERE id = %lld",
+                      (long long)published),
+              1);
+    ASSERT_EQ(
+        fx_intf(&o.fx, "SELECT state = 'draft' FROM shifts WHERE id = %lld", (long long)draft), 1);
+    ASSERT_EQ(
+        fx_intf(&o.fx, "SELECT state = 'off' FROM shifts WHERE id = %lld", (long long)afternoon),
+        1);
     ASSERT_EQ(fx_int(&o.fx,
                      "SELECT count(*) FROM shifts WHERE timeoff_request_id <> 0 OR "
                      "off_from <> ''",
                      NULL),
               1);
     ASSERT_EQ(fx_int(&o.fx, "SELECT count(*) FROM audit WHERE action = 'shift.on'", NULL), 2);
-    snprintf(sql, sizeof(sql), "SELECT cancelled FROM blocks WHERE request_id = %llu",
-             (unsigned long long)id);
-    ASSERT_EQ(fx_int(&o.fx, sql, NULL), 1);
+    ASSERT_EQ(fx_intf(&o.fx, "SELECT cancelled FROM blocks WHERE request_id = %llu",
+                      (unsigned long long)id),
+              1);
     ASSERT_EQ(fx_int(&o.fx, "SELECT count(*) FROM audit WHERE action = 'block.cancel'", NULL), 1);
     job = balance(&o, &o.alice, 0);
     ASSERT_EQ(balance_of(job, "vacation")->used, 0);

@@ -380,13 +380,13 @@ CL_TEST(overtime_daily_flagged_and_request_filed)
     ASSERT_STR_EQ(s->overtime, "pending");
     ASSERT_EQ(s->overtime_minutes, 120); /* 5 + 5 hours against 8 */
     ASSERT(s->overtime_request_id > 0);
-    char sql[200];
-    snprintf(sql, sizeof(sql),
-             "SELECT count(*) FROM requests WHERE id = %llu AND kind = 'overtime' AND "
-             "requester_id = %lld AND ref_id = %llu AND amount = 120 AND state = 'pending'",
-             (unsigned long long)s->overtime_request_id, (long long)c.ann_id,
-             (unsigned long long)s->id);
-    ASSERT_EQ(fx_int(&c.fx, sql, NULL), 1);
+    ASSERT_EQ(
+        fx_intf(&c.fx,
+                "SELECT count(*) FROM requests WHERE id = %llu AND kind = 'overtime' AND "
+                "requester_id = %lld AND ref_id = %llu AND amount = 120 AND state = 'pending'",
+                (unsigned long long)s->overtime_request_id, (long long)c.ann_id,
+                (unsigned long long)s->id),
+        1);
     cl_job_free(job);
     clinic_close(&c);
 }
@@ -433,7 +433,7 @@ CL_TEST(a_change_in_the_week_rejudges_its_overtime)
     for (int i = 0; i < 5; i++)
         ids[i] = shift_add(&c, c.ann_id, c.front, days[i], 8 * 60, 16 * 60, 1);
     uint64_t sat = shift_add(&c, c.ann_id, c.front, "2023-11-25", 9 * 60, 13 * 60, 1);
-    char ot[16], sql[160];
+    char ot[16];
     ASSERT_STR_EQ(shift_text(&c, "overtime", sat, ot, sizeof(ot)), "pending");
     ASSERT_EQ(shift_int(&c, "overtime_minutes", sat), 240);
     int64_t first_request = shift_int(&c, "overtime_request_id", sat);
@@ -451,9 +451,9 @@ CL_TEST(a_change_in_the_week_rejudges_its_overtime)
     ASSERT_EQ(shift_int(&c, "overtime_minutes", sat), 120);
     int64_t second_request = shift_int(&c, "overtime_request_id", sat);
     ASSERT_NE(second_request, first_request);
-    snprintf(sql, sizeof(sql), "SELECT state = 'withdrawn' FROM requests WHERE id = %lld",
-             (long long)first_request);
-    ASSERT_EQ(fx_int(&c.fx, sql, NULL), 1);
+    ASSERT_EQ(fx_intf(&c.fx, "SELECT state = 'withdrawn' FROM requests WHERE id = %lld",
+                      (long long)first_request),
+              1);
 
     Clinic__ShiftCancelRequest m = CLINIC__SHIFT_CANCEL_REQUEST__INIT;
     m.id = ids[0];
@@ -468,9 +468,9 @@ CL_TEST(a_change_in_the_week_rejudges_its_overtime)
     cl_job_free(job);
     ASSERT_STR_EQ(shift_text(&c, "overtime", sat, ot, sizeof(ot)), "");
     ASSERT_EQ(shift_int(&c, "overtime_minutes", sat), 0);
-    snprintf(sql, sizeof(sql), "SELECT state = 'withdrawn' FROM requests WHERE id = %lld",
-             (long long)second_request);
-    ASSERT_EQ(fx_int(&c.fx, sql, NULL), 1);
+    ASSERT_EQ(fx_intf(&c.fx, "SELECT state = 'withdrawn' FROM requests WHERE id = %lld",
+                      (long long)second_request),
+              1);
     ASSERT_EQ(fx_int(&c.fx, SQL_REJUDGED, NULL), 2);
     ASSERT_EQ(fx_int(&c.fx, "SELECT count(*) FROM shifts WHERE overtime <> ''", NULL), 0);
 
@@ -559,10 +559,9 @@ CL_TEST(cancel_shift_withdraws_its_overtime_request)
     ASSERT_OK(job->status);
     ASSERT_STR_EQ(job->resp.shift_cancel->shift->state, "cancelled");
     cl_job_free(job);
-    char sql[96];
-    snprintf(sql, sizeof(sql), "SELECT state = 'withdrawn' FROM requests WHERE id = %lld",
-             (long long)request);
-    ASSERT_EQ(fx_int(&c.fx, sql, NULL), 1);
+    ASSERT_EQ(fx_intf(&c.fx, "SELECT state = 'withdrawn' FROM requests WHERE id = %lld",
+                      (long long)request),
+              1);
     /* A cancelled shift holds no time: the same hours can be given again. */
     shift_add(&c, c.ann_id, c.front, MONDAY, 9 * 60, 12 * 60, 0);
     /* And it cannot be cancelled twice. */
@@ -830,13 +829,13 @@ CL_TEST(swap_propose_accept_check_and_approve)
     ASSERT(w->request_id > 0);
     uint64_t request = w->request_id;
     cl_job_free(job);
-    char sql[200];
-    snprintf(sql, sizeof(sql),
-             "SELECT count(*) FROM requests WHERE id = %llu AND kind = 'swap' AND "
-             "requester_id = %lld AND other_id = %lld AND ref_id = %llu AND ref2_id = %llu",
-             (unsigned long long)request, (long long)c.ann_id, (long long)c.bob_id,
-             (unsigned long long)a, (unsigned long long)b);
-    ASSERT_EQ(fx_int(&c.fx, sql, NULL), 1);
+    ASSERT_EQ(
+        fx_intf(&c.fx,
+                "SELECT count(*) FROM requests WHERE id = %llu AND kind = 'swap' AND "
+                "requester_id = %lld AND other_id = %lld AND ref_id = %llu AND ref2_id = %llu",
+                (unsigned long long)request, (long long)c.ann_id, (long long)c.bob_id,
+                (unsigned long long)a, (unsigned long long)b),
+        1);
     /* Bad input: deciding it again. */
     job = respond(&c, &c.bob, id, 2, "decline");
     FX_ASSERT_FAILED(job, CL_EPRECOND, "id");
@@ -853,9 +852,9 @@ CL_TEST(swap_propose_accept_check_and_approve)
     FX_ASSERT_OK_FREE(hook_run(&c, 3, &r, 0));
     ASSERT_EQ(shift_int(&c, "staff_id", a), c.bob_id);
     ASSERT_EQ(shift_int(&c, "staff_id", b), c.ann_id);
-    snprintf(sql, sizeof(sql), "SELECT state = 'approved' FROM shift_swaps WHERE id = %llu",
-             (unsigned long long)id);
-    ASSERT_EQ(fx_int(&c.fx, sql, NULL), 1);
+    ASSERT_EQ(fx_intf(&c.fx, "SELECT state = 'approved' FROM shift_swaps WHERE id = %llu",
+                      (unsigned long long)id),
+              1);
     /* Checked again later, the shifts are no longer the parties' as filed. */
     job = hook_run(&c, 2, &r, 0);
     FX_ASSERT_FAILED(job, CL_EPRECOND, NULL);
@@ -881,7 +880,7 @@ CL_TEST(a_swap_rejudges_both_weeks_and_leaves_the_old_holders_overtime)
     }
     uint64_t sat = shift_add(&c, c.ann_id, c.front, "2023-11-25", 9 * 60, 13 * 60, 1);
     uint64_t next = shift_add(&c, c.bob_id, c.phones, "2023-11-27", 9 * 60, 13 * 60, 1);
-    char ot[16], sql[200];
+    char ot[16];
     ASSERT_STR_EQ(shift_text(&c, "overtime", sat, ot, sizeof(ot)), "pending");
     int64_t ann_request = shift_int(&c, "overtime_request_id", sat);
 
@@ -897,14 +896,14 @@ CL_TEST(a_swap_rejudges_both_weeks_and_leaves_the_old_holders_overtime)
     ASSERT_EQ(shift_int(&c, "overtime_minutes", sat), 240);
     int64_t bob_request = shift_int(&c, "overtime_request_id", sat);
     ASSERT_NE(bob_request, ann_request);
-    snprintf(sql, sizeof(sql), "SELECT state = 'withdrawn' FROM requests WHERE id = %lld",
-             (long long)ann_request);
-    ASSERT_EQ(fx_int(&c.fx, sql, NULL), 1);
-    snprintf(sql, sizeof(sql),
-             "SELECT count(*) FROM requests WHERE id = %lld AND requester_id = %lld AND "
-             "state = 'pending'",
-             (long long)bob_request, (long long)c.bob_id);
-    ASSERT_EQ(fx_int(&c.fx, sql, NULL), 1);
+    ASSERT_EQ(fx_intf(&c.fx, "SELECT state = 'withdrawn' FROM requests WHERE id = %lld",
+                      (long long)ann_request),
+              1);
+    ASSERT_EQ(fx_intf(&c.fx,
+                      "SELECT count(*) FROM requests WHERE id = %lld AND requester_id = %lld AND "
+                      "state = 'pending'",
+                      (long long)bob_request, (long long)c.bob_id),
+              1);
     ASSERT_STR_EQ(shift_text(&c, "overtime", next, ot, sizeof(ot)), "");
     ASSERT_EQ(fx_int(&c.fx, "SELECT count(*) FROM shifts WHERE overtime <> ''", NULL), 1);
     clinic_close(&c);

@@ -436,9 +436,8 @@ CL_TEST(staff_leave_keeps_the_record_and_moves_reports_up)
     ASSERT_EQ(count_changes(job, CL_TOPIC_STAFF_NAME, "staff", 0), 2);
     cl_job_free(job);
     ASSERT_EQ(fx_int(&s.fx, "SELECT count(*) FROM staff", NULL), 3);
-    char sql[96];
-    snprintf(sql, sizeof(sql), "SELECT supervisor_id FROM staff WHERE id = %lld", (long long)r1);
-    ASSERT_EQ(fx_int(&s.fx, sql, NULL), boss);
+    ASSERT_EQ(fx_intf(&s.fx, "SELECT supervisor_id FROM staff WHERE id = %lld", (long long)r1),
+              boss);
     /* Bad input: leaving twice (the version read is now 2). */
     l.version = 2;
     job = fx_call(&s.fx, &s.mgr, CLINIC__REQUEST__BODY_STAFF_LEAVE, &l);
@@ -627,10 +626,9 @@ CL_TEST(credential_renew_keeps_the_old_row_and_checks_version)
     ASSERT(!n->expiring);
     ASSERT(!job->resp.credential_renew->warned);
     fx_assert_last_audit(&s.fx, "boss", "credential.renew", "credential", n->id);
-    char sql[128];
-    snprintf(sql, sizeof(sql), "SELECT replaced_by FROM credentials WHERE id = %llu",
-             (unsigned long long)old);
-    ASSERT_EQ(fx_int(&s.fx, sql, NULL), n->id);
+    ASSERT_EQ(fx_intf(&s.fx, "SELECT replaced_by FROM credentials WHERE id = %llu",
+                      (unsigned long long)old),
+              n->id);
     cl_job_free(job);
     /* Bad input: renewing the old one again (a stale version, then a retired record). */
     job = fx_call(&s.fx, &s.mgr, CLINIC__REQUEST__BODY_CREDENTIAL_RENEW, &r);

@@ -572,13 +572,13 @@ CL_TEST(a_correction_is_a_request_and_its_approval_keeps_the_original_in_history
     ASSERT_EQ(punch_int(&c, "version", id), 2);
     ASSERT_EQ(punch_int(&c, "request_id", id), request);
     /* The corrected end was not punched from the workstation: its record moved to history. */
-    char sql[320];
-    snprintf(sql, sizeof(sql),
-             "SELECT count(*) FROM punch_history WHERE punch_id = %llu AND version = 1 AND "
-             "in_at = %lld AND in_workstation = 'ws-test' AND replaced_by_request = %llu",
-             (unsigned long long)id, (long long)at("2024-03-04", 8, 40),
-             (unsigned long long)request);
-    ASSERT_EQ(fx_int(&c.fx, sql, NULL), 1);
+    ASSERT_EQ(
+        fx_intf(&c.fx,
+                "SELECT count(*) FROM punch_history WHERE punch_id = %llu AND version = 1 AND "
+                "in_at = %lld AND in_workstation = 'ws-test' AND replaced_by_request = %llu",
+                (unsigned long long)id, (long long)at("2024-03-04", 8, 40),
+                (unsigned long long)request),
+        1);
     ASSERT_EQ(fx_int(&c.fx,
                      "SELECT count(*) FROM audit WHERE action = 'punch.correct' AND "
                      "entity = 'punch'",
@@ -617,10 +617,9 @@ CL_TEST(a_correction_of_the_out_time_alone_keeps_the_in_time)
     ASSERT_OK(job->status);
     uint64_t request = job->resp.punch_correction_file->request_id;
     cl_job_free(job);
-    char sql[160];
-    snprintf(sql, sizeof(sql), "SELECT starts_at FROM requests WHERE id = %llu",
-             (unsigned long long)request);
-    ASSERT_EQ(fx_int(&c.fx, sql, NULL), at("2024-03-04", 8, 40));
+    ASSERT_EQ(fx_intf(&c.fx, "SELECT starts_at FROM requests WHERE id = %llu",
+                      (unsigned long long)request),
+              at("2024-03-04", 8, 40));
     approve(&c, at("2024-03-05", 10, 0), request);
     ASSERT_EQ(punch_int(&c, "in_at", id), at("2024-03-04", 8, 40));
     ASSERT_EQ(punch_int(&c, "out_at", id), at("2024-03-04", 17, 30));
