@@ -287,107 +287,169 @@ int cl_handle_appointment_book(cl_tx_t *tx, cl_job_t *job)
 
 /* ---- move ------------------------------------------------------------------------------------ */
 
-int cl_handle_appointment_move(cl_tx_t *tx, cl_job_t *job)
-{
-    const Clinic__AppointmentMoveRequest *req = job->req->appointment_move;
-    Clinic__AppointmentMoveReply *reply = CL_JOB_REPLY(job, Clinic__AppointmentMoveReply);
-    Clinic__Appointment *cur;
+/* Where and when a move puts an appointment. */
+typedef struct {
+    int64_t starts_at, ends_at;
+    cl_date_t date;
     Clinic__Provider *provider, *old_provider;
-    Clinic__Room *room = NULL;
-    int rc;
+    uint64_t room_id;   /* 0: none */
+    Clinic__Room *room; /* NULL: none, or the appointment's room unchanged */
+} move_t;
 
+/* Checks the fields of a move that need no row, failing the job on the first that is wrong. */
+static int check_move_request(cl_job_t *job, const Clinic__AppointmentMoveRequest *req)
+{
+    int rc;
     if ((rc = cl_sched_check_version(job, req->version)) < 0 ||
         (rc = check_minutes(job, req->minutes)) < 0 ||
         (rc = check_override(job, req->override)) < 0)
         return rc;
     if (req->clear_room && req->room_id)
         return cl_job_fail(job, CL_EINVAL, "room_id", "give room_id or clear_room, not both");
-    if ((rc = load_for_change(tx, req->id, req->version, "moved", &reply->appointment)) < 0)
-        return rc;
-    cur = reply->appointment;
+    return 0;
+}
 
-    /* The new start: a new date or instant; a new minute on the same date; or the same. */
-    int64_t start = cur->starts_at;
-    cl_date_t day = cl_date_of(cur->starts_at);
+/* The new start: a new date or instant; a new minute on the same date; or the same. A start
+ * that changes must be bookable. */
+static int move_start(cl_tx_t *tx, const Clinic__AppointmentMoveRequest *req,
+                      const Clinic__Appointment *cur, move_t *m)
+{
+    cl_job_t *job = tx->job;
+    int rc;
+    m->starts_at = cur->starts_at;
+    m->date = cl_date_of(cur->starts_at);
     if (req->starts_at != 0 || req->date[0] != '\0') {
         if ((rc = cl_sched_check_start(job, "date", req->date, req->start_minute, req->starts_at,
-                                       &start, &day)) < 0)
+                                       &m->starts_at, &m->date)) < 0)
             return rc;
     } else if (req->start_minute != 0) {
         if (req->start_minute > 1439)
             return cl_job_fail(job, CL_EINVAL, "start_minute", "start_minute must be 0-1439");
-        start = cl_local_instant(day, (int)req->start_minute);
-        day = cl_date_of(start);
+        m->starts_at = cl_local_instant(m->date, (int)req->start_minute);
+        m->date = cl_date_of(m->starts_at);
     }
-    if (start != cur->starts_at &&
-        (rc = check_bookable(tx, req->starts_at ? "starts_at" : "date", day)) < 0)
+    if (m->starts_at != cur->starts_at &&
+        (rc = check_bookable(tx, req->starts_at ? "starts_at" : "date", m->date)) < 0)
         return rc;
-    if ((rc = cl_sched_provider_get(tx, (int64_t)cur->provider_id, &old_provider)) < 0)
-        return rc == CL_ENOTFOUND ? CL_EINTERNAL : rc;
-    provider = old_provider;
-    if (req->provider_id && req->provider_id != cur->provider_id &&
-        (rc = cl_sched_provider_for_use(tx, "provider_id", (int64_t)req->provider_id, &provider)) <
-            0)
-        return rc;
-    uint64_t room_id = req->clear_room ? 0 : req->room_id ? req->room_id : cur->room_id;
-    if (room_id && room_id != cur->room_id &&
-        (rc = cl_sched_room_for_use(tx, "room_id", (int64_t)room_id, &room)) < 0)
-        return rc;
-    uint32_t minutes = req->minutes ? req->minutes : cur->minutes;
-    int64_t end = start + (int64_t)minutes * 60;
-    if ((rc = check_same_day(job, end, day)) < 0)
-        return rc;
+    return 0;
+}
 
+/* The provider and room after the move: each the request's when it names another one (which must
+ * be usable), else the appointment's; clear_room leaves none. The old provider is kept for the
+ * waitlist offer of the freed time. */
+static int move_provider_and_room(cl_tx_t *tx, const Clinic__AppointmentMoveRequest *req,
+                                  const Clinic__Appointment *cur, move_t *m)
+{
+    int rc;
+    if ((rc = cl_sched_provider_get(tx, (int64_t)cur->provider_id, &m->old_provider)) < 0)
+        return rc == CL_ENOTFOUND ? CL_EINTERNAL : rc;
+    m->provider = m->old_provider;
+    if (req->provider_id && req->provider_id != cur->provider_id &&
+        (rc = cl_sched_provider_for_use(tx, "provider_id", (int64_t)req->provider_id,
+                                        &m->provider)) < 0)
+        return rc;
+    m->room_id = req->clear_room ? 0 : req->room_id ? req->room_id : cur->room_id;
+    if (m->room_id && m->room_id != cur->room_id &&
+        (rc = cl_sched_room_for_use(tx, "room_id", (int64_t)m->room_id, &m->room)) < 0)
+        return rc;
+    return 0;
+}
+
+/* Puts the move's conflicts in the reply and fails the job on any unless the request overrides
+ * them. */
+static int check_move_conflicts(cl_tx_t *tx, const Clinic__AppointmentMoveRequest *req,
+                                const Clinic__Appointment *cur, const move_t *m,
+                                Clinic__AppointmentMoveReply *reply)
+{
     cl_sched_proposal_t p = {
         .patient_id = (int64_t)cur->patient_id,
-        .provider = provider,
-        .room_id = (int64_t)room_id,
-        .room_name = room ? room->name : cur->room_name,
-        .starts_at = start,
-        .ends_at = end,
-        .date = day,
+        .provider = m->provider,
+        .room_id = (int64_t)m->room_id,
+        .room_name = m->room ? m->room->name : cur->room_name,
+        .starts_at = m->starts_at,
+        .ends_at = m->ends_at,
+        .date = m->date,
         .exclude_id = (int64_t)cur->id,
     };
     cl_sched_conflicts_t c = {0};
-    if ((rc = cl_sched_conflicts(tx, &p, &c)) < 0)
+    int rc = cl_sched_conflicts(tx, &p, &c);
+    if (rc < 0)
         return rc;
     reply->conflicts = c.items;
     reply->n_conflicts = c.n;
     if (c.n > 0 && !req->override)
-        return cl_sched_conflict_fail(job, "cannot move to", &p, &c);
+        return cl_sched_conflict_fail(tx->job, "cannot move to", &p, &c);
+    return 0;
+}
 
+/* Rewrites `cur`'s provider, room and times at the version it was read at, and records its
+ * "schedule" change. */
+static int update_moved(cl_tx_t *tx, const Clinic__Appointment *cur, const move_t *m,
+                        int overbooked)
+{
     char date[11];
-    cl_date_format(day, date);
+    cl_date_format(m->date, date);
     sqlite3_stmt *st = cl_sched_stmt(tx, CL_SQ_APPT_MOVE);
     if (st == NULL)
         return CL_EINTERNAL;
     sqlite3_bind_int64(st, 1, (int64_t)cur->id);
-    sqlite3_bind_int64(st, 2, (int64_t)provider->id);
-    cl_sched_bind_id(st, 3, (int64_t)room_id);
+    sqlite3_bind_int64(st, 2, (int64_t)m->provider->id);
+    cl_sched_bind_id(st, 3, (int64_t)m->room_id);
     sqlite3_bind_text(st, 4, date, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, start);
-    sqlite3_bind_int64(st, 6, end);
-    sqlite3_bind_int(st, 7, c.n > 0);
+    sqlite3_bind_int64(st, 5, m->starts_at);
+    sqlite3_bind_int64(st, 6, m->ends_at);
+    sqlite3_bind_int(st, 7, overbooked);
     sqlite3_bind_int64(st, 8, (int64_t)cur->version);
-    if ((rc = cl_db_step_once(tx->db, st)) < 0)
+    int rc = cl_db_step_once(tx->db, st);
+    if (rc < 0)
         return rc;
     if (rc == 0)
         return CL_EINTERNAL;
-    if ((rc = cl_tx_change(tx, CL_TOPIC_SCHEDULE_NAME, "appointment", cur->id,
-                           CLINIC__CHANGE_OP__UPDATED, 0)) < 0)
+    return cl_tx_change(tx, CL_TOPIC_SCHEDULE_NAME, "appointment", cur->id,
+                        CLINIC__CHANGE_OP__UPDATED, 0);
+}
+
+/* What the move left of the old time is free for the waitlist: the offers go in the reply. */
+static int offer_old_time(cl_tx_t *tx, const Clinic__Appointment *cur, const move_t *m,
+                          Clinic__AppointmentMoveReply *reply)
+{
+    if (m->provider->id == cur->provider_id && m->starts_at == cur->starts_at &&
+        m->ends_at == cur->ends_at)
+        return 0;
+    cl_sched_offers_t offers = {0};
+    int rc = cl_sched_offer_freed(tx, m->old_provider, cur->starts_at, cur->ends_at, &offers);
+    if (rc < 0)
         return rc;
-    if ((rc = audit_patient(tx, c.n > 0 ? "appointment.overbook" : "appointment.move",
-                            cur->patient_id)) < 0)
+    reply->offers = offers.items;
+    reply->n_offers = offers.n;
+    return 0;
+}
+
+int cl_handle_appointment_move(cl_tx_t *tx, cl_job_t *job)
+{
+    const Clinic__AppointmentMoveRequest *req = job->req->appointment_move;
+    Clinic__AppointmentMoveReply *reply = CL_JOB_REPLY(job, Clinic__AppointmentMoveReply);
+    Clinic__Appointment *cur;
+    move_t m = {0};
+    int rc;
+
+    if ((rc = check_move_request(job, req)) < 0 ||
+        (rc = load_for_change(tx, req->id, req->version, "moved", &reply->appointment)) < 0)
         return rc;
-    /* What the move left of the old time is free for the waitlist. */
-    if (provider->id != cur->provider_id || start != cur->starts_at || end != cur->ends_at) {
-        cl_sched_offers_t offers = {0};
-        if ((rc = cl_sched_offer_freed(tx, old_provider, cur->starts_at, cur->ends_at, &offers)) <
-            0)
-            return rc;
-        reply->offers = offers.items;
-        reply->n_offers = offers.n;
-    }
+    cur = reply->appointment;
+    if ((rc = move_start(tx, req, cur, &m)) < 0 ||
+        (rc = move_provider_and_room(tx, req, cur, &m)) < 0)
+        return rc;
+    m.ends_at = m.starts_at + (int64_t)(req->minutes ? req->minutes : cur->minutes) * 60;
+    if ((rc = check_same_day(job, m.ends_at, m.date)) < 0 ||
+        (rc = check_move_conflicts(tx, req, cur, &m, reply)) < 0)
+        return rc;
+    int overbooked = reply->n_conflicts > 0;
+    if ((rc = update_moved(tx, cur, &m, overbooked)) < 0 ||
+        (rc = audit_patient(tx, overbooked ? "appointment.overbook" : "appointment.move",
+                            cur->patient_id)) < 0 ||
+        (rc = offer_old_time(tx, cur, &m, reply)) < 0)
+        return rc;
     return reload(tx, cur->id, &reply->appointment);
 }
 
@@ -583,143 +645,225 @@ static cl_date_t occurrence_date(cl_date_t first, const rule_t *r, int i)
     return d;
 }
 
-int cl_handle_appointment_series_book(cl_tx_t *tx, cl_job_t *job)
-{
-    const Clinic__AppointmentSeriesBookRequest *req = job->req->appointment_series_book;
-    Clinic__AppointmentSeriesBookReply *reply =
-        CL_JOB_REPLY(job, Clinic__AppointmentSeriesBookReply);
-    cl_arena_t *a = &job->arena;
+/* A series being booked: the request's checked values and the rows it names. */
+typedef struct {
+    rule_t rule;
+    cl_date_t first;
+    uint32_t minutes; /* each occurrence's: the request's, else the type's default */
     cl_sched_patient_t patient;
     Clinic__Provider *provider;
     Clinic__AppointmentType *type;
-    Clinic__Room *room = NULL;
-    cl_date_t first;
-    rule_t rule = {0};
-    int rc;
+    Clinic__Room *room; /* NULL: none */
+    int64_t id;         /* the series row's, once inserted */
+} series_t;
 
-    if ((rc = parse_rule(job, req->rule, &rule)) < 0)
+/* The refusal of a series, naming each conflicting occurrence's first conflict. */
+typedef struct {
+    char text[1024];
+    size_t used; /* what the whole text needs, more than text holds when it was cut */
+} refusal_t;
+
+/* Checks the rule, count, first date, start minute, minutes and reason of a series request,
+ * failing the job on the first that is wrong; the first and the last occurrence must both be
+ * bookable. */
+static int check_series_request(cl_tx_t *tx, const Clinic__AppointmentSeriesBookRequest *req,
+                                series_t *s)
+{
+    cl_job_t *job = tx->job;
+    int rc;
+    if ((rc = parse_rule(job, req->rule, &s->rule)) < 0)
         return rc;
     if (req->count < 1 || req->count > SERIES_MAX)
         return cl_job_fail(job, CL_EINVAL, "count", "count must be 1-52");
-    if ((rc = cl_sched_check_date(job, "first_date", req->first_date, &first)) < 0)
+    if ((rc = cl_sched_check_date(job, "first_date", req->first_date, &s->first)) < 0)
         return rc;
     if (req->start_minute > 1439)
         return cl_job_fail(job, CL_EINVAL, "start_minute", "start_minute must be 0-1439");
     if ((rc = check_minutes(job, req->minutes)) < 0 ||
         (rc = cl_sched_check_text(job, "reason", req->reason, 0, CL_SCHED_REASON_MAX)) < 0 ||
-        (rc = check_bookable(tx, "first_date", first)) < 0 ||
-        (rc = check_bookable(tx, "count", occurrence_date(first, &rule, (int)req->count - 1))) < 0)
+        (rc = check_bookable(tx, "first_date", s->first)) < 0 ||
+        (rc = check_bookable(tx, "count",
+                             occurrence_date(s->first, &s->rule, (int)req->count - 1))) < 0)
         return rc;
-    if ((rc = cl_sched_patient_for_use(tx, "patient_id", (int64_t)req->patient_id, &patient)) < 0 ||
-        (rc = cl_sched_provider_for_use(tx, "provider_id", (int64_t)req->provider_id, &provider)) <
+    return 0;
+}
+
+/* Loads the patient, provider, type and room the request names, failing the job when one is
+ * missing or inactive; then, with the type's default length known, checks that an occurrence
+ * ends on its day. */
+static int load_series_rows(cl_tx_t *tx, const Clinic__AppointmentSeriesBookRequest *req,
+                            series_t *s)
+{
+    int rc;
+    if ((rc = cl_sched_patient_for_use(tx, "patient_id", (int64_t)req->patient_id, &s->patient)) <
             0 ||
-        (rc = cl_sched_type_for_use(tx, "type_id", (int64_t)req->type_id, &type)) < 0)
+        (rc = cl_sched_provider_for_use(tx, "provider_id", (int64_t)req->provider_id,
+                                        &s->provider)) < 0 ||
+        (rc = cl_sched_type_for_use(tx, "type_id", (int64_t)req->type_id, &s->type)) < 0)
         return rc;
     if (req->room_id &&
-        (rc = cl_sched_room_for_use(tx, "room_id", (int64_t)req->room_id, &room)) < 0)
+        (rc = cl_sched_room_for_use(tx, "room_id", (int64_t)req->room_id, &s->room)) < 0)
         return rc;
-    uint32_t minutes = req->minutes ? req->minutes : type->default_minutes;
-    if ((rc = check_same_day(
-             job, cl_local_instant(first, (int)req->start_minute) + (int64_t)minutes * 60, first)) <
-        0)
-        return rc;
+    s->minutes = req->minutes ? req->minutes : s->type->default_minutes;
+    int64_t first_end =
+        cl_local_instant(s->first, (int)req->start_minute) + (int64_t)s->minutes * 60;
+    return check_same_day(tx->job, first_end, s->first);
+}
 
-    /* The series row first (its id goes on each occurrence); a refusal rolls it back. */
-    char first_s[11];
-    cl_date_format(first, first_s);
+/* Inserts the series row first, since each occurrence carries its id, and sets s->id; a refusal
+ * rolls it back. */
+static int insert_series(cl_tx_t *tx, const Clinic__AppointmentSeriesBookRequest *req, series_t *s)
+{
+    char first[11];
+    cl_date_format(s->first, first);
     sqlite3_stmt *st = cl_sched_stmt(tx, CL_SQ_SERIES_INSERT);
     if (st == NULL)
         return CL_EINTERNAL;
-    sqlite3_bind_int64(st, 1, patient.id);
-    sqlite3_bind_int64(st, 2, (int64_t)provider->id);
-    sqlite3_bind_int64(st, 3, (int64_t)type->id);
-    cl_sched_bind_id(st, 4, room ? (int64_t)room->id : 0);
+    sqlite3_bind_int64(st, 1, s->patient.id);
+    sqlite3_bind_int64(st, 2, (int64_t)s->provider->id);
+    sqlite3_bind_int64(st, 3, (int64_t)s->type->id);
+    cl_sched_bind_id(st, 4, s->room ? (int64_t)s->room->id : 0);
     sqlite3_bind_text(st, 5, req->rule, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, first_s, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, first, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 7, (int)req->count);
     sqlite3_bind_int(st, 8, (int)req->start_minute);
-    sqlite3_bind_int(st, 9, (int)minutes);
+    sqlite3_bind_int(st, 9, (int)s->minutes);
     sqlite3_bind_int64(st, 10, tx->now);
-    sqlite3_bind_int64(st, 11, job->who.user_id);
-    rc = cl_db_step(tx->db, st);
-    int64_t series_id = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_bind_int64(st, 11, tx->job->who.user_id);
+    int rc = cl_db_step(tx->db, st);
+    s->id = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
     if (rc < 0)
         return rc;
     if (rc == 0)
         return CL_EINTERNAL;
+    return 0;
+}
 
-    reply->occurrences = cl_arena_alloc(a, req->count * sizeof(*reply->occurrences));
+/* Fills *out with the occurrence on `date`: its times and what it conflicts with. */
+static int check_occurrence(cl_tx_t *tx, const Clinic__AppointmentSeriesBookRequest *req,
+                            const series_t *s, cl_date_t date, Clinic__SeriesOccurrence **out)
+{
+    cl_arena_t *a = &tx->job->arena;
+    int64_t start = cl_local_instant(date, (int)req->start_minute);
+    Clinic__SeriesOccurrence *o = CL_ARENA_NEW(a, Clinic__SeriesOccurrence);
+    clinic__series_occurrence__init(o);
+    *out = o;
+    o->date = cl_sched_date_str(a, date);
+    o->starts_at = start;
+    o->ends_at = start + (int64_t)s->minutes * 60;
+    cl_sched_proposal_t p = {
+        .patient_id = s->patient.id,
+        .provider = s->provider,
+        .room_id = s->room ? (int64_t)s->room->id : 0,
+        .room_name = s->room ? s->room->name : "",
+        .starts_at = o->starts_at,
+        .ends_at = o->ends_at,
+        .date = date,
+    };
+    cl_sched_conflicts_t c = {0};
+    int rc = cl_sched_conflicts(tx, &p, &c);
+    if (rc < 0)
+        return rc;
+    o->conflicts = c.items;
+    o->n_conflicts = c.n;
+    return 0;
+}
+
+/* Appends the `nth` conflicting occurrence `o` to the refusal; the first one opens it. */
+static void note_conflict(refusal_t *r, uint32_t nth, const Clinic__SeriesOccurrence *o)
+{
+    if (nth == 1)
+        r->used = (size_t)snprintf(r->text, sizeof(r->text), "cannot book the series: ");
+    if (r->used < sizeof(r->text))
+        r->used += (size_t)snprintf(r->text + r->used, sizeof(r->text) - r->used, "%s%s: %s",
+                                    nth > 1 ? "; " : "", o->date, o->conflicts[0]->detail);
+}
+
+/* Inserts occurrence `o`, on `date`, as an appointment of the series. */
+static int book_occurrence(cl_tx_t *tx, const Clinic__AppointmentSeriesBookRequest *req,
+                           const series_t *s, cl_date_t date, Clinic__SeriesOccurrence *o)
+{
+    booking_t b = {
+        .patient = &s->patient,
+        .provider = s->provider,
+        .type = s->type,
+        .room = s->room,
+        .series_id = s->id,
+        .starts_at = o->starts_at,
+        .ends_at = o->ends_at,
+        .date = date,
+        .reason = req->reason,
+    };
+    int64_t id;
+    int rc = insert_appointment(tx, &b, &id);
+    if (rc < 0)
+        return rc;
+    o->appointment_id = (uint64_t)id;
+    return 0;
+}
+
+/* Checks each occurrence into the reply and books those without a conflict, counting them in
+ * reply->booked; the others count in reply->skipped and go into the refusal. */
+static int book_occurrences(cl_tx_t *tx, const Clinic__AppointmentSeriesBookRequest *req,
+                            const series_t *s, Clinic__AppointmentSeriesBookReply *reply,
+                            refusal_t *refusal)
+{
+    int rc;
+    reply->occurrences = cl_arena_alloc(&tx->job->arena, req->count * sizeof(*reply->occurrences));
     reply->n_occurrences = req->count;
-    char msg[1024];
-    size_t used = 0;
     for (uint32_t i = 0; i < req->count; i++) {
-        cl_date_t date = occurrence_date(first, &rule, (int)i);
-        int64_t start = cl_local_instant(date, (int)req->start_minute);
-        Clinic__SeriesOccurrence *o = CL_ARENA_NEW(a, Clinic__SeriesOccurrence);
-        clinic__series_occurrence__init(o);
-        reply->occurrences[i] = o;
-        o->date = cl_sched_date_str(a, date);
-        o->starts_at = start;
-        o->ends_at = start + (int64_t)minutes * 60;
-        cl_sched_proposal_t p = {
-            .patient_id = patient.id,
-            .provider = provider,
-            .room_id = room ? (int64_t)room->id : 0,
-            .room_name = room ? room->name : "",
-            .starts_at = o->starts_at,
-            .ends_at = o->ends_at,
-            .date = date,
-        };
-        cl_sched_conflicts_t c = {0};
-        if ((rc = cl_sched_conflicts(tx, &p, &c)) < 0)
+        cl_date_t date = occurrence_date(s->first, &s->rule, (int)i);
+        if ((rc = check_occurrence(tx, req, s, date, &reply->occurrences[i])) < 0)
             return rc;
-        o->conflicts = c.items;
-        o->n_conflicts = c.n;
-        if (c.n > 0) {
-            if (reply->skipped++ == 0)
-                used = (size_t)snprintf(msg, sizeof(msg), "cannot book the series: ");
-            if (used < sizeof(msg))
-                used +=
-                    (size_t)snprintf(msg + used, sizeof(msg) - used, "%s%s: %s",
-                                     reply->skipped > 1 ? "; " : "", o->date, c.items[0]->detail);
+        Clinic__SeriesOccurrence *o = reply->occurrences[i];
+        if (o->n_conflicts > 0) {
+            note_conflict(refusal, ++reply->skipped, o);
             continue;
         }
         /* Without skip_conflicts one conflict books nothing: stop inserting, go on checking
          * so that the reply lists every occurrence's conflicts. */
         if (reply->skipped > 0 && !req->skip_conflicts)
             continue;
-        booking_t b = {
-            .patient = &patient,
-            .provider = provider,
-            .type = type,
-            .room = room,
-            .series_id = series_id,
-            .starts_at = o->starts_at,
-            .ends_at = o->ends_at,
-            .date = date,
-            .reason = req->reason,
-        };
-        int64_t id;
-        if ((rc = insert_appointment(tx, &b, &id)) < 0)
+        if ((rc = book_occurrence(tx, req, s, date, o)) < 0)
             return rc;
-        o->appointment_id = (uint64_t)id;
         reply->booked++;
     }
-    if (used >= sizeof(msg))
-        memcpy(msg + sizeof(msg) - 4, "...", 4);
-    if (reply->skipped > 0 && (!req->skip_conflicts || reply->booked == 0)) {
-        /* Nothing is kept: the reply must not name rows that roll back. */
-        for (uint32_t i = 0; i < req->count; i++)
-            reply->occurrences[i]->appointment_id = 0;
-        reply->booked = 0;
-        return cl_job_fail(job, CL_ECONFLICT, NULL, msg);
-    }
-    reply->series_id = (uint64_t)series_id;
-    if ((rc = cl_tx_change(tx, CL_TOPIC_SCHEDULE_NAME, "series", (uint64_t)series_id,
+    return 0;
+}
+
+/* Fails the job with CONFLICT and the refusal, cut with "..." when it did not fit. Nothing is
+ * kept: the reply must not name rows that roll back. */
+static int refuse_series(cl_job_t *job, Clinic__AppointmentSeriesBookReply *reply, refusal_t *r)
+{
+    for (size_t i = 0; i < reply->n_occurrences; i++)
+        reply->occurrences[i]->appointment_id = 0;
+    reply->booked = 0;
+    if (r->used >= sizeof(r->text))
+        memcpy(r->text + sizeof(r->text) - 4, "...", 4);
+    return cl_job_fail(job, CL_ECONFLICT, NULL, r->text);
+}
+
+int cl_handle_appointment_series_book(cl_tx_t *tx, cl_job_t *job)
+{
+    const Clinic__AppointmentSeriesBookRequest *req = job->req->appointment_series_book;
+    Clinic__AppointmentSeriesBookReply *reply =
+        CL_JOB_REPLY(job, Clinic__AppointmentSeriesBookReply);
+    series_t s = {0};
+    refusal_t refusal = {.used = 0};
+    int rc;
+
+    if ((rc = check_series_request(tx, req, &s)) < 0 || (rc = load_series_rows(tx, req, &s)) < 0 ||
+        (rc = insert_series(tx, req, &s)) < 0 ||
+        (rc = book_occurrences(tx, req, &s, reply, &refusal)) < 0)
+        return rc;
+    if (reply->skipped > 0 && (!req->skip_conflicts || reply->booked == 0))
+        return refuse_series(job, reply, &refusal);
+    reply->series_id = (uint64_t)s.id;
+    if ((rc = cl_tx_change(tx, CL_TOPIC_SCHEDULE_NAME, "series", (uint64_t)s.id,
                            CLINIC__CHANGE_OP__CREATED, 0)) < 0)
         return rc;
-    return audit_patient(tx, "series.book", (uint64_t)patient.id);
+    return audit_patient(tx, "series.book", (uint64_t)s.patient.id);
 }
 
 int cl_handle_appointment_series_cancel(cl_tx_t *tx, cl_job_t *job)

@@ -203,101 +203,118 @@ static void sweep_provider(sweep_t *s, const provider_t *pv, cl_date_t day, int6
     }
 }
 
-int cl_handle_slot_find(cl_tx_t *tx, cl_job_t *job)
-{
-    const Clinic__SlotFindRequest *req = job->req->slot_find;
-    cl_arena_t *a = &job->arena;
-    Clinic__AppointmentType *type;
-    cl_date_t today = cl_sched_today(tx), from, to;
-    int rc;
+/* One search: the request's checked values, then what was read for its range (arrays in the
+ * job's arena). */
+typedef struct {
+    cl_date_t from, to;   /* from is no earlier than today once the range is read */
+    int earliest, latest; /* minutes of the day: [earliest, latest) */
+    int limit;            /* slots at most in the reply */
+    int64_t lo, hi;       /* the range as instants: from's midnight to the midnight after to */
+    provider_t *providers;
+    size_t n_providers;
+    room_t *rooms; /* none when the type needs no room */
+    size_t n_rooms;
+    clinic_day_t week[7];         /* the clinic's hours by weekday */
+    char holiday[RANGE_DAYS_MAX]; /* by day from `from` */
+} search_t;
 
-    if ((rc = cl_sched_check_date_or(job, "from_date", req->from_date, today, &from)) < 0 ||
+/* Checks the request's dates, minutes, limit and step, failing the job on the first field that
+ * is wrong, and fills the search's dates, day window and limit. */
+static int check_request(cl_job_t *job, const Clinic__SlotFindRequest *req, cl_date_t today,
+                         search_t *q)
+{
+    int rc;
+    if ((rc = cl_sched_check_date_or(job, "from_date", req->from_date, today, &q->from)) < 0 ||
         (rc = cl_sched_check_date_or(job, "to_date", req->to_date,
-                                     cl_date_add(from, RANGE_DAYS_MAX - 1), &to)) < 0)
+                                     cl_date_add(q->from, RANGE_DAYS_MAX - 1), &q->to)) < 0)
         return rc;
-    if (cl_date_cmp(to, from) < 0)
+    if (cl_date_cmp(q->to, q->from) < 0)
         return cl_job_fail(job, CL_EINVAL, "to_date", "to_date is before from_date");
-    if (cl_date_diff(from, to) >= RANGE_DAYS_MAX)
+    if (cl_date_diff(q->from, q->to) >= RANGE_DAYS_MAX)
         return cl_job_fail(job, CL_EINVAL, "to_date", "at most 31 days at once");
     if (req->earliest_minute > 1439)
         return cl_job_fail(job, CL_EINVAL, "earliest_minute", "earliest_minute must be 0-1439");
-    int latest = req->latest_minute ? (int)req->latest_minute : 1440;
-    if (latest > 1440 || latest <= (int)req->earliest_minute)
+    q->earliest = (int)req->earliest_minute;
+    q->latest = req->latest_minute ? (int)req->latest_minute : 1440;
+    if (q->latest > 1440 || q->latest <= q->earliest)
         return cl_job_fail(job, CL_EINVAL, "latest_minute",
                            "latest_minute must be after earliest_minute, by 1440");
     if (req->limit > LIMIT_MAX)
         return cl_job_fail(job, CL_EINVAL, "limit", "limit must be at most 100");
+    q->limit = req->limit ? (int)req->limit : LIMIT_DEFAULT;
     if (req->step_minutes != 0 &&
         (req->step_minutes < CL_SCHED_MINUTES_MIN || req->step_minutes > CL_SCHED_MINUTES_MAX))
         return cl_job_fail(job, CL_EINVAL, "step_minutes", "step_minutes must be 5-480");
-    if ((rc = cl_sched_type_for_use(tx, "type_id", (int64_t)req->type_id, &type)) < 0)
-        return rc;
-    Clinic__SlotFindReply *reply = CL_JOB_REPLY(job, Clinic__SlotFindReply);
-    if (cl_date_cmp(to, today) < 0)
-        return 0; /* all in the past */
-    if (cl_date_cmp(from, today) < 0)
-        from = today;
-    int64_t range_lo = cl_local_instant(from, 0);
-    int64_t range_hi = cl_local_instant(cl_date_add(to, 1), 0);
+    return 0;
+}
 
-    /* The providers, each with its template and busy intervals. */
-    provider_t *providers = NULL;
-    size_t n_providers = 0, cap = 0;
-    if (req->provider_id) {
+/* The providers to search, each with its template and its busy intervals over the range: the one
+ * `provider_id` names (failing the job when it is missing or inactive), else every active one. */
+static int load_providers(cl_tx_t *tx, uint64_t provider_id, search_t *q)
+{
+    cl_arena_t *a = &tx->job->arena;
+    size_t cap = 0;
+    int rc;
+    if (provider_id) {
         Clinic__Provider *p;
-        if ((rc = cl_sched_provider_for_use(tx, "provider_id", (int64_t)req->provider_id, &p)) < 0)
+        if ((rc = cl_sched_provider_for_use(tx, "provider_id", (int64_t)provider_id, &p)) < 0)
             return rc;
-        providers = cl_arena_alloc(a, sizeof(*providers));
-        providers[n_providers++].provider = p;
+        q->providers = cl_arena_alloc(a, sizeof(*q->providers));
+        q->providers[q->n_providers++].provider = p;
     } else {
         sqlite3_stmt *st = cl_sched_stmt(tx, CL_SQ_PROVIDER_LIST);
         if (st == NULL)
             return CL_EINTERNAL;
         sqlite3_bind_int(st, 1, 0);
         while ((rc = cl_db_step(tx->db, st)) == 1) {
-            CL_ARENA_RESERVE(a, providers, n_providers, cap);
-            memset(&providers[n_providers], 0, sizeof(*providers));
-            providers[n_providers++].provider = cl_sched_provider_from_row(a, st);
+            CL_ARENA_RESERVE(a, q->providers, q->n_providers, cap);
+            memset(&q->providers[q->n_providers], 0, sizeof(*q->providers));
+            q->providers[q->n_providers++].provider = cl_sched_provider_from_row(a, st);
         }
         if (rc < 0)
             return rc;
-        for (size_t i = 0; i < n_providers; i++)
-            if ((rc = cl_sched_provider_load_hours(tx, (Clinic__Provider *)providers[i].provider)) <
-                0)
+        /* The list's rows carry no hours: the template is read per provider. */
+        for (size_t i = 0; i < q->n_providers; i++)
+            if ((rc = cl_sched_provider_load_hours(
+                     tx, (Clinic__Provider *)q->providers[i].provider)) < 0)
                 return rc;
     }
-    for (size_t i = 0; i < n_providers; i++)
-        if ((rc = load_owner_busy(tx, 0, (int64_t)providers[i].provider->id, range_lo, range_hi,
-                                  &providers[i].busy)) < 0)
+    for (size_t i = 0; i < q->n_providers; i++)
+        if ((rc = load_owner_busy(tx, 0, (int64_t)q->providers[i].provider->id, q->lo, q->hi,
+                                  &q->providers[i].busy)) < 0)
             return rc;
+    return 0;
+}
 
-    /* The rooms, when the type needs one. */
-    room_t *rooms = NULL;
-    size_t n_rooms = 0;
-    if (type->needs_room) {
-        cap = 0;
-        sqlite3_stmt *st = cl_sched_stmt(tx, CL_SQ_ROOMS_ACTIVE);
-        if (st == NULL)
-            return CL_EINTERNAL;
-        while ((rc = cl_db_step(tx->db, st)) == 1) {
-            CL_ARENA_RESERVE(a, rooms, n_rooms, cap);
-            memset(&rooms[n_rooms], 0, sizeof(*rooms));
-            rooms[n_rooms].id = (uint64_t)sqlite3_column_int64(st, 0);
-            rooms[n_rooms].name = cl_arena_strdup(a, cl_db_text(st, 1));
-            n_rooms++;
-        }
-        if (rc < 0)
-            return rc;
-        if (n_rooms == 0)
-            return 0; /* nowhere to see the patient */
-        for (size_t i = 0; i < n_rooms; i++)
-            if ((rc = load_owner_busy(tx, 1, (int64_t)rooms[i].id, range_lo, range_hi,
-                                      &rooms[i].busy)) < 0)
-                return rc;
+/* The active rooms, each with its busy intervals over the range; none leaves n_rooms at 0. */
+static int load_rooms(cl_tx_t *tx, search_t *q)
+{
+    cl_arena_t *a = &tx->job->arena;
+    size_t cap = 0;
+    int rc;
+    sqlite3_stmt *st = cl_sched_stmt(tx, CL_SQ_ROOMS_ACTIVE);
+    if (st == NULL)
+        return CL_EINTERNAL;
+    while ((rc = cl_db_step(tx->db, st)) == 1) {
+        CL_ARENA_RESERVE(a, q->rooms, q->n_rooms, cap);
+        memset(&q->rooms[q->n_rooms], 0, sizeof(*q->rooms));
+        q->rooms[q->n_rooms].id = (uint64_t)sqlite3_column_int64(st, 0);
+        q->rooms[q->n_rooms].name = cl_arena_strdup(a, cl_db_text(st, 1));
+        q->n_rooms++;
     }
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < q->n_rooms; i++)
+        if ((rc = load_owner_busy(tx, 1, (int64_t)q->rooms[i].id, q->lo, q->hi,
+                                  &q->rooms[i].busy)) < 0)
+            return rc;
+    return 0;
+}
 
-    /* The clinic's week and the holidays in range. */
-    clinic_day_t week[7] = {{0}};
+/* The clinic's opening hours by weekday; a weekday without a row stays closed. */
+static int load_clinic_week(cl_tx_t *tx, clinic_day_t week[7])
+{
+    int rc;
     sqlite3_stmt *st = cl_sched_stmt(tx, CL_SQ_HOURS_LIST);
     if (st == NULL)
         return CL_EINTERNAL;
@@ -309,59 +326,101 @@ int cl_handle_slot_find(cl_tx_t *tx, cl_job_t *job)
         week[wd].close_minute = sqlite3_column_int(st, 2);
         week[wd].open = sqlite3_column_int(st, 3) == 0;
     }
-    if (rc < 0)
-        return rc;
-    char holiday[RANGE_DAYS_MAX] = {0}, fs[11], ts[11];
-    cl_date_format(from, fs);
-    cl_date_format(to, ts);
-    if ((st = cl_sched_stmt(tx, CL_SQ_HOLIDAY_RANGE)) == NULL)
+    return rc < 0 ? rc : 0;
+}
+
+/* Marks the range's holidays in q->holiday. */
+static int load_holidays(cl_tx_t *tx, search_t *q)
+{
+    char fs[11], ts[11];
+    int rc;
+    cl_date_format(q->from, fs);
+    cl_date_format(q->to, ts);
+    sqlite3_stmt *st = cl_sched_stmt(tx, CL_SQ_HOLIDAY_RANGE);
+    if (st == NULL)
         return CL_EINTERNAL;
     sqlite3_bind_text(st, 1, fs, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, ts, -1, SQLITE_STATIC);
     while ((rc = cl_db_step(tx->db, st)) == 1) {
         cl_date_t h;
         if (cl_date_parse(cl_db_text(st, 0), &h) == 0) {
-            int64_t i = cl_date_diff(from, h);
+            int64_t i = cl_date_diff(q->from, h);
             if (i >= 0 && i < RANGE_DAYS_MAX)
-                holiday[i] = 1;
+                q->holiday[i] = 1;
         }
     }
-    if (rc < 0)
-        return rc;
+    return rc < 0 ? rc : 0;
+}
 
-    int limit = req->limit ? (int)req->limit : LIMIT_DEFAULT;
+/* Fills the reply with the search's first slots, day by day: each day's slots of all providers,
+ * sorted by start then provider, come before the next day's. A slot starts no earlier than now. */
+static void sweep_days(cl_tx_t *tx, const search_t *q, const Clinic__AppointmentType *type,
+                       uint32_t step_minutes, Clinic__SlotFindReply *reply)
+{
+    cl_arena_t *a = &tx->job->arena;
     sweep_t s = {
         .arena = a,
         .duration = (int64_t)type->default_minutes * 60,
-        .step = (int64_t)(req->step_minutes ? req->step_minutes : type->default_minutes) * 60,
-        .rooms = type->needs_room ? rooms : NULL,
-        .n_rooms = n_rooms,
-        .limit = limit,
+        .step = (int64_t)(step_minutes ? step_minutes : type->default_minutes) * 60,
+        .rooms = type->needs_room ? q->rooms : NULL,
+        .n_rooms = q->n_rooms,
+        .limit = q->limit,
     };
     size_t out_cap = 0;
-    int64_t days = cl_date_diff(from, to);
-    for (int64_t i = 0; i <= days && (int)reply->n_slots < limit; i++) {
-        cl_date_t day = cl_date_add(from, (int)i);
-        const clinic_day_t *cd = &week[cl_date_weekday(day)];
-        if (holiday[i] || !cd->open)
+    int64_t days = cl_date_diff(q->from, q->to);
+    for (int64_t i = 0; i <= days && (int)reply->n_slots < q->limit; i++) {
+        cl_date_t day = cl_date_add(q->from, (int)i);
+        const clinic_day_t *cd = &q->week[cl_date_weekday(day)];
+        if (q->holiday[i] || !cd->open)
             continue;
-        int open = cd->open_minute > (int)req->earliest_minute ? cd->open_minute
-                                                               : (int)req->earliest_minute;
-        int close = cd->close_minute < latest ? cd->close_minute : latest;
+        int open = cd->open_minute > q->earliest ? cd->open_minute : q->earliest;
+        int close = cd->close_minute < q->latest ? cd->close_minute : q->latest;
         if (open >= close)
             continue;
         int64_t lo = cl_local_instant(day, open), hi = cl_local_instant(day, close);
         if (lo < tx->now)
             lo = tx->now;
         s.n = 0;
-        for (size_t k = 0; k < n_providers; k++)
-            sweep_provider(&s, &providers[k], day, lo, hi);
+        for (size_t k = 0; k < q->n_providers; k++)
+            sweep_provider(&s, &q->providers[k], day, lo, hi);
         if (s.n > 1)
             qsort(s.slots, s.n, sizeof(*s.slots), cmp_slot);
-        for (size_t k = 0; k < s.n && (int)reply->n_slots < limit; k++) {
+        for (size_t k = 0; k < s.n && (int)reply->n_slots < q->limit; k++) {
             CL_ARENA_RESERVE(a, reply->slots, reply->n_slots, out_cap);
             reply->slots[reply->n_slots++] = s.slots[k];
         }
     }
+}
+
+int cl_handle_slot_find(cl_tx_t *tx, cl_job_t *job)
+{
+    const Clinic__SlotFindRequest *req = job->req->slot_find;
+    Clinic__AppointmentType *type;
+    cl_date_t today = cl_sched_today(tx);
+    search_t q = {0};
+    int rc;
+
+    if ((rc = check_request(job, req, today, &q)) < 0 ||
+        (rc = cl_sched_type_for_use(tx, "type_id", (int64_t)req->type_id, &type)) < 0)
+        return rc;
+    Clinic__SlotFindReply *reply = CL_JOB_REPLY(job, Clinic__SlotFindReply);
+    if (cl_date_cmp(q.to, today) < 0)
+        return 0; /* all in the past */
+    if (cl_date_cmp(q.from, today) < 0)
+        q.from = today;
+    q.lo = cl_local_instant(q.from, 0);
+    q.hi = cl_local_instant(cl_date_add(q.to, 1), 0);
+
+    if ((rc = load_providers(tx, req->provider_id, &q)) < 0)
+        return rc;
+    if (type->needs_room) {
+        if ((rc = load_rooms(tx, &q)) < 0)
+            return rc;
+        if (q.n_rooms == 0)
+            return 0; /* nowhere to see the patient */
+    }
+    if ((rc = load_clinic_week(tx, q.week)) < 0 || (rc = load_holidays(tx, &q)) < 0)
+        return rc;
+    sweep_days(tx, &q, type, req->step_minutes, reply);
     return 0;
 }
