@@ -116,7 +116,7 @@ static const cl_route_t routes[] = {
     ROUTE(BOARD_GET, "BoardGetRequest", CL_PERM_SCHEDULE_READ, cl_handle_board_get, 1, 1),
     ROUTE(FLOW_FIGURES, "FlowFiguresRequest", CL_PERM_SCHEDULE_READ, cl_handle_flow_figures, 0, 0),
     ROUTE(FLOW_SHOW, "FlowShowRequest", CL_PERM_SCHEDULE_READ, cl_handle_flow_show, 1, 1),
-    /* Staff and credentials (domain/staff.c) */
+    /* Staff and credentials (domain/staff.c, staff_credentials.c) */
     ROUTE(STAFF_ADD, "StaffAddRequest", CL_PERM_STAFF_ADMIN, cl_handle_staff_add, 1, 0),
     ROUTE(STAFF_EDIT, "StaffEditRequest", CL_PERM_STAFF_ADMIN, cl_handle_staff_edit, 1, 0),
     ROUTE(STAFF_LIST, "StaffListRequest", CL_PERM_LOGGED_IN, cl_handle_staff_list, 1, 0),
@@ -132,7 +132,7 @@ static const cl_route_t routes[] = {
           1, 0),
     ROUTE(STAFF_DASHBOARD, "StaffDashboardRequest", CL_PERM_LOGGED_IN, cl_handle_staff_dashboard,
           1, 0),
-    /* Shifts, desks, templates and swaps (domain/shifts.c) */
+    /* Shifts, desks, templates and swaps (domain/shifts*.c) */
     ROUTE(DESK_ADD, "DeskAddRequest", CL_PERM_SHIFT_SETUP, cl_handle_desk_add, 1, 0),
     ROUTE(DESK_EDIT, "DeskEditRequest", CL_PERM_SHIFT_SETUP, cl_handle_desk_edit, 1, 0),
     ROUTE(DESK_LIST, "DeskListRequest", CL_PERM_LOGGED_IN, cl_handle_desk_list, 0, 0),

@@ -320,7 +320,7 @@ static void on_sweep(uv_timer_t *t)
             cl_conn_close(&sc->conn, CL_ETIMEOUT, "idle without a login", 1);
     }
     /* Issue 5, staff part: the hourly check for credentials entering their 30-day warning
-     * window, a store job of the server's own (owner NULL; domain/staff.c). */
+     * window, a store job of the server's own (owner NULL; domain/staff_credentials.c). */
     if (!srv->draining)
         cl_staff_expiry_tick(srv->store, now);
     if (srv->draining) {

@@ -88,7 +88,7 @@ int cl_handle_board_get(cl_tx_t *tx, cl_job_t *job);
 int cl_handle_flow_figures(cl_tx_t *tx, cl_job_t *job);
 int cl_handle_flow_show(cl_tx_t *tx, cl_job_t *job);
 
-/* domain/staff.c (staff and credentials) */
+/* domain/staff.c, staff_credentials.c (staff and credentials) */
 int cl_handle_staff_add(cl_tx_t *tx, cl_job_t *job);
 int cl_handle_staff_edit(cl_tx_t *tx, cl_job_t *job);
 int cl_handle_staff_list(cl_tx_t *tx, cl_job_t *job);
@@ -106,7 +106,7 @@ int cl_handle_staff_expiry_check(cl_tx_t *tx, cl_job_t *job);
 cl_job_t *cl_staff_expiry_job(void);
 void cl_staff_expiry_tick(cl_store_t *store, uint64_t now_ms);
 
-/* domain/shifts.c (shifts, desks, templates, swaps) */
+/* domain/shifts*.c (shifts, desks, templates, swaps) */
 int cl_handle_desk_add(cl_tx_t *tx, cl_job_t *job);
 int cl_handle_desk_edit(cl_tx_t *tx, cl_job_t *job);
 int cl_handle_desk_list(cl_tx_t *tx, cl_job_t *job);

@@ -64,27 +64,19 @@ static uint32_t minute_on(cl_date_t day, int64_t t)
     return (uint32_t)cl_local_minute(t);
 }
 
-int cl_shift_coverage_day(cl_tx_t *tx, const Clinic__Desk *desk, cl_date_t day, int drafts,
-                          int64_t fallback_from, int64_t fallback_to,
-                          Clinic__ShiftCoverageDay **out)
+/* The spans of desk `desk`'s shifts on duty on `day` (and of the day before, for a night shift
+ * running in), drafts too when `drafts`, into *out (arena) and *n. */
+static int desk_spans_of_day(cl_tx_t *tx, const Clinic__Desk *desk, cl_date_t day, int drafts,
+                             span_t **out, size_t *n)
 {
-    cl_arena_t *a = &tx->job->arena;
-    Clinic__ShiftCoverageDay *d = CL_ARENA_NEW(a, Clinic__ShiftCoverageDay);
-    clinic__shift_coverage_day__init(d);
-    d->date = cl_sched_date_str(a, day);
-    d->desk_id = desk->id;
-    d->desk_name = desk->name;
-    d->min_staff = desk->min_staff;
-    *out = d;
-
-    /* The desk's shifts of the day (and of the day before, for a night shift running in). */
     char prev[11], date[11];
     cl_date_format(cl_date_add(day, -1), prev);
     cl_date_format(day, date);
     int64_t day_from = cl_local_instant(day, 0), day_to = cl_local_instant(cl_date_add(day, 1), 0);
-    span_t *shifts = NULL;
-    size_t n = 0, cap = 0;
+    size_t cap = 0;
     int rc;
+    *out = NULL;
+    *n = 0;
     sqlite3_stmt *st = cl_shift_stmt(tx, CL_SHQ_DESK_ON_DUTY);
     if (st == NULL)
         return CL_EINTERNAL;
@@ -95,16 +87,25 @@ int cl_shift_coverage_day(cl_tx_t *tx, const Clinic__Desk *desk, cl_date_t day, 
     sqlite3_bind_int64(st, 5, (int64_t)desk->id);
     sqlite3_bind_int(st, 6, drafts ? 1 : 0);
     while ((rc = cl_db_step(tx->db, st)) == 1) {
-        CL_ARENA_RESERVE(a, shifts, n, cap);
-        shifts[n].from = sqlite3_column_int64(st, 0);
-        shifts[n].to = sqlite3_column_int64(st, 1);
-        n++;
+        CL_ARENA_RESERVE(&tx->job->arena, *out, *n, cap);
+        (*out)[*n].from = sqlite3_column_int64(st, 0);
+        (*out)[*n].to = sqlite3_column_int64(st, 1);
+        (*n)++;
     }
-    if (rc < 0)
-        return rc;
+    return rc < 0 ? rc : 0;
+}
 
+/* The window `d` covers on `day`, set in d->window, d->opens_at and d->closes_at: the clinic's
+ * hours of the day when it has them, else [fallback_from, fallback_to) when given, else the span
+ * of the `n` `shifts` that start on the day. Returns 1 with a window, 0 without one ("none", or
+ * hours that do not make one), or a status. */
+static int coverage_window(cl_tx_t *tx, Clinic__ShiftCoverageDay *d, cl_date_t day,
+                           const span_t *shifts, size_t n, int64_t fallback_from,
+                           int64_t fallback_to)
+{
     int64_t from = 0, to = 0;
-    if ((rc = clinic_hours_of(tx, day, &from, &to)) < 0)
+    int rc = clinic_hours_of(tx, day, &from, &to);
+    if (rc < 0)
         return rc;
     if (rc == 1) {
         d->window = "clinic_hours";
@@ -114,6 +115,7 @@ int cl_shift_coverage_day(cl_tx_t *tx, const Clinic__Desk *desk, cl_date_t day, 
         to = fallback_to;
     } else {
         /* The span of the shifts that start on this day. */
+        int64_t day_from = cl_local_instant(day, 0);
         for (size_t i = 0; i < n; i++) {
             if (shifts[i].from < day_from)
                 continue;
@@ -128,20 +130,36 @@ int cl_shift_coverage_day(cl_tx_t *tx, const Clinic__Desk *desk, cl_date_t day, 
         return 0;
     d->opens_at = from;
     d->closes_at = to;
+    return 1;
+}
 
-    /* Every start and end inside the window cuts it; each piece has one count. */
+/* The instants that cut [from, to) into pieces with one count each: its two ends and every start
+ * and end of the `n` `shifts` inside it, sorted (in the arena; *nc of them). */
+static int64_t *coverage_cuts(cl_arena_t *a, int64_t from, int64_t to, const span_t *shifts,
+                              size_t n, size_t *nc)
+{
     int64_t *cuts = cl_arena_alloc(a, (2 * n + 2) * sizeof(*cuts));
-    size_t nc = 0;
-    cuts[nc++] = from;
-    cuts[nc++] = to;
+    *nc = 0;
+    cuts[(*nc)++] = from;
+    cuts[(*nc)++] = to;
     for (size_t i = 0; i < n; i++) {
         if (shifts[i].from > from && shifts[i].from < to)
-            cuts[nc++] = shifts[i].from;
+            cuts[(*nc)++] = shifts[i].from;
         if (shifts[i].to > from && shifts[i].to < to)
-            cuts[nc++] = shifts[i].to;
+            cuts[(*nc)++] = shifts[i].to;
     }
-    qsort(cuts, nc, sizeof(*cuts), cmp_i64);
-    size_t segcap = 0;
+    qsort(cuts, *nc, sizeof(*cuts), cmp_i64);
+    return cuts;
+}
+
+/* Fills d->segments over the window of `d`: how many of the `n` `shifts` are on duty in each
+ * piece between cuts, neighbours with the same count merged; a piece below the desk's minimum is
+ * a gap, and so is the day then. */
+static void coverage_segments(cl_arena_t *a, Clinic__ShiftCoverageDay *d, const Clinic__Desk *desk,
+                              cl_date_t day, const span_t *shifts, size_t n)
+{
+    size_t nc, segcap = 0;
+    int64_t *cuts = coverage_cuts(a, d->opens_at, d->closes_at, shifts, n, &nc);
     for (size_t i = 0; i + 1 < nc; i++) {
         int64_t s = cuts[i], e = cuts[i + 1];
         if (e <= s)
@@ -167,6 +185,28 @@ int cl_shift_coverage_day(cl_tx_t *tx, const Clinic__Desk *desk, cl_date_t day, 
         CL_ARENA_RESERVE(a, d->segments, d->n_segments, segcap);
         d->segments[d->n_segments++] = g;
     }
+}
+
+int cl_shift_coverage_day(cl_tx_t *tx, const Clinic__Desk *desk, cl_date_t day, int drafts,
+                          int64_t fallback_from, int64_t fallback_to,
+                          Clinic__ShiftCoverageDay **out)
+{
+    cl_arena_t *a = &tx->job->arena;
+    Clinic__ShiftCoverageDay *d = CL_ARENA_NEW(a, Clinic__ShiftCoverageDay);
+    clinic__shift_coverage_day__init(d);
+    d->date = cl_sched_date_str(a, day);
+    d->desk_id = desk->id;
+    d->desk_name = desk->name;
+    d->min_staff = desk->min_staff;
+    *out = d;
+
+    span_t *shifts;
+    size_t n;
+    int rc;
+    if ((rc = desk_spans_of_day(tx, desk, day, drafts, &shifts, &n)) < 0 ||
+        (rc = coverage_window(tx, d, day, shifts, n, fallback_from, fallback_to)) <= 0)
+        return rc;
+    coverage_segments(a, d, desk, day, shifts, n);
     return 0;
 }
 

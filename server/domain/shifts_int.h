@@ -1,4 +1,5 @@
-/* What the shifts module's files share (shifts.c: desks, shifts, templates, publishing;
+/* What the shifts module's files share (shifts.c: desks and shifts; shifts_overtime.c: judging
+ * shifts against the overtime limits; shifts_template.c: templates and publishing a week;
  * shifts_cover.c: the coverage view and time off taking shifts; shifts_swap.c: swaps and the
  * approvals hooks; shifts_db.c: the statements and row readers). Its tests include it to reach
  * the statements' text for EXPLAIN QUERY PLAN. */
@@ -107,16 +108,6 @@ int cl_shift_swap_get(cl_tx_t *tx, int64_t id, Clinic__ShiftSwap **out);
 int cl_shift_conflict(cl_tx_t *tx, int64_t staff_id, int64_t from, int64_t to, int64_t skip1,
                       int64_t skip2, char *why, size_t whylen, Clinic__Shift **with);
 
-/* Shift `s` (as read) went to another staff member: the overtime flag and a pending request
- * were the previous holder's, so the request is withdrawn and the flag cleared (no version
- * change: the caller's write made one); the caller judges the shift again for its new holder. */
-int cl_shift_changed_hands(cl_tx_t *tx, Clinic__Shift *s);
-
-/* Staff member `staff_id`'s hours changed in the weeks of `shifts` (`n`, in start order: taken
- * off, given back, swapped, cancelled): their working shifts of each of those weeks are judged
- * again for overtime, each week once (shifts.c, rejudge_week). */
-int cl_shift_weeks_changed(cl_tx_t *tx, int64_t staff_id, Clinic__Shift *const *shifts, size_t n);
-
 /* Announces a change to shift `s` (as it is now): on "shifts" and to its staff member's inbox
  * when `live` (the shift is or was published), else on "staff" (managers) only; also to the
  * inbox of `other_staff` (a previous holder) when not 0. */
@@ -137,6 +128,39 @@ int cl_shift_is_manager(const cl_tx_t *tx);
 /* Blanks the personnel details of `s` (overtime, time off, note) for a reader who is not its
  * staff member, their supervisor or a manager. `access` is cl_staff_access's answer. */
 void cl_shift_redact(Clinic__Shift *s, cl_staff_access_t access);
+
+/* Inserts a shift of staff member `staff_id` at desk `desk_id` over [from, to) in `state` (the
+ * caller has checked it: cl_shift_conflict) and reads it back into *out (arena); judges its
+ * overtime and its week's (filing a request when over a limit), appends its audit row and
+ * announces it (live when published). */
+int cl_shift_insert(cl_tx_t *tx, int64_t staff_id, int64_t desk_id, int64_t from, int64_t to,
+                    const char *state, const char *note, Clinic__Shift **out);
+
+/* ---- shifts_overtime.c ---------------------------------------------------------------------- */
+
+/* Brings the overtime flag of shift `s` (just written) up to date: flags it and files a request
+ * when it now goes over a limit (withdrawing a pending one for other minutes), clears it when
+ * it no longer does. An approved flag stands while the minutes over do not grow. The flag is
+ * written without a version change when `bump` is 0 (the caller's write made one). */
+int cl_shift_overtime_update(cl_tx_t *tx, Clinic__Shift *s, int bump);
+
+/* After a change of hours, the week of `a_start` of staff member `a` and the week of `b_start`
+ * of staff member `b` (once when they are the same week of the same person; `b` 0: none) are
+ * judged again (each working shift's cl_shift_overtime_update, with an audit row and a live
+ * change for each shift so changed), but shift `skip`. Nothing when the pay policy has no
+ * overtime limit. */
+int cl_shift_rejudge_weeks(cl_tx_t *tx, int64_t a, int64_t a_start, int64_t b, int64_t b_start,
+                           int64_t skip);
+
+/* Shift `s` (as read) went to another staff member: the overtime flag and a pending request
+ * were the previous holder's, so the request is withdrawn and the flag cleared (no version
+ * change: the caller's write made one); the caller judges the shift again for its new holder. */
+int cl_shift_changed_hands(cl_tx_t *tx, Clinic__Shift *s);
+
+/* Staff member `staff_id`'s hours changed in the weeks of `shifts` (`n`, in start order: taken
+ * off, given back, swapped, cancelled): their working shifts of each of those weeks are judged
+ * again for overtime, each week once. */
+int cl_shift_weeks_changed(cl_tx_t *tx, int64_t staff_id, Clinic__Shift *const *shifts, size_t n);
 
 /* ---- shifts_cover.c ------------------------------------------------------------------------- */
 

@@ -1,6 +1,7 @@
 /* Staff members' SQL: the statement table, reading staff and credential rows into their messages,
  * and the functions of staff_int.h that the other parts of issue 5 call (who is whose staff
- * member, who supervises whom, who may see or decide what). staff.c holds the handlers. */
+ * member, who supervises whom, who may see or decide what). staff.c and staff_credentials.c hold
+ * the handlers. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>

@@ -17,7 +17,7 @@
 #include "calendar.h"
 #include "store.h"
 
-/* ---- staff (domain/staff.c) --------------------------------------------------------------- */
+/* ---- staff (domain/staff*.c) --------------------------------------------------------------- */
 
 /* The staff member a user account belongs to: sets *staff_id and returns 0, or CL_ENOTFOUND
  * (never for a user made through `user add`, which always makes a staff member too). */
