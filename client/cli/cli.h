@@ -203,7 +203,7 @@ int cmd_patient_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
 int cmd_patient_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_patient_merge(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_patient_unmerge(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
-/* Schedule (schedule.c) */
+/* Schedule: its setup (schedule.c) and booking on it (appt.c) */
 int cmd_provider_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_provider_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_provider_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);

@@ -226,7 +226,40 @@ static uint64_t register_person(const person_t *pp)
     return rep->saved && rep->patient ? rep->patient->id : 0;
 }
 
+/* The registered patients, in the order they were drawn. */
+typedef struct {
+    uint64_t id[PATIENTS];
+    unsigned char insured[PATIENTS]; /* whether check-in confirms their insurance */
+} patients_t;
+
+/* Registers PATIENTS people drawn from the fixed sequence into `out`, drawing another when the
+ * server flags one as a likely duplicate of an earlier one. */
+static void seed_patients(patients_t *out)
+{
+    unsigned accented = 0, retries = 0, with_insurance = 0;
+    for (int i = 0; i < PATIENTS; i++) {
+        person_t p;
+        uint64_t id = 0;
+        while (id == 0) {
+            make_person(&p);
+            id = register_person(&p);
+            if (id == 0)
+                retries++; /* a likely duplicate of an earlier one: draw another person */
+        }
+        out->id[i] = id;
+        out->insured[i] = (unsigned char)p.insured;
+        with_insurance += (unsigned)p.insured;
+        accented += (unsigned)p.accented;
+    }
+    printf("  patients: %d (%u with accented names, %u with insurance; %u drawn again because "
+           "the server flagged a likely duplicate)\n",
+           PATIENTS, accented, with_insurance, retries);
+}
+
 /* --- setup ------------------------------------------------------------------------------------ */
+
+static const char *const day_names[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                        "Thursday", "Friday", "Saturday"};
 
 static uint64_t provider_count(void)
 {
@@ -291,7 +324,8 @@ static apptype_t types[] = {
     {"Vaccination", "#9b59b6", {"flu shot", "tetanus booster", "COVID-19 booster"}, 10, 0, 0},
 };
 
-static void add_types(void)
+/* Adds the appointment types of `types`, setting their ids. */
+static void seed_appointment_types(void)
 {
     for (size_t i = 0; i < CL_ARRAY_SIZE(types); i++) {
         Clinic__AppointmentTypeAddRequest r = CLINIC__APPOINTMENT_TYPE_ADD_REQUEST__INIT;
@@ -302,6 +336,11 @@ static void add_types(void)
         types[i].id = seed_send(CLINIC__REQUEST__BODY_APPOINTMENT_TYPE_ADD, &r, 0, NULL)
                           ->appointment_type_add->type->id;
     }
+    printf("  appointment types:");
+    for (size_t i = 0; i < CL_ARRAY_SIZE(types); i++)
+        printf("%s %s %u min%s", i ? "," : "", types[i].name, types[i].minutes,
+               types[i].needs_room ? "" : " (no room)");
+    printf("\n");
 }
 
 /* Adds a provider linked to `username` when that clinician exists (else unlinked), with the weekly
@@ -345,6 +384,44 @@ static uint64_t add_provider(const char *name, const char *specialty, const char
     h.hours = hp;
     seed_send(CLINIC__REQUEST__BODY_PROVIDER_HOURS_SET, &h, 0, NULL);
     return id;
+}
+
+/* Opens the clinic Monday to Friday 08:00-18:00, and today too when it falls on a weekend, so
+ * that the demo has a schedule whatever the day it is seeded on. */
+static void seed_clinic_hours(const seed_ctx_t *ctx)
+{
+    int wd = ctx->weekday, weekend = wd == 0 || wd == 6;
+    for (unsigned d = 1; d <= 5; d++)
+        open_day(d);
+    if (weekend)
+        open_day((unsigned)wd);
+    printf("  clinic hours: Monday-Friday 08:00-18:00%s%s%s\n", weekend ? "; today is a " : "",
+           weekend ? day_names[wd] : "",
+           weekend ? ", so the demo also opens on that day, with the providers working it, "
+                     "to give today a schedule"
+                   : "");
+}
+
+/* Adds the five rooms; their ids go to `rooms`. */
+static void seed_rooms(uint64_t rooms[N_ROOMS])
+{
+    static const char *const room_names[N_ROOMS] = {"Exam 1", "Exam 2", "Exam 3", "Exam 4",
+                                                    "Procedure"};
+    for (int i = 0; i < N_ROOMS; i++)
+        rooms[i] = add_room(room_names[i]);
+    printf("  rooms: Exam 1-4, Procedure\n");
+}
+
+/* Adds the three providers, who also work today when it is a weekend (the clinic then opens);
+ * their ids go to `providers`. */
+static void seed_providers(const seed_ctx_t *ctx, uint64_t providers[N_PROVIDERS])
+{
+    int wd = ctx->weekday, weekend = wd == 0 || wd == 6, extra = weekend ? wd : -1;
+    providers[0] = add_provider("Dr. Dana Lee", "Family medicine", "drlee", extra);
+    providers[1] = add_provider("Nora Nurse, NP", "Nurse practitioner", "nurse", extra);
+    providers[2] = add_provider("Dr. Priya Raman", "Pediatrics", "", extra);
+    printf("  provider hours: Monday-Friday%s%s 08:00-12:00, 13:00-17:00\n", weekend ? " and " : "",
+           weekend ? day_names[wd] : "");
 }
 
 /* --- today's schedule and its flow ------------------------------------------------------------ */
@@ -465,6 +542,101 @@ static void walk(appt_t *a, int target, uint64_t room)
         plain_step(a, CLINIC__REQUEST__BODY_FLOW_CHECK_OUT);
 }
 
+/* Books today: each provider's day as a run of visits with short gaps, skipping lunch. Every
+ * appointment has its own patient (a shuffled pick from the 500). Fills `appts` in order of start
+ * and returns how many there are. */
+static int seed_schedule(const seed_ctx_t *ctx, const uint64_t providers[N_PROVIDERS],
+                         const patients_t *patients, appt_t appts[APPOINTMENTS])
+{
+    static int order[PATIENTS];
+    for (int i = 0; i < PATIENTS; i++)
+        order[i] = i;
+    for (int i = PATIENTS - 1; i > 0; i--) {
+        int j = (int)rnd((uint32_t)i + 1), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    int n = 0, next_patient = 0;
+    for (int pv = 0; pv < N_PROVIDERS; pv++) {
+        int quota = (APPOINTMENTS + pv) / N_PROVIDERS, booked = 0;
+        unsigned t = OPEN + 5 * rnd(3);
+        while (booked < quota && n < APPOINTMENTS) {
+            const apptype_t *ty = &types[rnd(CL_ARRAY_SIZE(types))];
+            if (t < AM_END && t + ty->minutes > AM_END)
+                t = PM_START;
+            if (t + ty->minutes > PM_END)
+                break;
+            int pi = order[next_patient++];
+            Clinic__AppointmentBookRequest r = CLINIC__APPOINTMENT_BOOK_REQUEST__INIT;
+            r.patient_id = patients->id[pi];
+            r.provider_id = providers[pv];
+            r.type_id = ty->id;
+            r.date = (char *)ctx->today;
+            r.start_minute = t;
+            r.reason = (char *)ty->reason[rnd(3)];
+            const Clinic__Appointment *a =
+                seed_send(CLINIC__REQUEST__BODY_APPOINTMENT_BOOK, &r, 0, NULL)
+                    ->appointment_book->appointment;
+            appts[n] = (appt_t){a->id,      a->version,   a->patient_id, a->start_minute,
+                                a->minutes, a->starts_at, r.reason,      patients->insured[pi]};
+            n++;
+            booked++;
+            t += ty->minutes + 5 * rnd(4);
+        }
+    }
+    qsort(appts, (size_t)n, sizeof(appts[0]), by_start);
+    printf("  today's schedule: %d appointments over the 3 providers\n", n);
+    return n;
+}
+
+/* Moves today's visits (`appts`, `n` of them in order of start) along the flow: the earliest are
+ * done, the next ones in the rooms (one room each, all five rooms in use), two in the waiting
+ * room, one missed (when it has started), one cancelled. */
+static void seed_flow(appt_t *appts, int n, const uint64_t rooms[N_ROOMS])
+{
+    int64_t local_midnight = appts[0].starts_at - (int64_t)appts[0].start * 60;
+    unsigned now_minute = (unsigned)((time(NULL) - local_midnight) / 60);
+    static const int plan[] = {ST_OUT,           ST_OUT,     ST_OUT,    ST_OUT,   ST_OUT,
+                               -1 /* no-show */, ST_WITH,    ST_WITH,   ST_READY, ST_INTAKE,
+                               ST_ROOMED,        ST_ARRIVED, ST_ARRIVED};
+    int counts[ST_OUT + 1] = {0}, no_shows = 0, cancelled = 0, used_rooms = 0;
+    for (int i = 0; i < n && i < (int)CL_ARRAY_SIZE(plan); i++) {
+        appt_t *a = &appts[i];
+        if (plan[i] == -1) {
+            if (a->start > now_minute)
+                continue; /* not a no-show before it starts: it stays scheduled */
+            Clinic__AppointmentNoShowRequest r = CLINIC__APPOINTMENT_NO_SHOW_REQUEST__INIT;
+            r.id = a->id;
+            r.version = a->version;
+            seed_send(CLINIC__REQUEST__BODY_APPOINTMENT_NO_SHOW, &r, 0, NULL);
+            no_shows++;
+            continue;
+        }
+        /* Done visits free their room; the ones still in a room take one each. */
+        uint64_t room = plan[i] == ST_OUT ? rooms[i % N_ROOMS] : rooms[used_rooms % N_ROOMS];
+        if (plan[i] >= ST_ROOMED && plan[i] < ST_OUT)
+            used_rooms++;
+        walk(a, plan[i], room);
+        counts[plan[i]]++;
+    }
+    if (n > 20) { /* a later visit the patient called off */
+        Clinic__AppointmentCancelRequest r = CLINIC__APPOINTMENT_CANCEL_REQUEST__INIT;
+        r.id = appts[20].id;
+        r.version = appts[20].version;
+        r.reason = "patient called to reschedule";
+        seed_send(CLINIC__REQUEST__BODY_APPOINTMENT_CANCEL, &r, 0, NULL);
+        cancelled++;
+    }
+    int scheduled = n - no_shows - cancelled;
+    for (int s = ST_ARRIVED; s <= ST_OUT; s++)
+        scheduled -= counts[s];
+    printf("  board: %d checked out, %d with provider, %d ready, %d intake done, %d roomed, "
+           "%d arrived, %d scheduled, %d no-show, %d cancelled%s\n",
+           counts[ST_OUT], counts[ST_WITH], counts[ST_READY], counts[ST_INTAKE], counts[ST_ROOMED],
+           counts[ST_ARRIVED], scheduled, no_shows, cancelled,
+           no_shows ? "" : " (no no-show: no visit has started yet)");
+}
+
 /* 0 Sunday .. 6 Saturday for a YYYY-MM-DD date (Sakamoto's method). */
 static int weekday_of(const char *date)
 {
@@ -474,6 +646,18 @@ static int weekday_of(const char *date)
         return -1;
     y -= m < 3;
     return (y + y / 4 - y / 100 + y / 400 + t[m - 1] + d) % 7;
+}
+
+/* Sets ctx->today and ctx->weekday to today as the clinic sees it (its time zone): the board of ""
+ * says. */
+static void read_today(seed_ctx_t *ctx)
+{
+    Clinic__BoardGetRequest br = CLINIC__BOARD_GET_REQUEST__INIT;
+    snprintf(ctx->today, sizeof(ctx->today), "%s",
+             seed_send(CLINIC__REQUEST__BODY_BOARD_GET, &br, 0, NULL)->board_get->date);
+    ctx->weekday = weekday_of(ctx->today);
+    if (ctx->weekday < 0)
+        seed_die("the server's date \"%s\" is not YYYY-MM-DD", ctx->today);
 }
 
 void seed_date_add(const char *date, int days, char out[11])
@@ -530,11 +714,13 @@ static int read_password(const char *path, char *out, size_t outlen)
     return rc == 0 && out[0] ? 0 : CL_EINVAL;
 }
 
-int main(int argc, char **argv)
+/* Reads the options into `cfg` and *user, and the password that --password-file names into
+ * `password`. Returns -1 when the seeding goes ahead, else the exit status: 0 after --help, 2
+ * after saying what is wrong. */
+static int read_options(int argc, char **argv, cl_client_config_t *cfg, const char **user,
+                        char *password, size_t passwordlen)
 {
-    cl_client_config_t cfg = {0};
-    const char *user = NULL, *password_file = NULL;
-    cfg.client_name = "clinic-seed";
+    const char *password_file = NULL;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *value = NULL;
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -556,8 +742,8 @@ int main(int argc, char **argv)
         }
         static const char *const names[] = {"--server", "--ca",   "--cert",
                                             "--key",    "--user", "--password-file"};
-        const char **slots[] = {&cfg.server,   &cfg.ca_file, &cfg.cert_file,
-                                &cfg.key_file, &user,        &password_file};
+        const char **slots[] = {&cfg->server,   &cfg->ca_file, &cfg->cert_file,
+                                &cfg->key_file, user,          &password_file};
         size_t k = 0;
         while (k < CL_ARRAY_SIZE(names) && strcmp(names[k], name) != 0)
             k++;
@@ -567,28 +753,43 @@ int main(int argc, char **argv)
         }
         *slots[k] = value;
     }
-    if (!cfg.server || !cfg.ca_file || !user || !password_file) {
+    if (!cfg->server || !cfg->ca_file || !*user || !password_file) {
         fprintf(stderr, "clinic-seed: --server, --ca, --user and --password-file are required\n");
         return 2;
     }
-    if ((cfg.cert_file == NULL) != (cfg.key_file == NULL)) {
+    if ((cfg->cert_file == NULL) != (cfg->key_file == NULL)) {
         fprintf(stderr, "clinic-seed: --cert and --key go together\n");
         return 2;
     }
-    char password[256];
-    if (read_password(password_file, password, sizeof(password)) != 0) {
+    if (read_password(password_file, password, passwordlen) != 0) {
         fprintf(stderr, "clinic-seed: %s holds no password on its first line\n", password_file);
         return 2;
     }
+    return -1;
+}
 
+/* Connects to the server and logs in as `user`; dies when either fails. */
+static void log_in(const cl_client_config_t *cfg, const char *user, const char *password)
+{
     char err[256];
-    int rc = cl_sync_connect(&cfg, &conn, err, sizeof(err));
+    int rc = cl_sync_connect(cfg, &conn, err, sizeof(err));
     if (rc != 0)
-        seed_die("cannot connect to %s: %s", cfg.server, err);
+        seed_die("cannot connect to %s: %s", cfg->server, err);
     const Clinic__LoginReply *login;
     rc = cl_sync_login(conn, user, password, &login, err, sizeof(err));
     if (rc != 0)
         seed_die("cannot log in as %s: %s", user, err);
+}
+
+int main(int argc, char **argv)
+{
+    cl_client_config_t cfg = {.client_name = "clinic-seed"};
+    const char *user = NULL;
+    char password[256];
+    int status = read_options(argc, argv, &cfg, &user, password, sizeof(password));
+    if (status >= 0)
+        return status;
+    log_in(&cfg, user, password);
     if (provider_count() > 0) {
         printf("demo clinic already seeded\n");
         cl_sync_close(conn);
@@ -596,162 +797,20 @@ int main(int argc, char **argv)
     }
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    seed_ctx_t ctx = {.cfg = &cfg, .password = password};
+    read_today(&ctx);
+    printf("Seeding the demo clinic for %s (%s)\n", ctx.today, day_names[ctx.weekday]);
 
-    /* Today as the clinic sees it (its time zone): the board of "" says. */
-    Clinic__BoardGetRequest br = CLINIC__BOARD_GET_REQUEST__INIT;
-    char today[16];
-    snprintf(today, sizeof(today), "%s",
-             seed_send(CLINIC__REQUEST__BODY_BOARD_GET, &br, 0, NULL)->board_get->date);
-    int wd = weekday_of(today);
-    static const char *const day_names[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
-                                            "Thursday", "Friday", "Saturday"};
-    if (wd < 0)
-        seed_die("the server's date \"%s\" is not YYYY-MM-DD", today);
-    int weekend = wd == 0 || wd == 6;
-
-    printf("Seeding the demo clinic for %s (%s)\n", today, day_names[wd]);
-    for (unsigned d = 1; d <= 5; d++)
-        open_day(d);
-    if (weekend)
-        open_day((unsigned)wd);
-    printf("  clinic hours: Monday-Friday 08:00-18:00%s%s%s\n", weekend ? "; today is a " : "",
-           weekend ? day_names[wd] : "",
-           weekend ? ", so the demo also opens on that day, with the providers working it, "
-                     "to give today a schedule"
-                   : "");
-
-    static const char *const room_names[N_ROOMS] = {"Exam 1", "Exam 2", "Exam 3", "Exam 4",
-                                                    "Procedure"};
-    uint64_t rooms[N_ROOMS];
-    for (int i = 0; i < N_ROOMS; i++)
-        rooms[i] = add_room(room_names[i]);
-    printf("  rooms: Exam 1-4, Procedure\n");
-    add_types();
-    printf("  appointment types:");
-    for (size_t i = 0; i < CL_ARRAY_SIZE(types); i++)
-        printf("%s %s %u min%s", i ? "," : "", types[i].name, types[i].minutes,
-               types[i].needs_room ? "" : " (no room)");
-    printf("\n");
-
-    int extra = weekend ? wd : -1;
-    uint64_t providers[N_PROVIDERS] = {
-        add_provider("Dr. Dana Lee", "Family medicine", "drlee", extra),
-        add_provider("Nora Nurse, NP", "Nurse practitioner", "nurse", extra),
-        add_provider("Dr. Priya Raman", "Pediatrics", "", extra),
-    };
-    printf("  provider hours: Monday-Friday%s%s 08:00-12:00, 13:00-17:00\n", weekend ? " and " : "",
-           weekend ? day_names[wd] : "");
-
-    static uint64_t patient_ids[PATIENTS];
-    static unsigned char insured[PATIENTS];
-    unsigned accented = 0, retries = 0, with_insurance = 0;
-    for (int i = 0; i < PATIENTS; i++) {
-        person_t p;
-        uint64_t id = 0;
-        while (id == 0) {
-            make_person(&p);
-            id = register_person(&p);
-            if (id == 0)
-                retries++; /* a likely duplicate of an earlier one: draw another person */
-        }
-        patient_ids[i] = id;
-        insured[i] = (unsigned char)p.insured;
-        with_insurance += (unsigned)p.insured;
-        accented += (unsigned)p.accented;
-    }
-    printf("  patients: %d (%u with accented names, %u with insurance; %u drawn again because "
-           "the server flagged a likely duplicate)\n",
-           PATIENTS, accented, with_insurance, retries);
-
-    /* Today: each provider's day as a run of visits with short gaps, skipping lunch. Every
-     * appointment has its own patient (a shuffled pick from the 500). */
-    static int order[PATIENTS];
-    for (int i = 0; i < PATIENTS; i++)
-        order[i] = i;
-    for (int i = PATIENTS - 1; i > 0; i--) {
-        int j = (int)rnd((uint32_t)i + 1), t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-    }
+    uint64_t rooms[N_ROOMS], providers[N_PROVIDERS];
+    static patients_t patients;
     appt_t appts[APPOINTMENTS];
-    int n = 0, next_patient = 0;
-    for (int pv = 0; pv < N_PROVIDERS; pv++) {
-        int quota = (APPOINTMENTS + pv) / N_PROVIDERS, booked = 0;
-        unsigned t = OPEN + 5 * rnd(3);
-        while (booked < quota && n < APPOINTMENTS) {
-            const apptype_t *ty = &types[rnd(CL_ARRAY_SIZE(types))];
-            if (t < AM_END && t + ty->minutes > AM_END)
-                t = PM_START;
-            if (t + ty->minutes > PM_END)
-                break;
-            int pi = order[next_patient++];
-            Clinic__AppointmentBookRequest r = CLINIC__APPOINTMENT_BOOK_REQUEST__INIT;
-            r.patient_id = patient_ids[pi];
-            r.provider_id = providers[pv];
-            r.type_id = ty->id;
-            r.date = today;
-            r.start_minute = t;
-            r.reason = (char *)ty->reason[rnd(3)];
-            const Clinic__Appointment *a =
-                seed_send(CLINIC__REQUEST__BODY_APPOINTMENT_BOOK, &r, 0, NULL)
-                    ->appointment_book->appointment;
-            appts[n] = (appt_t){a->id,      a->version,   a->patient_id, a->start_minute,
-                                a->minutes, a->starts_at, r.reason,      insured[pi]};
-            n++;
-            booked++;
-            t += ty->minutes + 5 * rnd(4);
-        }
-    }
-    qsort(appts, (size_t)n, sizeof(appts[0]), by_start);
-    printf("  today's schedule: %d appointments over the 3 providers\n", n);
-
-    /* The flow: the earliest visits are done, the next ones in the rooms (one room each, all five
-     * rooms in use), two in the waiting room, one missed (when it has started), one cancelled. */
-    int64_t local_midnight = appts[0].starts_at - (int64_t)appts[0].start * 60;
-    unsigned now_minute = (unsigned)((time(NULL) - local_midnight) / 60);
-    static const int plan[] = {ST_OUT,           ST_OUT,     ST_OUT,    ST_OUT,   ST_OUT,
-                               -1 /* no-show */, ST_WITH,    ST_WITH,   ST_READY, ST_INTAKE,
-                               ST_ROOMED,        ST_ARRIVED, ST_ARRIVED};
-    int counts[ST_OUT + 1] = {0}, no_shows = 0, cancelled = 0, used_rooms = 0;
-    for (int i = 0; i < n && i < (int)CL_ARRAY_SIZE(plan); i++) {
-        appt_t *a = &appts[i];
-        if (plan[i] == -1) {
-            if (a->start > now_minute)
-                continue; /* not a no-show before it starts: it stays scheduled */
-            Clinic__AppointmentNoShowRequest r = CLINIC__APPOINTMENT_NO_SHOW_REQUEST__INIT;
-            r.id = a->id;
-            r.version = a->version;
-            seed_send(CLINIC__REQUEST__BODY_APPOINTMENT_NO_SHOW, &r, 0, NULL);
-            no_shows++;
-            continue;
-        }
-        /* Done visits free their room; the ones still in a room take one each. */
-        uint64_t room = plan[i] == ST_OUT ? rooms[i % N_ROOMS] : rooms[used_rooms % N_ROOMS];
-        if (plan[i] >= ST_ROOMED && plan[i] < ST_OUT)
-            used_rooms++;
-        walk(a, plan[i], room);
-        counts[plan[i]]++;
-    }
-    if (n > 20) { /* a later visit the patient called off */
-        Clinic__AppointmentCancelRequest r = CLINIC__APPOINTMENT_CANCEL_REQUEST__INIT;
-        r.id = appts[20].id;
-        r.version = appts[20].version;
-        r.reason = "patient called to reschedule";
-        seed_send(CLINIC__REQUEST__BODY_APPOINTMENT_CANCEL, &r, 0, NULL);
-        cancelled++;
-    }
-    int scheduled = n - no_shows - cancelled;
-    for (int s = ST_ARRIVED; s <= ST_OUT; s++)
-        scheduled -= counts[s];
-    printf("  board: %d checked out, %d with provider, %d ready, %d intake done, %d roomed, "
-           "%d arrived, %d scheduled, %d no-show, %d cancelled%s\n",
-           counts[ST_OUT], counts[ST_WITH], counts[ST_READY], counts[ST_INTAKE], counts[ST_ROOMED],
-           counts[ST_ARRIVED], scheduled, no_shows, cancelled,
-           no_shows ? "" : " (no no-show: no visit has started yet)");
-
-    /* Staff and approvals (issue 5). */
-    seed_ctx_t ctx = {.cfg = &cfg, .password = password, .weekday = wd};
-    snprintf(ctx.today, sizeof(ctx.today), "%s", today);
+    seed_clinic_hours(&ctx);
+    seed_rooms(rooms);
+    seed_appointment_types();
+    seed_providers(&ctx, providers);
+    seed_patients(&patients);
+    int n = seed_schedule(&ctx, providers, &patients, appts);
+    seed_flow(appts, n, rooms);
     seed_staff(&ctx);
     seed_shifts(&ctx);
     seed_approvals(&ctx);
