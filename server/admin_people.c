@@ -613,6 +613,7 @@ out:
     OPENSSL_cleanse(hash, sizeof(hash));
     return status;
 }
+
 int cl_admin_cmd_user_disable(const cl_admin_args_t *a)
 {
     const char *username = a->pos[0];
