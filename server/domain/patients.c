@@ -320,19 +320,10 @@ static int check_insurance(cl_job_t *job, size_t i, const Clinic__Insurance *in,
     return 0;
 }
 
-/* Checks every field of `in` in the order of the message and builds the normalized record
- * (trimmed text, phones as digits, state upper case, defaults filled) in the job's arena.
- * `today` is the clinic's date. Fails the job naming the first bad field. */
-static int check_patient(cl_job_t *job, const Clinic__Patient *in, cl_date_t today,
-                         Clinic__Patient **out)
+/* A new record in the arena, with an empty address and emergency contact to fill, carrying the
+ * id and version `in` names. */
+static Clinic__Patient *new_patient(cl_arena_t *a, const Clinic__Patient *in)
 {
-    static const Clinic__PatientAddress no_address = CLINIC__PATIENT_ADDRESS__INIT;
-    static const Clinic__EmergencyContact no_contact = CLINIC__EMERGENCY_CONTACT__INIT;
-    check_t c = {job, "patient."};
-    cl_arena_t *a = &job->arena;
-    int rc;
-    if (in == NULL)
-        return cl_job_fail(job, CL_EINVAL, "patient", "patient is required");
     Clinic__Patient *p = CL_ARENA_NEW(a, Clinic__Patient);
     clinic__patient__init(p);
     p->address = CL_ARENA_NEW(a, Clinic__PatientAddress);
@@ -341,43 +332,60 @@ static int check_patient(cl_job_t *job, const Clinic__Patient *in, cl_date_t tod
     clinic__emergency_contact__init(p->emergency);
     p->id = in->id;
     p->version = in->version;
+    return p;
+}
 
-    if ((rc = name(&c, "first_name", in->first_name, 1, &p->first_name)) < 0 ||
-        (rc = name(&c, "middle_name", in->middle_name, 0, &p->middle_name)) < 0 ||
-        (rc = name(&c, "last_name", in->last_name, 1, &p->last_name)) < 0 ||
-        (rc = name(&c, "preferred_name", in->preferred_name, 0, &p->preferred_name)) < 0)
-        return rc;
-
+/* A birth date: required, a real date, not after `today` and not before 1880. */
+static int check_birth_date(const check_t *c, const char *in, cl_date_t today, char **out)
+{
     cl_date_t birth, earliest = {1880, 1, 1};
-    if ((rc = text(&c, "birth_date", in->birth_date, 1, 10, 0, &p->birth_date)) < 0)
+    int rc = text(c, "birth_date", in, 1, 10, 0, out);
+    if (rc < 0)
         return rc;
-    if (cl_date_parse(p->birth_date, &birth) < 0)
-        return bad(&c, "birth_date", "must be a real date as YYYY-MM-DD");
+    if (cl_date_parse(*out, &birth) < 0)
+        return bad(c, "birth_date", "must be a real date as YYYY-MM-DD");
     if (cl_date_cmp(birth, today) > 0)
-        return bad(&c, "birth_date", "is in the future");
+        return bad(c, "birth_date", "is in the future");
     if (cl_date_cmp(birth, earliest) < 0)
-        return bad(&c, "birth_date", "is before 1880");
+        return bad(c, "birth_date", "is before 1880");
+    return 0;
+}
 
-    if ((rc = text(&c, "sex", in->sex, 1, 16, 0, &p->sex)) < 0)
+/* The sex: required, and one of SEXES. */
+static int check_sex(const check_t *c, const char *in, char **out)
+{
+    int rc = text(c, "sex", in, 1, 16, 0, out);
+    if (rc < 0)
         return rc;
-    if (!one_of(p->sex, SEXES, CL_ARRAY_SIZE(SEXES)))
-        return bad(&c, "sex", "must be female, male, other or unknown");
+    if (!one_of(*out, SEXES, CL_ARRAY_SIZE(SEXES)))
+        return bad(c, "sex", "must be female, male, other or unknown");
+    return 0;
+}
 
-    if ((rc = phone(&c, "phone_mobile", in->phone_mobile, &p->phone_mobile)) < 0 ||
-        (rc = phone(&c, "phone_home", in->phone_home, &p->phone_home)) < 0 ||
-        (rc = phone(&c, "phone_work", in->phone_work, &p->phone_work)) < 0)
+/* The ways to reach the patient: the three phones, the email address and the postal address. */
+static int check_contact_details(const check_t *c, const Clinic__Patient *in, Clinic__Patient *p)
+{
+    static const Clinic__PatientAddress no_address = CLINIC__PATIENT_ADDRESS__INIT;
+    int rc;
+    if ((rc = phone(c, "phone_mobile", in->phone_mobile, &p->phone_mobile)) < 0 ||
+        (rc = phone(c, "phone_home", in->phone_home, &p->phone_home)) < 0 ||
+        (rc = phone(c, "phone_work", in->phone_work, &p->phone_work)) < 0)
         return rc;
-    if ((rc = text(&c, "email", in->email, 0, EMAIL_MAX, 0, &p->email)) < 0)
+    if ((rc = text(c, "email", in->email, 0, EMAIL_MAX, 0, &p->email)) < 0)
         return rc;
     if (p->email[0] && !email_valid(p->email))
-        return bad(&c, "email", "is not an email address (name@example.org)");
-    if ((rc = check_address(&c, in->address ? in->address : &no_address, p->address)) < 0)
-        return rc;
+        return bad(c, "email", "is not an email address (name@example.org)");
+    return check_address(c, in->address ? in->address : &no_address, p->address);
+}
 
+/* The preferred way to reach the patient, checked against the contact details already in `p`;
+ * when none is given, the first of phone, email and mail that `p` has. */
+static int check_preferred_contact(const check_t *c, const char *in, Clinic__Patient *p)
+{
     int has_phone = p->phone_mobile[0] || p->phone_home[0] || p->phone_work[0];
     int has_address = p->address->line1[0] != '\0';
-    if ((rc = text(&c, "preferred_contact", in->preferred_contact, 0, 8, 0,
-                   &p->preferred_contact)) < 0)
+    int rc = text(c, "preferred_contact", in, 0, 8, 0, &p->preferred_contact);
+    if (rc < 0)
         return rc;
     /* "phone" is also what a patient who gave no way to reach them gets, so it needs no
      * number; the other ways need theirs. */
@@ -387,26 +395,54 @@ static int check_patient(cl_job_t *job, const Clinic__Patient *in, cl_date_t tod
                                : has_address ? "mail"
                                              : "phone";
     else if (!one_of(p->preferred_contact, CONTACTS, CL_ARRAY_SIZE(CONTACTS)))
-        return bad(&c, "preferred_contact", "must be phone, sms, email or mail");
+        return bad(c, "preferred_contact", "must be phone, sms, email or mail");
     else if (strcmp(p->preferred_contact, "sms") == 0 && !p->phone_mobile[0])
-        return bad(&c, "preferred_contact", "is sms but no mobile number is given");
+        return bad(c, "preferred_contact", "is sms but no mobile number is given");
     else if (strcmp(p->preferred_contact, "email") == 0 && !p->email[0])
-        return bad(&c, "preferred_contact", "is email but no email address is given");
+        return bad(c, "preferred_contact", "is email but no email address is given");
     else if (strcmp(p->preferred_contact, "mail") == 0 && !has_address)
-        return bad(&c, "preferred_contact", "is mail but no address is given");
+        return bad(c, "preferred_contact", "is mail but no address is given");
+    return 0;
+}
 
-    if ((rc = check_emergency(&c, in->emergency ? in->emergency : &no_contact, p->emergency)) < 0)
-        return rc;
-
+/* Up to INSURANCE_MAX plans, each checked in turn. */
+static int check_insurance_list(const check_t *c, const Clinic__Patient *in, Clinic__Patient *p)
+{
+    int rc;
     if (in->n_insurance > INSURANCE_MAX)
-        return bad(&c, "insurance", "lists more than 8 plans");
+        return bad(c, "insurance", "lists more than 8 plans");
     p->n_insurance = in->n_insurance;
-    p->insurance = cl_arena_alloc(a, (in->n_insurance + 1) * sizeof(*p->insurance));
+    p->insurance = cl_arena_alloc(&c->job->arena, (in->n_insurance + 1) * sizeof(*p->insurance));
     for (size_t i = 0; i < in->n_insurance; i++)
-        if ((rc = check_insurance(job, i, in->insurance[i], &p->insurance[i])) < 0)
+        if ((rc = check_insurance(c->job, i, in->insurance[i], &p->insurance[i])) < 0)
             return rc;
+    return 0;
+}
 
-    if ((rc = text(&c, "notes", in->notes, 0, NOTES_MAX, 1, &p->notes)) < 0)
+/* Checks every field of `in` in the order of the message and builds the normalized record
+ * (trimmed text, phones as digits, state upper case, defaults filled) in the job's arena.
+ * `today` is the clinic's date. Fails the job naming the first bad field. */
+static int check_patient(cl_job_t *job, const Clinic__Patient *in, cl_date_t today,
+                         Clinic__Patient **out)
+{
+    static const Clinic__EmergencyContact no_contact = CLINIC__EMERGENCY_CONTACT__INIT;
+    check_t c = {job, "patient."};
+    int rc;
+    if (in == NULL)
+        return cl_job_fail(job, CL_EINVAL, "patient", "patient is required");
+    Clinic__Patient *p = new_patient(&job->arena, in);
+
+    if ((rc = name(&c, "first_name", in->first_name, 1, &p->first_name)) < 0 ||
+        (rc = name(&c, "middle_name", in->middle_name, 0, &p->middle_name)) < 0 ||
+        (rc = name(&c, "last_name", in->last_name, 1, &p->last_name)) < 0 ||
+        (rc = name(&c, "preferred_name", in->preferred_name, 0, &p->preferred_name)) < 0)
+        return rc;
+    if ((rc = check_birth_date(&c, in->birth_date, today, &p->birth_date)) < 0 ||
+        (rc = check_sex(&c, in->sex, &p->sex)) < 0 || (rc = check_contact_details(&c, in, p)) < 0 ||
+        (rc = check_preferred_contact(&c, in->preferred_contact, p)) < 0 ||
+        (rc = check_emergency(&c, in->emergency ? in->emergency : &no_contact, p->emergency)) < 0 ||
+        (rc = check_insurance_list(&c, in, p)) < 0 ||
+        (rc = text(&c, "notes", in->notes, 0, NOTES_MAX, 1, &p->notes)) < 0)
         return rc;
     *out = p;
     return 0;

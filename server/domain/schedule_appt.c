@@ -196,28 +196,32 @@ static int cancel_one(cl_tx_t *tx, const Clinic__Appointment *cur, const char *r
 
 /* ---- book ------------------------------------------------------------------------------------ */
 
-int cl_handle_appointment_book(cl_tx_t *tx, cl_job_t *job)
+/* Checks the fields of a booking that need no row, failing the job on the first that is wrong;
+ * sets b->starts_at and b->date, which must be bookable. */
+static int check_book_request(cl_tx_t *tx, const Clinic__AppointmentBookRequest *req, booking_t *b)
 {
-    const Clinic__AppointmentBookRequest *req = job->req->appointment_book;
-    Clinic__AppointmentBookReply *reply = CL_JOB_REPLY(job, Clinic__AppointmentBookReply);
-    cl_sched_patient_t patient;
-    Clinic__Provider *provider;
-    Clinic__AppointmentType *type;
-    Clinic__Room *room = NULL;
-    Clinic__WaitlistEntry *entry = NULL;
-    cl_date_t day;
-    int64_t start;
-    char msg[160];
+    cl_job_t *job = tx->job;
     int rc;
-
     if ((rc = cl_sched_check_start(job, "date", req->date, req->start_minute, req->starts_at,
-                                   &start, &day)) < 0 ||
+                                   &b->starts_at, &b->date)) < 0 ||
         (rc = check_minutes(job, req->minutes)) < 0 ||
         (rc = cl_sched_check_text(job, "reason", req->reason, 0, CL_SCHED_REASON_MAX)) < 0 ||
         (rc = check_override(job, req->override)) < 0 ||
-        (rc = check_bookable(tx, req->starts_at ? "starts_at" : "date", day)) < 0)
+        (rc = check_bookable(tx, req->starts_at ? "starts_at" : "date", b->date)) < 0)
         return rc;
-    if ((rc = cl_sched_patient_for_use(tx, "patient_id", (int64_t)req->patient_id, &patient)) < 0 ||
+    return 0;
+}
+
+/* Loads the patient (into *patient, which b->patient points to), provider, type and room the
+ * request names, failing the job when one is missing or inactive. */
+static int load_booking_rows(cl_tx_t *tx, const Clinic__AppointmentBookRequest *req,
+                             cl_sched_patient_t *patient, booking_t *b)
+{
+    Clinic__Provider *provider;
+    Clinic__AppointmentType *type;
+    Clinic__Room *room = NULL;
+    int rc;
+    if ((rc = cl_sched_patient_for_use(tx, "patient_id", (int64_t)req->patient_id, patient)) < 0 ||
         (rc = cl_sched_provider_for_use(tx, "provider_id", (int64_t)req->provider_id, &provider)) <
             0 ||
         (rc = cl_sched_type_for_use(tx, "type_id", (int64_t)req->type_id, &type)) < 0)
@@ -225,59 +229,87 @@ int cl_handle_appointment_book(cl_tx_t *tx, cl_job_t *job)
     if (req->room_id &&
         (rc = cl_sched_room_for_use(tx, "room_id", (int64_t)req->room_id, &room)) < 0)
         return rc;
-    if (req->waitlist_id) {
-        rc = cl_sched_waitlist_get(tx, (int64_t)req->waitlist_id, &entry);
-        if (rc == CL_ENOTFOUND)
-            return cl_sched_not_found(job, "waitlist_id", "waitlist entry", req->waitlist_id);
-        if (rc < 0)
-            return rc;
-        if (entry->patient_id != (uint64_t)patient.id) {
-            snprintf(msg, sizeof(msg), "waitlist entry %" PRIu64 " is for another patient",
-                     req->waitlist_id);
-            return cl_job_fail(job, CL_EINVAL, "waitlist_id", msg);
-        }
-        if (strcmp(entry->state, "waiting") != 0 && strcmp(entry->state, "offered") != 0) {
-            snprintf(msg, sizeof(msg), "waitlist entry %" PRIu64 " is %.16s", req->waitlist_id,
-                     entry->state);
-            return cl_job_fail(job, CL_EPRECOND, "waitlist_id", msg);
-        }
-    }
+    b->patient = patient;
+    b->provider = provider;
+    b->type = type;
+    b->room = room;
+    return 0;
+}
 
-    uint32_t minutes = req->minutes ? req->minutes : type->default_minutes;
-    booking_t b = {
-        .patient = &patient,
-        .provider = provider,
-        .type = type,
-        .room = room,
-        .starts_at = start,
-        .ends_at = start + (int64_t)minutes * 60,
-        .date = day,
-        .reason = req->reason,
-    };
-    if ((rc = check_same_day(job, b.ends_at, day)) < 0)
+/* Loads the waitlist entry the booking fills, when the request names one, into *entry; fails
+ * the job unless it is the patient's and still waiting or offered. */
+static int load_waitlist_entry(cl_tx_t *tx, const Clinic__AppointmentBookRequest *req,
+                               int64_t patient_id, Clinic__WaitlistEntry **entry)
+{
+    cl_job_t *job = tx->job;
+    char msg[160];
+    if (req->waitlist_id == 0)
+        return 0;
+    int rc = cl_sched_waitlist_get(tx, (int64_t)req->waitlist_id, entry);
+    if (rc == CL_ENOTFOUND)
+        return cl_sched_not_found(job, "waitlist_id", "waitlist entry", req->waitlist_id);
+    if (rc < 0)
         return rc;
+    if ((*entry)->patient_id != (uint64_t)patient_id) {
+        snprintf(msg, sizeof(msg), "waitlist entry %" PRIu64 " is for another patient",
+                 req->waitlist_id);
+        return cl_job_fail(job, CL_EINVAL, "waitlist_id", msg);
+    }
+    if (strcmp((*entry)->state, "waiting") != 0 && strcmp((*entry)->state, "offered") != 0) {
+        snprintf(msg, sizeof(msg), "waitlist entry %" PRIu64 " is %.16s", req->waitlist_id,
+                 (*entry)->state);
+        return cl_job_fail(job, CL_EPRECOND, "waitlist_id", msg);
+    }
+    return 0;
+}
+
+/* Puts the booking's conflicts in the reply and fails the job on any unless the request
+ * overrides them. */
+static int check_book_conflicts(cl_tx_t *tx, const Clinic__AppointmentBookRequest *req,
+                                const booking_t *b, Clinic__AppointmentBookReply *reply)
+{
     cl_sched_proposal_t p = {
-        .patient_id = patient.id,
-        .provider = provider,
-        .room_id = room ? (int64_t)room->id : 0,
-        .room_name = room ? room->name : "",
-        .starts_at = b.starts_at,
-        .ends_at = b.ends_at,
-        .date = day,
+        .patient_id = b->patient->id,
+        .provider = b->provider,
+        .room_id = b->room ? (int64_t)b->room->id : 0,
+        .room_name = b->room ? b->room->name : "",
+        .starts_at = b->starts_at,
+        .ends_at = b->ends_at,
+        .date = b->date,
     };
     cl_sched_conflicts_t c = {0};
-    if ((rc = cl_sched_conflicts(tx, &p, &c)) < 0)
+    int rc = cl_sched_conflicts(tx, &p, &c);
+    if (rc < 0)
         return rc;
     reply->conflicts = c.items;
     reply->n_conflicts = c.n;
     if (c.n > 0 && !req->override)
-        return cl_sched_conflict_fail(job, "cannot book", &p, &c);
-    b.overbooked = c.n > 0;
+        return cl_sched_conflict_fail(tx->job, "cannot book", &p, &c);
+    return 0;
+}
 
+int cl_handle_appointment_book(cl_tx_t *tx, cl_job_t *job)
+{
+    const Clinic__AppointmentBookRequest *req = job->req->appointment_book;
+    Clinic__AppointmentBookReply *reply = CL_JOB_REPLY(job, Clinic__AppointmentBookReply);
+    cl_sched_patient_t patient;
+    Clinic__WaitlistEntry *entry = NULL;
+    booking_t b = {.reason = req->reason};
     int64_t id;
-    if ((rc = insert_appointment(tx, &b, &id)) < 0)
+    int rc;
+
+    if ((rc = check_book_request(tx, req, &b)) < 0 ||
+        (rc = load_booking_rows(tx, req, &patient, &b)) < 0 ||
+        (rc = load_waitlist_entry(tx, req, patient.id, &entry)) < 0)
         return rc;
-    if ((rc = audit_patient(tx, b.overbooked ? "appointment.overbook" : "appointment.book",
+    uint32_t minutes = req->minutes ? req->minutes : b.type->default_minutes;
+    b.ends_at = b.starts_at + (int64_t)minutes * 60;
+    if ((rc = check_same_day(job, b.ends_at, b.date)) < 0 ||
+        (rc = check_book_conflicts(tx, req, &b, reply)) < 0)
+        return rc;
+    b.overbooked = reply->n_conflicts > 0;
+    if ((rc = insert_appointment(tx, &b, &id)) < 0 ||
+        (rc = audit_patient(tx, b.overbooked ? "appointment.overbook" : "appointment.book",
                             (uint64_t)patient.id)) < 0)
         return rc;
     if (entry && (rc = cl_sched_waitlist_mark_booked(tx, (int64_t)entry->id, id)) < 0)

@@ -95,78 +95,78 @@ static int audit_attempt(cl_tx_t *tx, cl_job_t *job, const char *username, const
     return cl_audit_append(tx->db, tx->now, &who, action, "user", (uint64_t)user_id);
 }
 
-int cl_handle_login(cl_tx_t *tx, cl_job_t *job)
+/* Fails the job naming the first of the username and password whose length is out of range. */
+static int check_login_request(cl_job_t *job, const Clinic__LoginRequest *req)
 {
-    const Clinic__LoginRequest *req = job->req->login;
     size_t ulen = strlen(req->username), plen = strlen(req->password);
     if (ulen == 0 || ulen > CL_USERNAME_MAX)
         return cl_job_fail(job, CL_EINVAL, "username", "must be 1 to 32 characters");
     if (plen == 0 || plen > CL_PASSWORD_MAX)
         return cl_job_fail(job, CL_EINVAL, "password", "must be 1 to 256 bytes");
-    user_row_t u = {0};
-    int rc = read_user(tx, req->username, &u);
-    if (rc < 0 && rc != CL_ENOTFOUND)
+    return 0;
+}
+
+/* Refuses a login to the account `u` while it is locked, saying how long the lock lasts; the
+ * attempt is audited and the refusal keeps that row. Returns 0 or a database status. */
+static int refuse_locked(cl_tx_t *tx, cl_job_t *job, const char *username, const user_row_t *u)
+{
+    char msg[160];
+    snprintf(msg, sizeof(msg),
+             "account locked after repeated failed logins; try again in %lld minutes or "
+             "ask an administrator",
+             (long long)((u->locked_until - tx->now + 59) / 60));
+    int rc = audit_attempt(tx, job, username, "login.locked", u->id);
+    return rc ? rc : cl_job_refuse(job, CL_ELOCKED, NULL, msg);
+}
+
+/* Refuses a login with the one message that does not tell an unknown user from a wrong
+ * password; the attempt is audited (user_id 0: no such user) and the refusal keeps that row.
+ * Returns 0 or a database status. */
+static int refuse_bad_login(cl_tx_t *tx, cl_job_t *job, const char *username, int64_t user_id)
+{
+    int rc = audit_attempt(tx, job, username, "login.failed", user_id);
+    return rc ? rc : cl_job_refuse(job, CL_EUNAUTH, NULL, BAD_LOGIN);
+}
+
+/* Counts a wrong password against the account `u`, locking it at the policy's number of
+ * failures (the count then starts again), and refuses the login. Returns 0 or a database
+ * status. */
+static int record_failed_login(cl_tx_t *tx, cl_job_t *job, const char *username,
+                               const user_row_t *u)
+{
+    int64_t failed = u->failed + 1, locked_until = u->locked_until;
+    if (failed >= cl_policy.lockout_failures) {
+        locked_until = tx->now + cl_policy.lockout_s;
+        failed = 0;
+        cl_warn("user %s locked for %lld s after %u failed logins", username,
+                (long long)cl_policy.lockout_s, cl_policy.lockout_failures);
+    }
+    sqlite3_stmt *st = cl_db_stmt(tx->db, SQL[Q_USER_FAILED]);
+    sqlite3_bind_int64(st, 1, u->id);
+    sqlite3_bind_int64(st, 2, failed);
+    sqlite3_bind_int64(st, 3, locked_until);
+    int rc = cl_db_step(tx->db, st);
+    if (rc < 0)
         return rc;
-    int exists = rc == 0;
+    return refuse_bad_login(tx, job, username, u->id);
+}
 
-    if (job->stage == 0) {
-        if (exists && u.locked_until > tx->now) {
-            char msg[160];
-            snprintf(msg, sizeof(msg),
-                     "account locked after repeated failed logins; try again in %lld minutes or "
-                     "ask an administrator",
-                     (long long)((u.locked_until - tx->now + 59) / 60));
-            rc = audit_attempt(tx, job, req->username, "login.locked", u.id);
-            return rc ? rc : cl_job_refuse(job, CL_ELOCKED, NULL, msg);
-        }
-        /* Verify on the pool; an unknown user costs one hash too. */
-        job->pw.verify = req->password;
-        snprintf(job->pw.stored, sizeof(job->pw.stored), "%s", exists ? u.hash : "");
-        return CL_STEP_PASSWORD;
-    }
-
-    if (!exists) {
-        rc = audit_attempt(tx, job, req->username, "login.failed", 0);
-        return rc ? rc : cl_job_refuse(job, CL_EUNAUTH, NULL, BAD_LOGIN);
-    }
-    if (!job->pw.verified || strcmp(job->pw.stored, u.hash) != 0) {
-        /* A password changed between the stages counts as a failure too. */
-        int64_t failed = u.failed + 1, locked_until = u.locked_until;
-        if (failed >= cl_policy.lockout_failures) {
-            locked_until = tx->now + cl_policy.lockout_s;
-            failed = 0;
-            cl_warn("user %s locked for %lld s after %u failed logins", req->username,
-                    (long long)cl_policy.lockout_s, cl_policy.lockout_failures);
-        }
-        sqlite3_stmt *st = cl_db_stmt(tx->db, SQL[Q_USER_FAILED]);
-        sqlite3_bind_int64(st, 1, u.id);
-        sqlite3_bind_int64(st, 2, failed);
-        sqlite3_bind_int64(st, 3, locked_until);
-        if ((rc = cl_db_step(tx->db, st)) < 0)
-            return rc;
-        rc = audit_attempt(tx, job, req->username, "login.failed", u.id);
-        return rc ? rc : cl_job_refuse(job, CL_EUNAUTH, NULL, BAD_LOGIN);
-    }
-    if (u.locked_until > tx->now)
-        return cl_job_refuse(job, CL_ELOCKED, NULL,
-                             "account locked after repeated failed logins; ask an administrator");
-    if (u.disabled) {
-        rc = audit_attempt(tx, job, req->username, "login.disabled", u.id);
-        return rc ? rc
-                  : cl_job_refuse(job, CL_EUNAUTH, NULL,
-                                  "this account is disabled; ask an administrator");
-    }
-
+/* Clears the account's failures, records the login time, makes the session token (job->token;
+ * only its hash is stored) and its session row, and sets job->new_who to `username` in that
+ * session. Returns 0 or a negative status. */
+static int start_session(cl_tx_t *tx, cl_job_t *job, const char *username, const user_row_t *u)
+{
     sqlite3_stmt *st = cl_db_stmt(tx->db, SQL[Q_USER_LOGGED_IN]);
-    sqlite3_bind_int64(st, 1, u.id);
+    sqlite3_bind_int64(st, 1, u->id);
     sqlite3_bind_int64(st, 2, tx->now);
-    if ((rc = cl_db_step(tx->db, st)) < 0)
+    int rc = cl_db_step(tx->db, st);
+    if (rc < 0)
         return rc;
     char token_hash[65];
     cl_auth_new_token(job->token, token_hash);
     st = cl_db_stmt(tx->db, SQL[Q_SESSION_INSERT]);
     sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, u.id);
+    sqlite3_bind_int64(st, 2, u->id);
     sqlite3_bind_text(st, 3, job->who.workstation, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, job->who.address, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, tx->now);
@@ -177,10 +177,54 @@ int cl_handle_login(cl_tx_t *tx, cl_job_t *job)
 
     cl_identity_t *who = &job->new_who;
     *who = job->who;
-    who->user_id = u.id;
+    who->user_id = u->id;
     who->session_id = session_id;
-    who->roles = u.roles;
-    snprintf(who->username, sizeof(who->username), "%s", req->username);
+    who->roles = u->roles;
+    snprintf(who->username, sizeof(who->username), "%s", username);
+    return 0;
+}
+
+/* Stage 0 refuses a locked account and otherwise asks the loop to verify the password; stage 1
+ * reads the user again, judges the verdict and opens the session. */
+int cl_handle_login(cl_tx_t *tx, cl_job_t *job)
+{
+    const Clinic__LoginRequest *req = job->req->login;
+    int rc = check_login_request(job, req);
+    if (rc < 0)
+        return rc;
+    user_row_t u = {0};
+    rc = read_user(tx, req->username, &u);
+    if (rc < 0 && rc != CL_ENOTFOUND)
+        return rc;
+    int exists = rc == 0;
+
+    if (job->stage == 0) {
+        if (exists && u.locked_until > tx->now)
+            return refuse_locked(tx, job, req->username, &u);
+        /* Verify on the pool; an unknown user costs one hash too. */
+        job->pw.verify = req->password;
+        snprintf(job->pw.stored, sizeof(job->pw.stored), "%s", exists ? u.hash : "");
+        return CL_STEP_PASSWORD;
+    }
+
+    if (!exists)
+        return refuse_bad_login(tx, job, req->username, 0);
+    /* A password changed between the stages counts as a failure too. */
+    if (!job->pw.verified || strcmp(job->pw.stored, u.hash) != 0)
+        return record_failed_login(tx, job, req->username, &u);
+    if (u.locked_until > tx->now)
+        return cl_job_refuse(job, CL_ELOCKED, NULL,
+                             "account locked after repeated failed logins; ask an administrator");
+    if (u.disabled) {
+        rc = audit_attempt(tx, job, req->username, "login.disabled", u.id);
+        return rc ? rc
+                  : cl_job_refuse(job, CL_EUNAUTH, NULL,
+                                  "this account is disabled; ask an administrator");
+    }
+
+    if ((rc = start_session(tx, job, req->username, &u)) < 0)
+        return rc;
+    const cl_identity_t *who = &job->new_who;
     if ((rc = cl_audit_append(tx->db, tx->now, who, "login", "user", (uint64_t)u.id)) != 0)
         return rc;
     login_reply(job, who, job->token);

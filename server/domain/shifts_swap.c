@@ -312,32 +312,29 @@ int cl_handle_swap_propose(cl_tx_t *tx, cl_job_t *job)
     return 0;
 }
 
-int cl_handle_swap_respond(cl_tx_t *tx, cl_job_t *job)
+/* Loads swap `id` for `self`, who must be one of its two parties: only they hear of a swap
+ * before it is filed. Fails the job with INVALID_ARGUMENT on "id" when it is missing, and with
+ * NOT_FOUND when there is no such swap or `self` is not a party. */
+static int load_own_swap(cl_tx_t *tx, uint64_t id, int64_t self, Clinic__ShiftSwap **out)
 {
-    const Clinic__SwapRespondRequest *req = job->req->swap_respond;
-    Clinic__ShiftSwap *w;
-    int64_t self;
-    char msg[192];
-    int rc;
-    int accept = strcmp(req->action, "accept") == 0, decline = strcmp(req->action, "decline") == 0;
-    int withdraw = strcmp(req->action, "withdraw") == 0;
-    if (!accept && !decline && !withdraw)
-        return cl_job_fail(job, CL_EINVAL, "action", "action must be accept, decline or withdraw");
-    if ((rc = cl_sched_check_version(job, req->version)) < 0 || (rc = me(tx, &self)) < 0)
-        return rc;
-    if (req->id == 0 || req->id > INT64_MAX)
-        return cl_job_fail(job, CL_EINVAL, "id", "id is required");
-    rc = cl_shift_swap_get(tx, (int64_t)req->id, &w);
+    if (id == 0 || id > INT64_MAX)
+        return cl_job_fail(tx->job, CL_EINVAL, "id", "id is required");
+    int rc = cl_shift_swap_get(tx, (int64_t)id, out);
     if (rc == CL_ENOTFOUND)
-        return cl_sched_not_found(job, "id", "swap", req->id);
+        return cl_sched_not_found(tx->job, "id", "swap", id);
     if (rc < 0)
         return rc;
-    /* Only the two parties hear of a swap before it is filed. */
-    if ((int64_t)w->proposer_id != self && (int64_t)w->other_id != self)
-        return cl_sched_not_found(job, "id", "swap", req->id);
-    swap_redact(tx, w);
-    Clinic__SwapRespondReply *reply = CL_JOB_REPLY(job, Clinic__SwapRespondReply);
-    reply->swap = w;
+    if ((int64_t)(*out)->proposer_id != self && (int64_t)(*out)->other_id != self)
+        return cl_sched_not_found(tx->job, "id", "swap", id);
+    return 0;
+}
+
+/* Whether `self` may answer swap `w` now: the version read is current, the proposer withdraws
+ * and the other party accepts or declines, and the swap is still proposed. */
+static int check_may_respond(cl_job_t *job, const Clinic__SwapRespondRequest *req,
+                             const Clinic__ShiftSwap *w, int64_t self, int withdraw)
+{
+    char msg[192];
     if (req->version != w->version) {
         char what[48];
         snprintf(what, sizeof(what), "swap %" PRIu64, w->id);
@@ -352,28 +349,40 @@ int cl_handle_swap_respond(cl_tx_t *tx, cl_job_t *job)
         snprintf(msg, sizeof(msg), "swap %" PRIu64 " is already %s", w->id, w->state);
         return cl_job_fail(job, CL_EPRECOND, "id", msg);
     }
-    uint64_t request_id = 0;
-    if (accept) {
-        cl_request_t r;
-        memset(&r, 0, sizeof(r));
-        r.kind = CL_REQ_SWAP;
-        r.requester = (int64_t)w->proposer_id;
-        r.other = (int64_t)w->other_id;
-        r.ref_id = (int64_t)w->shift->id;
-        r.ref2_id = (int64_t)w->other_shift->id;
-        r.starts_at = w->shift->starts_at;
-        r.ends_at = w->shift->ends_at;
-        snprintf(r.details, sizeof(r.details),
-                 "swap %" PRIu64 ": %s gives shift %" PRIu64 " (%s %s) for %s's shift %" PRIu64
-                 " (%s %s)%s%.500s",
-                 w->id, w->proposer_name, w->shift->id, w->shift->date, w->shift->desk_name,
-                 w->other_name, w->other_shift->id, w->other_shift->date, w->other_shift->desk_name,
-                 w->note[0] ? ": " : "", w->note);
-        if ((rc = cl_shift_swap_check(tx, &r)) < 0 || (rc = cl_request_submit(tx, &r)) < 0)
-            return rc;
-        request_id = (uint64_t)r.id;
-    }
-    const char *state = accept ? "accepted" : decline ? "declined" : "withdrawn";
+    return 0;
+}
+
+/* Files the swap request the manager decides on for the accepted swap `w`, once its shifts pass
+ * cl_shift_swap_check; sets *request_id. */
+static int file_swap_request(cl_tx_t *tx, const Clinic__ShiftSwap *w, uint64_t *request_id)
+{
+    cl_request_t r;
+    memset(&r, 0, sizeof(r));
+    r.kind = CL_REQ_SWAP;
+    r.requester = (int64_t)w->proposer_id;
+    r.other = (int64_t)w->other_id;
+    r.ref_id = (int64_t)w->shift->id;
+    r.ref2_id = (int64_t)w->other_shift->id;
+    r.starts_at = w->shift->starts_at;
+    r.ends_at = w->shift->ends_at;
+    snprintf(r.details, sizeof(r.details),
+             "swap %" PRIu64 ": %s gives shift %" PRIu64 " (%s %s) for %s's shift %" PRIu64
+             " (%s %s)%s%.500s",
+             w->id, w->proposer_name, w->shift->id, w->shift->date, w->shift->desk_name,
+             w->other_name, w->other_shift->id, w->other_shift->date, w->other_shift->desk_name,
+             w->note[0] ? ": " : "", w->note);
+    int rc;
+    if ((rc = cl_shift_swap_check(tx, &r)) < 0 || (rc = cl_request_submit(tx, &r)) < 0)
+        return rc;
+    *request_id = (uint64_t)r.id;
+    return 0;
+}
+
+/* Moves swap `w` to `state` at the version the client read, linking the filed request (0:
+ * none), and records the answer: the audit row "swap.<action>" and the change to both parties. */
+static int record_answer(cl_tx_t *tx, const Clinic__SwapRespondRequest *req,
+                         const Clinic__ShiftSwap *w, const char *state, uint64_t request_id)
+{
     sqlite3_stmt *st = cl_shift_stmt(tx, CL_SHQ_SWAP_SET_STATE);
     if (st == NULL)
         return CL_EINTERNAL;
@@ -382,17 +391,44 @@ int cl_handle_swap_respond(cl_tx_t *tx, cl_job_t *job)
     sqlite3_bind_int64(st, 3, (int64_t)request_id);
     sqlite3_bind_int64(st, 4, tx->now);
     sqlite3_bind_int64(st, 5, (int64_t)req->version);
-    if ((rc = cl_db_step_update(tx->db, st)) < 0)
+    int rc = cl_db_step_update(tx->db, st);
+    if (rc < 0)
         return rc;
     char action[32];
     snprintf(action, sizeof(action), "swap.%s", req->action);
-    if ((rc = cl_audit_append(tx->db, tx->now, &job->who, action, "shift_swap", w->id)) < 0 ||
+    if ((rc = cl_audit_append(tx->db, tx->now, &tx->job->who, action, "shift_swap", w->id)) < 0 ||
         (rc = cl_shift_tell_staff(tx, (int64_t)w->proposer_id, "shift_swap", w->id,
                                   CLINIC__CHANGE_OP__UPDATED)) < 0 ||
         (rc = cl_shift_tell_staff(tx, (int64_t)w->other_id, "shift_swap", w->id,
                                   CLINIC__CHANGE_OP__UPDATED)) < 0)
         return rc;
-    if ((rc = cl_shift_swap_get(tx, (int64_t)w->id, &reply->swap)) < 0)
+    return 0;
+}
+
+int cl_handle_swap_respond(cl_tx_t *tx, cl_job_t *job)
+{
+    const Clinic__SwapRespondRequest *req = job->req->swap_respond;
+    Clinic__ShiftSwap *w;
+    int64_t self;
+    uint64_t request_id = 0;
+    int rc;
+    int accept = strcmp(req->action, "accept") == 0, decline = strcmp(req->action, "decline") == 0;
+    int withdraw = strcmp(req->action, "withdraw") == 0;
+    if (!accept && !decline && !withdraw)
+        return cl_job_fail(job, CL_EINVAL, "action", "action must be accept, decline or withdraw");
+    if ((rc = cl_sched_check_version(job, req->version)) < 0 || (rc = me(tx, &self)) < 0 ||
+        (rc = load_own_swap(tx, req->id, self, &w)) < 0)
+        return rc;
+    swap_redact(tx, w);
+    Clinic__SwapRespondReply *reply = CL_JOB_REPLY(job, Clinic__SwapRespondReply);
+    reply->swap = w;
+    if ((rc = check_may_respond(job, req, w, self, withdraw)) < 0)
+        return rc;
+    if (accept && (rc = file_swap_request(tx, w, &request_id)) < 0)
+        return rc;
+    const char *state = accept ? "accepted" : decline ? "declined" : "withdrawn";
+    if ((rc = record_answer(tx, req, w, state, request_id)) < 0 ||
+        (rc = cl_shift_swap_get(tx, (int64_t)w->id, &reply->swap)) < 0)
         return rc;
     swap_redact(tx, reply->swap);
     return 0;

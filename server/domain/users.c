@@ -169,16 +169,12 @@ static int stale_version(cl_job_t *job, const Clinic__User *current, uint64_t se
     return cl_job_fail(job, CL_ECONFLICT, "version", msg);
 }
 
-/* Stage 0 validates and checks that the name is free, then asks the loop to hash the password;
- * stage 1 inserts the row with that hash. The name is checked again by the UNIQUE index at the
- * insert, since another request may have taken it while the password was being hashed. */
-int cl_handle_user_add(cl_tx_t *tx, cl_job_t *job)
+/* Checks the fields of a new user, failing the job on the first that is wrong; sets *roles from
+ * the role names. */
+static int check_user_add_request(cl_job_t *job, const Clinic__UserAddRequest *req, uint32_t *roles)
 {
-    const Clinic__UserAddRequest *req = job->req->user_add;
     char msg[128];
-    uint32_t roles = 0;
     int rc;
-
     if (!username_valid(req->username))
         return cl_job_fail(job, CL_EINVAL, "username",
                            "username must be 1-32 of a-z, 0-9, '.', '_', '-', starting with a "
@@ -195,7 +191,7 @@ int cl_handle_user_add(cl_tx_t *tx, cl_job_t *job)
         cl_text_has_control(req->full_name, full_name_len))
         return cl_job_fail(job, CL_EINVAL, "full_name",
                            "full_name must be UTF-8 text without control characters");
-    if ((rc = roles_from_request(job, req->roles, req->n_roles, &roles)) < 0)
+    if ((rc = roles_from_request(job, req->roles, req->n_roles, roles)) < 0)
         return rc;
     size_t password_len = strlen(req->password);
     if (password_len < CL_PASSWORD_MIN || password_len > CL_PASSWORD_MAX) {
@@ -203,37 +199,60 @@ int cl_handle_user_add(cl_tx_t *tx, cl_job_t *job)
                  CL_PASSWORD_MAX);
         return cl_job_fail(job, CL_EINVAL, "password", msg);
     }
+    return 0;
+}
 
-    snprintf(msg, sizeof(msg), "username %s is taken", req->username);
-    if (job->stage == 0) {
-        user_row_t existing;
-        rc = user_find(tx, req->username, &existing);
-        if (rc == 0)
-            return cl_job_fail(job, CL_EEXIST, "username", msg);
-        if (rc != CL_ENOTFOUND)
-            return rc;
-        job->pw.hash = req->password;
-        return CL_STEP_PASSWORD;
-    }
+/* Fails the job with ALREADY_EXISTS on "username". */
+static int fail_taken(cl_job_t *job, const char *username)
+{
+    char msg[128];
+    snprintf(msg, sizeof(msg), "username %s is taken", username);
+    return cl_job_fail(job, CL_EEXIST, "username", msg);
+}
 
+/* Returns 0 when no user is named `username`, else fails the job as fail_taken() does or returns
+ * a database status. */
+static int check_name_free(cl_tx_t *tx, const char *username)
+{
+    user_row_t existing;
+    int rc = user_find(tx, username, &existing);
+    if (rc == 0)
+        return fail_taken(tx->job, username);
+    if (rc != CL_ENOTFOUND)
+        return rc;
+    return 0;
+}
+
+/* Inserts the user with the hash the loop made (job->pw.hashed) and sets *id; fails the job as
+ * fail_taken() does when the UNIQUE index finds the name taken. */
+static int insert_user(cl_tx_t *tx, const Clinic__UserAddRequest *req, uint32_t roles, int64_t *id)
+{
     sqlite3_stmt *st = stmt(tx, Q_USER_INSERT);
     if (st == NULL)
         return CL_EINTERNAL;
     sqlite3_bind_text(st, 1, req->username, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, req->full_name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, roles);
-    sqlite3_bind_text(st, 4, job->pw.hashed, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, tx->job->pw.hashed, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, tx->now);
-    rc = cl_db_step(tx->db, st);
-    int64_t id = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
+    int rc = cl_db_step(tx->db, st);
+    *id = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
     if (rc == CL_EEXIST)
-        return cl_job_fail(job, CL_EEXIST, "username", msg);
+        return fail_taken(tx->job, req->username);
     if (rc < 0)
         return rc;
     if (rc == 0)
         return CL_EINTERNAL;
+    return 0;
+}
 
+/* The audit row of the new user `id` and its changes on "users" and, for the staff member the
+ * new row made, on "staff". */
+static int record_user_added(cl_tx_t *tx, int64_t id)
+{
+    cl_job_t *job = tx->job;
+    int rc;
     if ((rc = cl_audit_append(tx->db, tx->now, &job->who, "user.add", "user", (uint64_t)id)) < 0)
         return rc;
     if ((rc = cl_tx_change(tx, CL_TOPIC_USERS_NAME, "user", (uint64_t)id,
@@ -243,18 +262,47 @@ int cl_handle_user_add(cl_tx_t *tx, cl_job_t *job)
     int64_t staff_id;
     if ((rc = cl_staff_of_user(tx, id, &staff_id)) < 0)
         return rc;
-    if ((rc = cl_tx_change(tx, CL_TOPIC_STAFF_NAME, "staff", (uint64_t)staff_id,
-                           CLINIC__CHANGE_OP__CREATED, 0)) < 0)
-        return rc;
+    return cl_tx_change(tx, CL_TOPIC_STAFF_NAME, "staff", (uint64_t)staff_id,
+                        CLINIC__CHANGE_OP__CREATED, 0);
+}
 
-    Clinic__User *u = CL_ARENA_NEW(&job->arena, Clinic__User);
+/* The new user `id` as the reply shows it, in the job's arena. */
+static Clinic__User *user_added(cl_tx_t *tx, const Clinic__UserAddRequest *req, uint32_t roles,
+                                int64_t id)
+{
+    cl_arena_t *a = &tx->job->arena;
+    Clinic__User *u = CL_ARENA_NEW(a, Clinic__User);
     clinic__user__init(u);
     u->id = (uint64_t)id;
-    u->username = cl_arena_strdup(&job->arena, req->username);
-    u->full_name = cl_arena_strdup(&job->arena, req->full_name);
-    u->roles = cl_role_names(&job->arena, roles, &u->n_roles);
+    u->username = cl_arena_strdup(a, req->username);
+    u->full_name = cl_arena_strdup(a, req->full_name);
+    u->roles = cl_role_names(a, roles, &u->n_roles);
     u->created_at = tx->now;
     u->version = 1;
+    return u;
+}
+
+/* Stage 0 validates and checks that the name is free, then asks the loop to hash the password;
+ * stage 1 inserts the row with that hash. The name is checked again by the UNIQUE index at the
+ * insert, since another request may have taken it while the password was being hashed. */
+int cl_handle_user_add(cl_tx_t *tx, cl_job_t *job)
+{
+    const Clinic__UserAddRequest *req = job->req->user_add;
+    uint32_t roles = 0;
+    int64_t id;
+    int rc;
+
+    if ((rc = check_user_add_request(job, req, &roles)) < 0)
+        return rc;
+    if (job->stage == 0) {
+        if ((rc = check_name_free(tx, req->username)) < 0)
+            return rc;
+        job->pw.hash = req->password;
+        return CL_STEP_PASSWORD;
+    }
+    if ((rc = insert_user(tx, req, roles, &id)) < 0 || (rc = record_user_added(tx, id)) < 0)
+        return rc;
+    Clinic__User *u = user_added(tx, req, roles, id);
     Clinic__UserAddReply *reply = CL_JOB_REPLY(job, Clinic__UserAddReply);
     reply->user = u;
     return 0;
