@@ -98,8 +98,7 @@ enum {
 #define CL_SCHED_STATE_CANCELLED "cancelled"
 #define CL_SCHED_STATE_NO_SHOW "no_show"
 
-/* ---- schedule.c: request checks and helpers, shared by the handlers
- * -------------------------------------- */
+/* ---- schedule.c: request checks and helpers, shared by the handlers ---------------------- */
 
 /* Checks that `s` is 1..max bytes (min 0: may be empty) of UTF-8 without control characters;
  * else fails the job with INVALID_ARGUMENT on `field`. Returns 0 or the failure. */

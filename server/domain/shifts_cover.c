@@ -267,8 +267,7 @@ int cl_handle_shift_coverage(cl_tx_t *tx, cl_job_t *job)
     return 0;
 }
 
-/* ---- time off ---------------------------------------------------------------------------------
- */
+/* ---- time off -------------------------------------------------------------------------------- */
 
 /* Whether taking shift `s` off leaves its desk below its minimum for part of the shift (within
  * the clinic's hours when the day has them): 1 with the message in `why`, 0, or a status. */

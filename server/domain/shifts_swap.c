@@ -209,8 +209,7 @@ int cl_shift_overtime_decided(cl_tx_t *tx, const cl_request_t *r, int approved)
     return approved ? 0 : cl_shift_weeks_changed(tx, (int64_t)s->staff_id, &s, 1);
 }
 
-/* ---- handlers ---------------------------------------------------------------------------------
- */
+/* ---- handlers -------------------------------------------------------------------------------- */
 
 /* The logged-in user's staff id; fails the job when the user is not a staff member. */
 static int me(cl_tx_t *tx, int64_t *staff_id)
