@@ -4,7 +4,10 @@
 #include "cli.h"
 #include "status.h"
 
-int cmd_audit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+/* Parses the options of `audit` into the query `q`; the strings it sets are borrowed from argv.
+ * Returns 0, or CL_EXIT_USAGE (printed). */
+static int parse_audit_query(const cli_command_t *cmd, int argc, char **argv,
+                             Clinic__AuditQueryRequest *q)
 {
     const char *user = "", *entity = "", *id = NULL, *since = NULL, *until = NULL, *limit = NULL,
                *before = NULL;
@@ -17,80 +20,100 @@ int cmd_audit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     if ((rc = cli_parse_options(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts))) != 0)
         return rc;
 
-    Clinic__AuditQueryRequest q = CLINIC__AUDIT_QUERY_REQUEST__INIT;
     uint64_t n;
-    q.username = (char *)user;
-    q.entity = (char *)entity;
+    q->username = (char *)user;
+    q->entity = (char *)entity;
     if (id) {
         if (cl_cli_parse_uint(id, UINT64_MAX, &n) != 0)
             return cli_usage_error(cmd, "--id: expected a number");
-        q.entity_id = n;
+        q->entity_id = n;
     }
-    if (since && cl_cli_parse_time(since, &q.since) != 0)
+    if (since && cl_cli_parse_time(since, &q->since) != 0)
         return cli_usage_error(cmd, "--since: expected Unix seconds, YYYY-MM-DD or "
                                     "YYYY-MM-DDTHH:MM:SS (UTC)");
-    if (until && cl_cli_parse_time(until, &q.until) != 0)
+    if (until && cl_cli_parse_time(until, &q->until) != 0)
         return cli_usage_error(cmd, "--until: expected Unix seconds, YYYY-MM-DD or "
                                     "YYYY-MM-DDTHH:MM:SS (UTC)");
     if (limit) {
         if (cl_cli_parse_uint(limit, UINT32_MAX, &n) != 0)
             return cli_usage_error(cmd, "--limit: expected a number");
-        q.limit = (uint32_t)n;
+        q->limit = (uint32_t)n;
     }
     if (before) {
         if (cl_cli_parse_uint(before, UINT64_MAX, &n) != 0)
             return cli_usage_error(cmd, "--before: expected an audit seq");
-        q.before_seq = n;
+        q->before_seq = n;
     }
-    if ((rc = cli_resume(cli)) != 0)
-        return rc;
-    const Clinic__Response *resp;
-    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_AUDIT_QUERY, &q, &resp)) != 0)
-        return rc;
-    const Clinic__AuditQueryReply *r = resp->audit_query;
-    if (!cli->json && r->n_rows > 0)
-        printf("%-8s  %-20s  %-12s  %-12s  %-20s  %s\n", "SEQ", "TIME", "USER", "WORKSTATION",
-               "ACTION", "ENTITY");
-    for (size_t i = 0; i < r->n_rows; i++) {
-        const Clinic__AuditRow *row = r->rows[i];
-        if (cli->json) {
-            cl_json_t *j = &cli->j;
-            cl_json_object_begin(j);
-            cl_json_kv_uint(j, "seq", row->seq);
-            cl_json_kv_int(j, "time", row->time);
-            cl_json_kv_string(j, "username", row->username);
-            cl_json_kv_string(j, "workstation", row->workstation);
-            cl_json_kv_string(j, "action", row->action);
-            cl_json_kv_string(j, "entity", row->entity);
-            cl_json_kv_uint(j, "entity_id", row->entity_id);
-            cl_json_kv_string(j, "hash", row->hash);
-            cl_json_object_end(j);
+    return 0;
+}
+
+static void json_audit_row(cl_json_t *j, const Clinic__AuditRow *row)
+{
+    cl_json_object_begin(j);
+    cl_json_kv_uint(j, "seq", row->seq);
+    cl_json_kv_int(j, "time", row->time);
+    cl_json_kv_string(j, "username", row->username);
+    cl_json_kv_string(j, "workstation", row->workstation);
+    cl_json_kv_string(j, "action", row->action);
+    cl_json_kv_string(j, "entity", row->entity);
+    cl_json_kv_uint(j, "entity_id", row->entity_id);
+    cl_json_kv_string(j, "hash", row->hash);
+    cl_json_object_end(j);
+}
+
+static void put_audit_row(const Clinic__AuditRow *row)
+{
+    char when[32];
+    cli_time(row->time, when, sizeof(when));
+    printf("%-8llu  %-20s  ", (unsigned long long)row->seq, when);
+    /* Server text goes through cli_put; pad by hand. */
+    const char *cols[] = {row->username[0] ? row->username : "-",
+                          row->workstation[0] ? row->workstation : "-", row->action};
+    const int widths[] = {12, 12, 20};
+    for (size_t k = 0; k < 3; k++) {
+        cli_put(stdout, cols[k], 0);
+        int pad = widths[k] - (int)strlen(cols[k]);
+        printf("%*s  ", pad > 0 ? pad : 0, "");
+    }
+    if (row->entity[0]) {
+        cli_put(stdout, row->entity, 0);
+        if (row->entity_id)
+            printf(" %llu", (unsigned long long)row->entity_id);
+    } else {
+        printf("-");
+    }
+    printf("\n");
+}
+
+/* The rows as a table, or with --json one object per row. */
+static void print_audit(cli_t *cli, const Clinic__AuditQueryReply *r)
+{
+    if (cli->json) {
+        for (size_t i = 0; i < r->n_rows; i++) {
+            json_audit_row(&cli->j, r->rows[i]);
             cli_json_emit(cli);
-            continue;
         }
-        char when[32];
-        cli_time(row->time, when, sizeof(when));
-        printf("%-8llu  %-20s  ", (unsigned long long)row->seq, when);
-        /* Server text goes through cli_put; pad by hand. */
-        const char *cols[] = {row->username[0] ? row->username : "-",
-                              row->workstation[0] ? row->workstation : "-", row->action};
-        const int widths[] = {12, 12, 20};
-        for (size_t k = 0; k < 3; k++) {
-            cli_put(stdout, cols[k], 0);
-            int pad = widths[k] - (int)strlen(cols[k]);
-            printf("%*s  ", pad > 0 ? pad : 0, "");
-        }
-        if (row->entity[0]) {
-            cli_put(stdout, row->entity, 0);
-            if (row->entity_id)
-                printf(" %llu", (unsigned long long)row->entity_id);
-        } else {
-            printf("-");
-        }
-        printf("\n");
+        return;
     }
-    if (!cli->json && r->n_rows == 0)
+    if (r->n_rows == 0) {
         printf("no audit rows match\n");
+        return;
+    }
+    printf("%-8s  %-20s  %-12s  %-12s  %-20s  %s\n", "SEQ", "TIME", "USER", "WORKSTATION", "ACTION",
+           "ENTITY");
+    for (size_t i = 0; i < r->n_rows; i++)
+        put_audit_row(r->rows[i]);
+}
+
+int cmd_audit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
+{
+    Clinic__AuditQueryRequest q = CLINIC__AUDIT_QUERY_REQUEST__INIT;
+    const Clinic__Response *resp;
+    int rc;
+    if ((rc = parse_audit_query(cmd, argc, argv, &q)) != 0 || (rc = cli_resume(cli)) != 0 ||
+        (rc = cli_send(cli, CLINIC__REQUEST__BODY_AUDIT_QUERY, &q, &resp)) != 0)
+        return rc;
+    print_audit(cli, resp->audit_query);
     return 0;
 }
 

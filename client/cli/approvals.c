@@ -456,12 +456,16 @@ static int code_status(const char *name)
     return v ? cl_status_from_code((Clinic__Code)v->value) : CL_EINTERNAL;
 }
 
-static int decide(cli_t *cli, const cli_command_t *cmd, int argc, char **argv, int approve)
+/* Parses the arguments of `approve` (ID... [--comment C] [--override] [--expect-version V]) or
+ * `deny` (ID --comment C [--expect-version V]) into `m`. m->ids is cl_calloc'ed once the ids are
+ * counted, and the caller frees it whatever this returns; m->versions points at *version. */
+static int parse_decision(const cli_command_t *cmd, int argc, char **argv, int approve,
+                          Clinic__StaffRequestDecideRequest *m, uint64_t *version)
 {
-    const char *comment = "", *version = NULL;
+    const char *comment = "", *expect = NULL;
     int override = 0;
     cli_opt_t opts[] = {{"--comment", &comment, NULL},
-                        {"--expect-version", &version, NULL},
+                        {"--expect-version", &expect, NULL},
                         {"--override", NULL, &override}};
     int npos, rc;
     if ((rc = cli_parse(cmd, argc, argv, opts, CL_ARRAY_SIZE(opts) - (approve ? 0 : 1), &npos)) !=
@@ -473,33 +477,57 @@ static int decide(cli_t *cli, const cli_command_t *cmd, int argc, char **argv, i
         return cli_usage_error(cmd, "deny one request at a time");
     if (!approve && comment[0] == '\0')
         return cli_usage_error(cmd, "--comment is required: say why");
-    if (version && npos != 1)
+    if (expect && npos != 1)
         return cli_usage_error(cmd, "--expect-version goes with one id");
-    Clinic__StaffRequestDecideRequest m = CLINIC__STAFF_REQUEST_DECIDE_REQUEST__INIT;
-    uint64_t *ids = cl_calloc((size_t)npos, sizeof(*ids)), v = 0;
+    m->ids = cl_calloc((size_t)npos, sizeof(*m->ids));
+    m->n_ids = (size_t)npos;
     for (int i = 0; i < npos && rc == 0; i++)
-        rc = cli_parse_id(cmd, "ID", argv[i], &ids[i]);
-    if (rc == 0 && version)
-        rc = cli_parse_version(cmd, version, &v);
-    if (rc != 0) {
-        free(ids);
-        return rc;
-    }
-    m.ids = ids;
-    m.n_ids = (size_t)npos;
-    m.versions = version ? &v : NULL;
-    m.n_versions = version ? 1 : 0;
-    m.approve = approve;
-    m.comment = (char *)comment;
-    m.override = override;
-    const Clinic__Response *resp;
-    if ((rc = cli_resume(cli)) == 0)
-        rc = cli_send(cli, CLINIC__REQUEST__BODY_STAFF_REQUEST_DECIDE, &m, &resp);
-    free(ids);
+        rc = cli_parse_id(cmd, "ID", argv[i], &m->ids[i]);
+    if (rc == 0 && expect)
+        rc = cli_parse_version(cmd, expect, version);
     if (rc != 0)
         return rc;
+    m->versions = expect ? version : NULL;
+    m->n_versions = expect ? 1 : 0;
+    m->approve = approve;
+    m->comment = (char *)comment;
+    m->override = override;
+    return 0;
+}
 
-    const Clinic__StaffRequestDecideReply *r = resp->staff_request_decide;
+static void json_decision(cl_json_t *j, const Clinic__StaffRequestDecision *d)
+{
+    cl_json_object_begin(j);
+    cl_json_kv_uint(j, "id", d->id);
+    cl_json_kv_string(j, "code", d->code);
+    cl_json_kv_string(j, "message", d->message);
+    if (d->request) {
+        cl_json_key(j, "request");
+        json_request(j, d->request);
+    }
+    cl_json_object_end(j);
+}
+
+/* One request's outcome: its new state on stdout, or why it failed on stderr. */
+static void put_decision(const Clinic__StaffRequestDecision *d)
+{
+    if (strcmp(d->code, "OK") != 0) {
+        fflush(stdout);
+        fprintf(stderr, "clinic: request %llu: ", (unsigned long long)d->id);
+        cli_put(stderr, d->message, 0);
+        fprintf(stderr, "\n");
+        return;
+    }
+    printf("request %llu %s", (unsigned long long)d->id,
+           d->request ? d->request->state : "decided");
+    if (d->request && d->request->override_used)
+        printf(" (desk minimum overridden)");
+    printf("\n");
+}
+
+/* Prints each request's outcome; returns the status of the last one that failed, or 0. */
+static int print_decisions(cli_t *cli, const Clinic__StaffRequestDecideReply *r)
+{
     int status = 0;
     if (cli->json) {
         cl_json_object_begin(&cli->j);
@@ -510,37 +538,35 @@ static int decide(cli_t *cli, const cli_command_t *cmd, int argc, char **argv, i
     }
     for (size_t i = 0; i < r->n_results; i++) {
         const Clinic__StaffRequestDecision *d = r->results[i];
-        int ok = strcmp(d->code, "OK") == 0;
-        if (!ok)
+        if (strcmp(d->code, "OK") != 0)
             status = code_status(d->code);
-        if (cli->json) {
-            cl_json_object_begin(&cli->j);
-            cl_json_kv_uint(&cli->j, "id", d->id);
-            cl_json_kv_string(&cli->j, "code", d->code);
-            cl_json_kv_string(&cli->j, "message", d->message);
-            if (d->request) {
-                cl_json_key(&cli->j, "request");
-                json_request(&cli->j, d->request);
-            }
-            cl_json_object_end(&cli->j);
-        } else if (ok) {
-            printf("request %llu %s", (unsigned long long)d->id,
-                   d->request ? d->request->state : "decided");
-            if (d->request && d->request->override_used)
-                printf(" (desk minimum overridden)");
-            printf("\n");
-        } else {
-            fflush(stdout);
-            fprintf(stderr, "clinic: request %llu: ", (unsigned long long)d->id);
-            cli_put(stderr, d->message, 0);
-            fprintf(stderr, "\n");
-        }
+        if (cli->json)
+            json_decision(&cli->j, d);
+        else
+            put_decision(d);
     }
     if (cli->json) {
         cl_json_array_end(&cli->j);
         cl_json_object_end(&cli->j);
         cli_json_emit(cli);
     }
+    return status;
+}
+
+/* `approve` and `deny`: each request is decided on its own, so one that fails does not hold back
+ * the others; the exit status is that of the last failure. */
+static int decide(cli_t *cli, const cli_command_t *cmd, int argc, char **argv, int approve)
+{
+    Clinic__StaffRequestDecideRequest m = CLINIC__STAFF_REQUEST_DECIDE_REQUEST__INIT;
+    uint64_t version = 0;
+    const Clinic__Response *resp;
+    int rc = parse_decision(cmd, argc, argv, approve, &m, &version);
+    if (rc == 0 && (rc = cli_resume(cli)) == 0)
+        rc = cli_send(cli, CLINIC__REQUEST__BODY_STAFF_REQUEST_DECIDE, &m, &resp);
+    free(m.ids);
+    if (rc != 0)
+        return rc;
+    int status = print_decisions(cli, resp->staff_request_decide);
     return status ? cl_cli_exit_status(status) : 0;
 }
 
@@ -712,50 +738,99 @@ int cmd_approvals(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 
 /* ---- balances and the accrual policy ---- */
 
+static void json_balance(cl_json_t *j, const Clinic__TimeOffBalance *b)
+{
+    cl_json_object_begin(j);
+    cl_json_kv_string(j, "type", b->type);
+    cl_json_kv_bool(j, "tracked", b->tracked);
+    cl_json_kv_int(j, "accrued", b->accrued);
+    cl_json_kv_int(j, "adjusted", b->adjusted);
+    cl_json_kv_int(j, "used", b->used);
+    cl_json_kv_int(j, "pending", b->pending);
+    cl_json_kv_int(j, "balance", b->balance);
+    cl_json_kv_int(j, "available", b->available);
+    cl_json_kv_int(j, "accrual_minutes", b->accrual_minutes);
+    cl_json_kv_int(j, "cap_minutes", b->cap_minutes);
+    cl_json_object_end(j);
+}
+
+static void json_ledger_entry(cl_json_t *j, const Clinic__TimeOffLedgerEntry *e)
+{
+    cl_json_object_begin(j);
+    cl_json_kv_uint(j, "id", e->id);
+    cl_json_kv_string(j, "type", e->type);
+    cl_json_kv_string(j, "entry", e->entry);
+    cl_json_kv_int(j, "minutes", e->minutes);
+    cl_json_kv_string(j, "period", e->period);
+    cl_json_kv_uint(j, "request_id", e->request_id);
+    cl_json_kv_string(j, "reason", e->reason);
+    cl_json_kv_int(j, "at", e->at);
+    cl_json_kv_string(j, "by", e->by);
+    cl_json_object_end(j);
+}
+
+static void json_balances(cl_json_t *j, const Clinic__TimeOffBalanceShowReply *r)
+{
+    cl_json_object_begin(j);
+    cl_json_kv_uint(j, "staff_id", r->staff_id);
+    cl_json_kv_string(j, "staff_name", r->staff_name);
+    cl_json_kv_string(j, "as_of", r->as_of);
+    cl_json_key(j, "balances");
+    cl_json_array_begin(j);
+    for (size_t i = 0; i < r->n_balances; i++)
+        json_balance(j, r->balances[i]);
+    cl_json_array_end(j);
+    cl_json_key(j, "ledger");
+    cl_json_array_begin(j);
+    for (size_t i = 0; i < r->n_ledger; i++)
+        json_ledger_entry(j, r->ledger[i]);
+    cl_json_array_end(j);
+    cl_json_object_end(j);
+}
+
+/* One type's line of the balance table. A type without a balance (unpaid) shows only what is
+ * pending. */
+static void put_balance_line(const Clinic__TimeOffBalance *b)
+{
+    printf("  %-9s ", b->type);
+    if (!b->tracked) {
+        printf("%9s %9s %9s %9s ", "-", "-", "-", "-");
+        char p[32];
+        snprintf(p, sizeof(p), "%lldh%02lld", (long long)(b->pending / 60),
+                 (long long)(b->pending % 60));
+        printf("%9s %9s\n", p, "-");
+        return;
+    }
+    const int64_t v[6] = {b->accrued, b->adjusted, b->used, b->balance, b->pending, b->available};
+    for (int k = 0; k < 6; k++) {
+        char s[32];
+        int64_t m = v[k] < 0 ? -v[k] : v[k];
+        snprintf(s, sizeof(s), "%s%lldh%02lld", v[k] < 0 ? "-" : "", (long long)(m / 60),
+                 (long long)(m % 60));
+        printf("%9s%s", s, k == 5 ? "\n" : " ");
+    }
+}
+
+static void put_ledger_line(const Clinic__TimeOffLedgerEntry *e)
+{
+    char t[32];
+    cli_time(e->at, t, sizeof(t));
+    printf("  %s  %-9s %-10s ", t, e->type, e->entry);
+    put_minutes(e->minutes);
+    printf("  ");
+    cli_put(stdout, e->reason, 0);
+    if (e->by[0]) {
+        printf(" (");
+        cli_put(stdout, e->by, 0);
+        printf(")");
+    }
+    printf("\n");
+}
+
 static void print_balance(cli_t *cli, const Clinic__TimeOffBalanceShowReply *r)
 {
     if (cli->json) {
-        cl_json_t *j = &cli->j;
-        cl_json_object_begin(j);
-        cl_json_kv_uint(j, "staff_id", r->staff_id);
-        cl_json_kv_string(j, "staff_name", r->staff_name);
-        cl_json_kv_string(j, "as_of", r->as_of);
-        cl_json_key(j, "balances");
-        cl_json_array_begin(j);
-        for (size_t i = 0; i < r->n_balances; i++) {
-            const Clinic__TimeOffBalance *b = r->balances[i];
-            cl_json_object_begin(j);
-            cl_json_kv_string(j, "type", b->type);
-            cl_json_kv_bool(j, "tracked", b->tracked);
-            cl_json_kv_int(j, "accrued", b->accrued);
-            cl_json_kv_int(j, "adjusted", b->adjusted);
-            cl_json_kv_int(j, "used", b->used);
-            cl_json_kv_int(j, "pending", b->pending);
-            cl_json_kv_int(j, "balance", b->balance);
-            cl_json_kv_int(j, "available", b->available);
-            cl_json_kv_int(j, "accrual_minutes", b->accrual_minutes);
-            cl_json_kv_int(j, "cap_minutes", b->cap_minutes);
-            cl_json_object_end(j);
-        }
-        cl_json_array_end(j);
-        cl_json_key(j, "ledger");
-        cl_json_array_begin(j);
-        for (size_t i = 0; i < r->n_ledger; i++) {
-            const Clinic__TimeOffLedgerEntry *e = r->ledger[i];
-            cl_json_object_begin(j);
-            cl_json_kv_uint(j, "id", e->id);
-            cl_json_kv_string(j, "type", e->type);
-            cl_json_kv_string(j, "entry", e->entry);
-            cl_json_kv_int(j, "minutes", e->minutes);
-            cl_json_kv_string(j, "period", e->period);
-            cl_json_kv_uint(j, "request_id", e->request_id);
-            cl_json_kv_string(j, "reason", e->reason);
-            cl_json_kv_int(j, "at", e->at);
-            cl_json_kv_string(j, "by", e->by);
-            cl_json_object_end(j);
-        }
-        cl_json_array_end(j);
-        cl_json_object_end(j);
+        json_balances(&cli->j, r);
         cli_json_emit(cli);
         return;
     }
@@ -764,44 +839,12 @@ static void print_balance(cli_t *cli, const Clinic__TimeOffBalanceShowReply *r)
     printf(" (staff %llu) as of %s\n", (unsigned long long)r->staff_id, r->as_of);
     printf("  %-9s %9s %9s %9s %9s %9s %9s\n", "TYPE", "ACCRUED", "ADJUSTED", "USED", "BALANCE",
            "PENDING", "AVAILABLE");
-    for (size_t i = 0; i < r->n_balances; i++) {
-        const Clinic__TimeOffBalance *b = r->balances[i];
-        printf("  %-9s ", b->type);
-        if (!b->tracked) {
-            printf("%9s %9s %9s %9s ", "-", "-", "-", "-");
-            char p[32];
-            snprintf(p, sizeof(p), "%lldh%02lld", (long long)(b->pending / 60),
-                     (long long)(b->pending % 60));
-            printf("%9s %9s\n", p, "-");
-            continue;
-        }
-        const int64_t v[6] = {b->accrued, b->adjusted, b->used,
-                              b->balance, b->pending,  b->available};
-        for (int k = 0; k < 6; k++) {
-            char s[32];
-            int64_t m = v[k] < 0 ? -v[k] : v[k];
-            snprintf(s, sizeof(s), "%s%lldh%02lld", v[k] < 0 ? "-" : "", (long long)(m / 60),
-                     (long long)(m % 60));
-            printf("%9s%s", s, k == 5 ? "\n" : " ");
-        }
-    }
+    for (size_t i = 0; i < r->n_balances; i++)
+        put_balance_line(r->balances[i]);
     if (r->n_ledger) {
         printf("\n  Ledger\n");
-        for (size_t i = 0; i < r->n_ledger; i++) {
-            const Clinic__TimeOffLedgerEntry *e = r->ledger[i];
-            char t[32];
-            cli_time(e->at, t, sizeof(t));
-            printf("  %s  %-9s %-10s ", t, e->type, e->entry);
-            put_minutes(e->minutes);
-            printf("  ");
-            cli_put(stdout, e->reason, 0);
-            if (e->by[0]) {
-                printf(" (");
-                cli_put(stdout, e->by, 0);
-                printf(")");
-            }
-            printf("\n");
-        }
+        for (size_t i = 0; i < r->n_ledger; i++)
+            put_ledger_line(r->ledger[i]);
     }
 }
 

@@ -1,7 +1,7 @@
 /* The `clinic` command line's shared pieces: the run context, the option parser, connecting and
  * resuming the stored session, error reporting with exit statuses, password input and output
- * helpers. Each area's commands live in their own file (session.c, users.c, messages.c,
- * admin.c, watch.c); main.c holds the command table. */
+ * helpers, implemented in shared.c. Each area's commands live in their own file (session.c,
+ * users.c, messages.c, admin.c, watch.c); main.c holds the command table. */
 #ifndef CLINIC_CLI_INT_H
 #define CLINIC_CLI_INT_H
 

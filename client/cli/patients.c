@@ -324,15 +324,29 @@ static void put_label(const char *label)
     printf("  %-10s ", label);
 }
 
-static void put_patient(const Clinic__Patient *p)
+/* "P0000042  Garcia, Maria (Malu)  (id 42, version 3)": the record's first line. */
+static void put_patient_heading(const Clinic__Patient *p)
 {
     cli_put(stdout, p->record_number, 0);
     printf("  ");
     put_name(p->first_name, p->middle_name, p->last_name, p->preferred_name);
     printf("  (id %llu, version %llu)\n", (unsigned long long)p->id,
            (unsigned long long)p->version);
-    put_label("born");
-    printf("%s, %s\n", p->birth_date, p->sex);
+}
+
+/* A labelled line of free text, left out when the text is empty. */
+static void put_text_line(const char *label, const char *text)
+{
+    if (!text[0])
+        return;
+    put_label(label);
+    cli_put(stdout, text, 0);
+    printf("\n");
+}
+
+/* The phones the patient gave, on one line ("mobile (617) 555-0142, work ..."), if any. */
+static void put_phones(const Clinic__Patient *p)
+{
     const char *labels[] = {"mobile", "home", "work"};
     const char *phones[] = {p->phone_mobile, p->phone_home, p->phone_work};
     int any = 0;
@@ -347,75 +361,99 @@ static void put_patient(const Clinic__Patient *p)
     }
     if (any)
         printf("\n");
-    if (p->email[0]) {
-        put_label("email");
-        cli_put(stdout, p->email, 0);
-        printf("\n");
-    }
-    if (p->address && p->address->line1[0]) {
-        const Clinic__PatientAddress *a = p->address;
-        put_label("address");
-        cli_put(stdout, a->line1, 0);
-        if (a->line2[0]) {
-            printf(", ");
-            cli_put(stdout, a->line2, 0);
-        }
+}
+
+static void put_address(const Clinic__PatientAddress *a)
+{
+    if (!a || !a->line1[0])
+        return;
+    put_label("address");
+    cli_put(stdout, a->line1, 0);
+    if (a->line2[0]) {
         printf(", ");
-        cli_put(stdout, a->city, 0);
-        printf(", %s %s\n", a->state, a->postal_code);
+        cli_put(stdout, a->line2, 0);
     }
-    put_label("contact");
-    printf("%s\n", p->preferred_contact);
-    if (p->emergency && p->emergency->name[0]) {
-        put_label("emergency");
-        cli_put(stdout, p->emergency->name, 0);
-        if (p->emergency->relation[0]) {
-            printf(" (");
-            cli_put(stdout, p->emergency->relation, 0);
-            printf(")");
-        }
-        printf(" ");
-        put_phone(p->emergency->phone);
-        printf("\n");
+    printf(", ");
+    cli_put(stdout, a->city, 0);
+    printf(", %s %s\n", a->state, a->postal_code);
+}
+
+static void put_emergency(const Clinic__EmergencyContact *e)
+{
+    if (!e || !e->name[0])
+        return;
+    put_label("emergency");
+    cli_put(stdout, e->name, 0);
+    if (e->relation[0]) {
+        printf(" (");
+        cli_put(stdout, e->relation, 0);
+        printf(")");
     }
-    for (size_t i = 0; i < p->n_insurance; i++) {
-        const Clinic__Insurance *ins = p->insurance[i];
-        put_label(i == 0 ? "insurance" : "");
-        printf("%zu. ", i + 1);
-        cli_put(stdout, ins->payer, 0);
-        printf(", member ");
-        cli_put(stdout, ins->member_id, 0);
-        if (ins->group_number[0]) {
-            printf(", group ");
-            cli_put(stdout, ins->group_number, 0);
-        }
-        if (strcmp(ins->subscriber_relation, "self") != 0) {
-            printf(", subscriber ");
-            cli_put(stdout, ins->subscriber_name, 0);
-            printf(" (%s)", ins->subscriber_relation);
-        }
-        if (ins->effective_from[0] || ins->effective_to[0])
-            printf(", %s to %s", ins->effective_from[0] ? ins->effective_from : "...",
-                   ins->effective_to[0] ? ins->effective_to : "...");
-        printf("\n");
+    printf(" ");
+    put_phone(e->phone);
+    printf("\n");
+}
+
+/* Plan `i` (from 0) of the patient's insurance, the first under the "insurance" label. */
+static void put_insurance(size_t i, const Clinic__Insurance *ins)
+{
+    put_label(i == 0 ? "insurance" : "");
+    printf("%zu. ", i + 1);
+    cli_put(stdout, ins->payer, 0);
+    printf(", member ");
+    cli_put(stdout, ins->member_id, 0);
+    if (ins->group_number[0]) {
+        printf(", group ");
+        cli_put(stdout, ins->group_number, 0);
     }
-    if (p->notes[0]) {
-        put_label("notes");
-        cli_put(stdout, p->notes, 0);
-        printf("\n");
+    if (strcmp(ins->subscriber_relation, "self") != 0) {
+        printf(", subscriber ");
+        cli_put(stdout, ins->subscriber_name, 0);
+        printf(" (%s)", ins->subscriber_relation);
     }
-    if (p->merged_into) {
-        put_label("merged");
-        printf("into patient id %llu (merge %llu; `clinic patient unmerge %llu` undoes it)\n",
-               (unsigned long long)p->merged_into, (unsigned long long)p->merge_id,
-               (unsigned long long)p->merge_id);
-    }
+    if (ins->effective_from[0] || ins->effective_to[0])
+        printf(", %s to %s", ins->effective_from[0] ? ins->effective_from : "...",
+               ins->effective_to[0] ? ins->effective_to : "...");
+    printf("\n");
+}
+
+/* For a record merged into another: where it went and how to undo it. */
+static void put_merged(const Clinic__Patient *p)
+{
+    if (!p->merged_into)
+        return;
+    put_label("merged");
+    printf("into patient id %llu (merge %llu; `clinic patient unmerge %llu` undoes it)\n",
+           (unsigned long long)p->merged_into, (unsigned long long)p->merge_id,
+           (unsigned long long)p->merge_id);
+}
+
+static void put_updated(const Clinic__Patient *p)
+{
     char when[32];
     cli_time(p->updated_at, when, sizeof(when));
     put_label("updated");
     printf("%s by ", when);
     cli_put(stdout, p->updated_by, 0);
     printf("\n");
+}
+
+static void put_patient(const Clinic__Patient *p)
+{
+    put_patient_heading(p);
+    put_label("born");
+    printf("%s, %s\n", p->birth_date, p->sex);
+    put_phones(p);
+    put_text_line("email", p->email);
+    put_address(p->address);
+    put_label("contact");
+    printf("%s\n", p->preferred_contact);
+    put_emergency(p->emergency);
+    for (size_t i = 0; i < p->n_insurance; i++)
+        put_insurance(i, p->insurance[i]);
+    put_text_line("notes", p->notes);
+    put_merged(p);
+    put_updated(p);
 }
 
 static void print_patient(cli_t *cli, const char *verb, const Clinic__Patient *p)

@@ -555,87 +555,120 @@ static void print_template(cli_t *cli, const Clinic__ShiftTemplate *t)
     }
 }
 
+/* The rows of a template being set, one per weekday of each ROW argument. */
+typedef struct {
+    Clinic__ShiftTemplateRow *rows;  /* owned */
+    Clinic__ShiftTemplateRow **ptrs; /* owned; ptrs[i] is &rows[i], as the request wants them */
+    size_t n;
+} template_rows_t;
+
+/* Room for the rows of `nargs` ROW arguments, each at most seven (one per weekday). */
+static void template_rows_init(template_rows_t *t, int nargs)
+{
+    size_t cap = (size_t)nargs * 7 + 1;
+    t->rows = cl_malloc(cap * sizeof(*t->rows));
+    t->ptrs = cl_malloc(cap * sizeof(*t->ptrs));
+    t->n = 0;
+}
+
+static void template_rows_free(template_rows_t *t)
+{
+    free(t->rows);
+    free(t->ptrs);
+}
+
+/* Splits `s` in place at each '/'; returns 0 when it has exactly four parts, else -1. */
+static int split_template_row(char *s, char *parts[4])
+{
+    int k = 0;
+    for (; k < 4 && s; k++) {
+        parts[k] = s;
+        s = strchr(s, '/');
+        if (s)
+            *s++ = '\0';
+    }
+    return k == 4 && s == NULL ? 0 : -1;
+}
+
+/* Parses ROW, DAYS/HH:MM-HH:MM/DESK/STAFF_ID (a desk named by name is looked up on the server),
+ * and appends to `t` one row per weekday of DAYS. Returns 0 or an exit status (printed). */
+static int add_template_rows(cli_t *cli, const cli_command_t *cmd, const char *arg,
+                             template_rows_t *t)
+{
+    char *parts[4], *copy = cl_strdup(arg);
+    unsigned set =
+        split_template_row(copy, parts) == 0 ? parse_weekdays(parts[0], strlen(parts[0])) : 0;
+    uint32_t a, b;
+    uint64_t desk_id = 0, staff_id = 0;
+    if (set == 0 || parse_span(parts[1], &a, &b) != 0 ||
+        cl_cli_parse_uint(parts[3], INT64_MAX, &staff_id) != 0 || staff_id == 0) {
+        free(copy);
+        return cli_usage_error(cmd, "row '%s': expected DAYS/HH:MM-HH:MM/DESK/STAFF_ID", arg);
+    }
+    int rc = resolve_desk(cli, parts[2], &desk_id);
+    free(copy);
+    if (rc != 0)
+        return rc;
+    for (int d = 0; d < 7; d++) {
+        if (!(set & (1u << d)))
+            continue;
+        Clinic__ShiftTemplateRow *row = &t->rows[t->n];
+        clinic__shift_template_row__init(row);
+        row->weekday = (uint32_t)d;
+        row->start_minute = a;
+        row->end_minute = b;
+        row->desk_id = desk_id;
+        row->staff_id = staff_id;
+        t->ptrs[t->n++] = row;
+    }
+    return 0;
+}
+
+/* The version template `name` has now into *version, left as it is when there is none. */
+static int current_template_version(cli_t *cli, const char *name, uint64_t *version)
+{
+    Clinic__ShiftTemplateListRequest l = CLINIC__SHIFT_TEMPLATE_LIST_REQUEST__INIT;
+    const Clinic__Response *resp;
+    int rc = cli_send(cli, CLINIC__REQUEST__BODY_SHIFT_TEMPLATE_LIST, &l, &resp);
+    if (rc != 0)
+        return rc;
+    const Clinic__ShiftTemplateListReply *r = resp->shift_template_list;
+    for (size_t i = 0; i < r->n_templates; i++)
+        if (strcmp(r->templates[i]->name, name) == 0)
+            *version = r->templates[i]->version;
+    return 0;
+}
+
 /* `shift template set NAME ROW...`: each ROW is DAYS/HH:MM-HH:MM/DESK/STAFF_ID, one row per
  * weekday of DAYS. No rows removes the template. */
 static int template_set(cli_t *cli, const cli_command_t *cmd, int npos, char **argv,
                         const char *expect)
 {
+    Clinic__ShiftTemplateSetRequest m = CLINIC__SHIFT_TEMPLATE_SET_REQUEST__INIT;
+    template_rows_t t;
+    const Clinic__Response *resp;
     int rc;
-    uint64_t version = 0;
     if (npos < 1)
         return cli_usage_error(cmd, "expected NAME and rows DAYS/HH:MM-HH:MM/DESK/STAFF_ID");
-    if (expect && (rc = cli_parse_version(cmd, expect, &version)) != 0)
+    if (expect && (rc = cli_parse_version(cmd, expect, &m.version)) != 0)
         return rc;
     if ((rc = cli_resume(cli)) != 0)
         return rc;
-    size_t cap = (size_t)(npos - 1) * 7 + 1, n = 0;
-    Clinic__ShiftTemplateRow *rows = cl_malloc(cap * sizeof(*rows));
-    Clinic__ShiftTemplateRow **ptrs = cl_malloc(cap * sizeof(*ptrs));
-    for (int i = 1; i < npos; i++) {
-        char *parts[4], *copy = cl_strdup(argv[i]), *p = copy;
-        int k = 0;
-        for (; k < 4 && p; k++) {
-            parts[k] = p;
-            p = strchr(p, '/');
-            if (p)
-                *p++ = '\0';
-        }
-        unsigned set = k == 4 && p == NULL ? parse_weekdays(parts[0], strlen(parts[0])) : 0;
-        uint32_t a, b;
-        uint64_t desk_id = 0, staff_id = 0;
-        if (set == 0 || parse_span(parts[1], &a, &b) != 0 ||
-            cl_cli_parse_uint(parts[3], INT64_MAX, &staff_id) != 0 || staff_id == 0) {
-            free(copy);
-            free(rows);
-            free(ptrs);
-            return cli_usage_error(cmd, "row '%s': expected DAYS/HH:MM-HH:MM/DESK/STAFF_ID",
-                                   argv[i]);
-        }
-        if ((rc = resolve_desk(cli, parts[2], &desk_id)) != 0) {
-            free(copy);
-            free(rows);
-            free(ptrs);
-            return rc;
-        }
-        free(copy);
-        for (int d = 0; d < 7; d++) {
-            if (!(set & (1u << d)))
-                continue;
-            clinic__shift_template_row__init(&rows[n]);
-            rows[n].weekday = (uint32_t)d;
-            rows[n].start_minute = a;
-            rows[n].end_minute = b;
-            rows[n].desk_id = desk_id;
-            rows[n].staff_id = staff_id;
-            ptrs[n] = &rows[n];
-            n++;
-        }
-    }
+    template_rows_init(&t, npos - 1);
+    for (int i = 1; i < npos && rc == 0; i++)
+        rc = add_template_rows(cli, cmd, argv[i], &t);
     /* Without --expect-version, set over the version there is now (0: a new template). */
-    if (!expect) {
-        Clinic__ShiftTemplateListRequest l = CLINIC__SHIFT_TEMPLATE_LIST_REQUEST__INIT;
-        const Clinic__Response *lresp;
-        if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_SHIFT_TEMPLATE_LIST, &l, &lresp)) != 0) {
-            free(rows);
-            free(ptrs);
-            return rc;
-        }
-        for (size_t i = 0; i < lresp->shift_template_list->n_templates; i++)
-            if (strcmp(lresp->shift_template_list->templates[i]->name, argv[0]) == 0)
-                version = lresp->shift_template_list->templates[i]->version;
-    }
-    Clinic__ShiftTemplateSetRequest m = CLINIC__SHIFT_TEMPLATE_SET_REQUEST__INIT;
+    if (rc == 0 && !expect)
+        rc = current_template_version(cli, argv[0], &m.version);
     m.name = argv[0];
-    m.version = version;
-    m.rows = ptrs;
-    m.n_rows = n;
-    const Clinic__Response *resp;
-    rc = cli_send(cli, CLINIC__REQUEST__BODY_SHIFT_TEMPLATE_SET, &m, &resp);
-    free(rows);
-    free(ptrs);
+    m.rows = t.ptrs;
+    m.n_rows = t.n;
+    if (rc == 0)
+        rc = cli_send(cli, CLINIC__REQUEST__BODY_SHIFT_TEMPLATE_SET, &m, &resp);
+    template_rows_free(&t);
     if (rc != 0)
         return rc;
-    if (n == 0 && !cli->json) {
+    if (m.n_rows == 0 && !cli->json) {
         printf("template %s removed\n", argv[0]);
         return 0;
     }
