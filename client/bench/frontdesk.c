@@ -487,15 +487,68 @@ static void on_desk_event(cl_client_t *c, const Clinic__Event *ev, void *arg)
     bench_lat_add(&changes.lat, k < t->acks && now > t->ack_ns[k] ? now - t->ack_ns[k] : 0);
 }
 
-static void desk_issue(bench_conn_t *bc)
+/* The next operation of w's round: search, book, flow step, board, search, flow step (a step of
+ * this workstation's booking of today, from check-in to check-out; none: book another). */
+static desk_op_t next_desk_op(desk_t *w)
 {
-    bench_t *b = bc->b;
-    if (b->stopping || bc->client == NULL || !bc->authed)
-        return;
-    desk_t *w = &desks[bc - b->conns];
+    static const desk_op_t round[] = {OP_SEARCH, OP_BOOK,   OP_CHECKIN,
+                                      OP_BOARD,  OP_SEARCH, OP_CHECKIN};
+    desk_op_t op = round[w->turn++ % CL_ARRAY_SIZE(round)];
+    if (op == OP_CHECKIN)
+        op = w->flow ? (desk_op_t)w->flow : OP_BOOK;
+    return op;
+}
+
+static void send_search(bench_conn_t *bc)
+{
     Clinic__PatientSearchRequest search = CLINIC__PATIENT_SEARCH_REQUEST__INIT;
+    char query[64];
+    make_query(query, sizeof(query));
+    search.query = query;
+    bench_send(bc, op_kinds[OP_SEARCH], &search, on_desk_reply);
+}
+
+static void send_booking(bench_conn_t *bc)
+{
     Clinic__AppointmentBookRequest book = CLINIC__APPOINTMENT_BOOK_REQUEST__INIT;
+    book.patient_id = fd.patients[rnd((uint32_t)fd.npatients)];
+    book.type_id = fd.type_id;
+    /* Half of them today (checked in later by this workstation) with the first TODAY_PROVIDERS,
+     * whose day holds about 300 visits (the issue's board); half ahead. */
+    if (rnd(2)) {
+        book.date = fd.dates[0];
+        book.provider_id = fd.providers[rnd(TODAY_PROVIDERS)];
+    } else {
+        book.date = fd.dates[1 + rnd(BOOK_DAYS - 1)];
+        book.provider_id = fd.providers[rnd(BOOK_PROVIDERS)];
+    }
+    book.start_minute = DAY_OPEN + SLOT_STEP * rnd((DAY_CLOSE - DAY_OPEN - VISIT) / SLOT_STEP + 1);
+    book.reason = "clinic-bench frontdesk";
+    bench_send(bc, op_kinds[OP_BOOK], &book, on_desk_reply);
+}
+
+static void send_board(bench_conn_t *bc)
+{
     Clinic__BoardGetRequest board = CLINIC__BOARD_GET_REQUEST__INIT;
+    board.date = fd.dates[0];
+    bench_send(bc, op_kinds[OP_BOARD], &board, on_desk_reply);
+}
+
+/* Vitals in the normal range, as a nurse takes them. */
+static void take_vitals(Clinic__Vitals *v)
+{
+    v->systolic = 110 + rnd(40);
+    v->diastolic = 70 + rnd(20);
+    v->pulse = 60 + rnd(40);
+    v->respirations = 12 + rnd(8);
+    v->temperature_dc = 365 + rnd(10);
+    v->spo2 = 95 + rnd(5);
+    v->chief_complaint = "clinic-bench";
+}
+
+/* The flow step w->op of the workstation's booking of today. */
+static void send_flow_step(bench_conn_t *bc, const desk_t *w)
+{
     Clinic__FlowCheckInRequest checkin = CLINIC__FLOW_CHECK_IN_REQUEST__INIT;
     Clinic__FlowRoomRequest room = CLINIC__FLOW_ROOM_REQUEST__INIT;
     Clinic__FlowVitalsRequest vitals = CLINIC__FLOW_VITALS_REQUEST__INIT;
@@ -503,50 +556,13 @@ static void desk_issue(bench_conn_t *bc)
     Clinic__FlowReadyRequest ready = CLINIC__FLOW_READY_REQUEST__INIT;
     Clinic__FlowStartRequest start = CLINIC__FLOW_START_REQUEST__INIT;
     Clinic__FlowCheckOutRequest checkout = CLINIC__FLOW_CHECK_OUT_REQUEST__INIT;
-    char query[64];
-    /* The round: search, book, flow step, board, search, flow step (a step of this
-     * workstation's booking of today, from check-in to check-out; none: book another). */
-    static const desk_op_t round[] = {OP_SEARCH, OP_BOOK,   OP_CHECKIN,
-                                      OP_BOARD,  OP_SEARCH, OP_CHECKIN};
-    desk_op_t op = round[w->turn++ % CL_ARRAY_SIZE(round)];
-    if (op == OP_CHECKIN)
-        op = w->flow ? (desk_op_t)w->flow : OP_BOOK;
-    w->op = op;
     /* Every flow step names the workstation's booking and the version it last read. */
-    if (op >= OP_CHECKIN) {
-        checkin.appointment_id = room.appointment_id = vitals.appointment_id = w->appt;
-        ready.appointment_id = start.appointment_id = checkout.appointment_id = w->appt;
-        checkin.version = room.version = vitals.version = w->version;
-        ready.version = start.version = checkout.version = w->version;
-    }
+    checkin.appointment_id = room.appointment_id = vitals.appointment_id = w->appt;
+    ready.appointment_id = start.appointment_id = checkout.appointment_id = w->appt;
+    checkin.version = room.version = vitals.version = w->version;
+    ready.version = start.version = checkout.version = w->version;
     const void *body;
-    switch (op) {
-    case OP_SEARCH:
-        make_query(query, sizeof(query));
-        search.query = query;
-        body = &search;
-        break;
-    case OP_BOOK:
-        book.patient_id = fd.patients[rnd((uint32_t)fd.npatients)];
-        book.type_id = fd.type_id;
-        /* Half of them today (checked in later by this workstation) with the first
-         * TODAY_PROVIDERS, whose day holds about 300 visits (the issue's board); half ahead. */
-        if (rnd(2)) {
-            book.date = fd.dates[0];
-            book.provider_id = fd.providers[rnd(TODAY_PROVIDERS)];
-        } else {
-            book.date = fd.dates[1 + rnd(BOOK_DAYS - 1)];
-            book.provider_id = fd.providers[rnd(BOOK_PROVIDERS)];
-        }
-        book.start_minute =
-            DAY_OPEN + SLOT_STEP * rnd((DAY_CLOSE - DAY_OPEN - VISIT) / SLOT_STEP + 1);
-        book.reason = "clinic-bench frontdesk";
-        body = &book;
-        break;
-    case OP_BOARD:
-        board.date = fd.dates[0];
-        body = &board;
-        break;
+    switch (w->op) {
     case OP_CHECKIN:
         checkin.demographics_confirmed = 1;
         checkin.insurance_confirmed = 1;
@@ -566,19 +582,38 @@ static void desk_issue(bench_conn_t *bc)
     case OP_CHECKOUT:
         body = &checkout;
         break;
+    case OP_VITALS:
     default:
-        v.systolic = 110 + rnd(40);
-        v.diastolic = 70 + rnd(20);
-        v.pulse = 60 + rnd(40);
-        v.respirations = 12 + rnd(8);
-        v.temperature_dc = 365 + rnd(10);
-        v.spo2 = 95 + rnd(5);
-        v.chief_complaint = "clinic-bench";
+        take_vitals(&v);
         vitals.vitals = &v;
         body = &vitals;
         break;
     }
-    bench_send(bc, op_kinds[op], body, on_desk_reply);
+    bench_send(bc, op_kinds[w->op], body, on_desk_reply);
+}
+
+/* Sends the workstation's next request, unless the run is ending or its connection is gone. */
+static void desk_issue(bench_conn_t *bc)
+{
+    bench_t *b = bc->b;
+    if (b->stopping || bc->client == NULL || !bc->authed)
+        return;
+    desk_t *w = &desks[bc - b->conns];
+    w->op = next_desk_op(w);
+    switch (w->op) {
+    case OP_SEARCH:
+        send_search(bc);
+        break;
+    case OP_BOOK:
+        send_booking(bc);
+        break;
+    case OP_BOARD:
+        send_board(bc);
+        break;
+    default:
+        send_flow_step(bc, w);
+        break;
+    }
 }
 
 /* A clerk's pause: uniform between half and one and a half times --think-ms, so that the

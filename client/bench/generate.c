@@ -319,14 +319,23 @@ static int64_t insert_id(const char *sql)
     return sqlite3_last_insert_rowid(db);
 }
 
-static int gen_appointments(uint64_t n, int64_t user, int64_t first_patient, uint64_t patients)
+/* The generated appointments: who sees them, for which patients, and how many are still to be
+ * made. */
+typedef struct {
+    int64_t type;                                           /* the run's appointment type */
+    int64_t providers[GEN_PROVIDERS], rooms[GEN_PROVIDERS]; /* provider p sees in room p */
+    int64_t user;                                           /* who created them */
+    int64_t first_patient; /* the generated patients: first_patient on, `patients` of them */
+    uint64_t patients;
+    uint64_t n, made;
+    int64_t past; /* days 0 to past - 1 are past, their visits checked out */
+    time_t now;
+} gen_schedule_t;
+
+/* Opens every day 07:00-19:00 where the clinic has no hours yet. Returns 0 or -1 (printed). */
+static int open_clinic_hours(void)
 {
-    char sql[256], tag[16];
-    snprintf(tag, sizeof(tag), "%lx", (unsigned long)(time(NULL) % 0xffffff));
-    int64_t providers[GEN_PROVIDERS], rooms[GEN_PROVIDERS];
-    if (exec("BEGIN"))
-        return -1;
-    /* Open every day 07:00-19:00 where the clinic has no hours yet. */
+    char sql[256];
     for (int w = 0; w < 7; w++) {
         snprintf(sql, sizeof(sql),
                  "INSERT OR IGNORE INTO clinic_hours (weekday, open_minute, close_minute) "
@@ -335,32 +344,111 @@ static int gen_appointments(uint64_t n, int64_t user, int64_t first_patient, uin
         if (exec(sql))
             return -1;
     }
+    return 0;
+}
+
+/* Provider p, who works 08:00-18:00 every day, and a room for them, named with the run's tag.
+ * Returns 0 or -1 (printed). */
+static int add_provider_and_room(gen_schedule_t *s, const char *tag, int p)
+{
+    char sql[256];
+    snprintf(sql, sizeof(sql), "INSERT INTO providers (name) VALUES ('Dr. Generated %s %d')", tag,
+             p + 1);
+    s->providers[p] = insert_id(sql);
+    snprintf(sql, sizeof(sql), "INSERT INTO rooms (name) VALUES ('Generated %s room %d')", tag,
+             p + 1);
+    s->rooms[p] = insert_id(sql);
+    for (int w = 0; w < 7 && s->providers[p] > 0; w++) {
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO provider_hours (provider_id, weekday, start_minute, end_minute) "
+                 "VALUES (%" PRId64 ", %d, 480, 1080)",
+                 s->providers[p], w);
+        if (exec(sql))
+            return -1;
+    }
+    return s->providers[p] < 0 || s->rooms[p] < 0 ? -1 : 0;
+}
+
+/* In one transaction: the clinic's hours, an appointment type and the providers with their
+ * rooms, named with a tag of the time so that several runs can fill one clinic. Returns 0 or -1
+ * (printed). */
+static int add_staff(gen_schedule_t *s)
+{
+    char sql[256], tag[16];
+    snprintf(tag, sizeof(tag), "%lx", (unsigned long)(time(NULL) % 0xffffff));
+    if (exec("BEGIN") || open_clinic_hours())
+        return -1;
     snprintf(sql, sizeof(sql),
              "INSERT INTO appointment_types (name, default_minutes, needs_room) VALUES "
              "('Generated visit %s', 20, 1)",
              tag);
-    int64_t type = insert_id(sql);
-    for (int p = 0; p < GEN_PROVIDERS; p++) {
-        snprintf(sql, sizeof(sql), "INSERT INTO providers (name) VALUES ('Dr. Generated %s %d')",
-                 tag, p + 1);
-        providers[p] = insert_id(sql);
-        snprintf(sql, sizeof(sql), "INSERT INTO rooms (name) VALUES ('Generated %s room %d')", tag,
-                 p + 1);
-        rooms[p] = insert_id(sql);
-        for (int w = 0; w < 7 && providers[p] > 0; w++) {
-            snprintf(sql, sizeof(sql),
-                     "INSERT INTO provider_hours (provider_id, weekday, start_minute, end_minute) "
-                     "VALUES (%" PRId64 ", %d, 480, 1080)",
-                     providers[p], w);
-            if (exec(sql))
+    s->type = insert_id(sql);
+    for (int p = 0; p < GEN_PROVIDERS; p++)
+        if (add_provider_and_room(s, tag, p) != 0)
+            return -1;
+    return s->type < 0 || exec("COMMIT") ? -1 : 0;
+}
+
+/* Noon of the local day `offset` days from `now`, with its date "YYYY-MM-DD" in `date`. */
+static time_t noon_of_day(time_t now, int64_t offset, char date[16])
+{
+    struct tm tm;
+    localtime_r(&now, &tm);
+    tm.tm_mday += (int)offset;
+    tm.tm_hour = 12;
+    tm.tm_min = tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    time_t noon = mktime(&tm);
+    strftime(date, 16, "%Y-%m-%d", &tm);
+    return noon;
+}
+
+/* The patient of the x-th appointment. Distinct patients at one time: consecutive numbers times
+ * a multiplier prime to the count. */
+static int64_t patient_of(const gen_schedule_t *s, uint64_t x)
+{
+    uint64_t mult = 1000003;
+    while (s->patients % mult == 0)
+        mult += 2;
+    return s->first_patient + (int64_t)((x * mult) % s->patients);
+}
+
+/* Day d's appointments with `st`, the statement of gen_appointments: every provider's
+ * GEN_PER_DAY visits, until s->n are made. Returns 0 or -1 (printed). */
+static int gen_day(sqlite3_stmt *st, gen_schedule_t *s, int64_t d)
+{
+    const uint64_t per_day = (uint64_t)GEN_PROVIDERS * GEN_PER_DAY;
+    char date[16];
+    time_t noon = noon_of_day(s->now, d - s->past, date);
+    const char *state = d < s->past ? "checked_out" : "scheduled";
+    sqlite3_bind_text(st, 5, date, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 8, state, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, s->type);
+    sqlite3_bind_int64(st, 10, s->user);
+    for (int k = 0; k < GEN_PER_DAY && s->made < s->n; k++) {
+        int64_t starts = (int64_t)noon + (int64_t)(480 + 20 * k - 720) * 60;
+        for (int p = 0; p < GEN_PROVIDERS && s->made < s->n; p++, s->made++) {
+            uint64_t x = ((uint64_t)d * per_day + (uint64_t)k * GEN_PROVIDERS + (uint64_t)p);
+            sqlite3_bind_int64(st, 1, patient_of(s, x));
+            sqlite3_bind_int64(st, 2, s->providers[p]);
+            sqlite3_bind_int64(st, 3, s->rooms[p]);
+            sqlite3_bind_int64(st, 6, starts);
+            sqlite3_bind_int64(st, 7, starts + 20 * 60);
+            sqlite3_bind_int64(st, 9, d < s->past ? starts + 40 * 60 : (int64_t)s->now);
+            if (step(st) || row_done())
                 return -1;
         }
-        if (providers[p] < 0 || rooms[p] < 0)
-            return -1;
     }
-    if (type < 0 || exec("COMMIT"))
-        return -1;
+    return 0;
+}
 
+/* `n` appointments of the generated patients, on consecutive days of which the first four
+ * fifths are past and the rest ahead. Returns 0 or -1 (printed). */
+static int gen_appointments(uint64_t n, int64_t user, int64_t first_patient, uint64_t patients)
+{
+    gen_schedule_t s = {.user = user, .first_patient = first_patient, .patients = patients, .n = n};
+    if (add_staff(&s) != 0)
+        return -1;
     sqlite3_stmt *st = prepare(
         "INSERT INTO appointments (patient_id, provider_id, room_id, type_id, date, starts_at, "
         "ends_at, reason, state, state_at, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5, "
@@ -369,45 +457,12 @@ static int gen_appointments(uint64_t n, int64_t user, int64_t first_patient, uin
         return -1;
     rows_in_tx = 0;
     uint64_t per_day = (uint64_t)GEN_PROVIDERS * GEN_PER_DAY;
-    int64_t days = (int64_t)((n + per_day - 1) / per_day), past = days * 4 / 5;
-    time_t now = time(NULL);
-    uint64_t made = 0;
-    for (int64_t d = 0; d < days && made < n; d++) {
-        struct tm tm;
-        localtime_r(&now, &tm);
-        tm.tm_mday += (int)(d - past);
-        tm.tm_hour = 12;
-        tm.tm_min = tm.tm_sec = 0;
-        tm.tm_isdst = -1;
-        time_t noon = mktime(&tm);
-        char date[16];
-        strftime(date, sizeof(date), "%Y-%m-%d", &tm);
-        const char *state = d < past ? "checked_out" : "scheduled";
-        sqlite3_bind_text(st, 5, date, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 8, state, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, type);
-        sqlite3_bind_int64(st, 10, user);
-        for (int k = 0; k < GEN_PER_DAY && made < n; k++) {
-            int64_t starts = (int64_t)noon + (int64_t)(480 + 20 * k - 720) * 60;
-            for (int p = 0; p < GEN_PROVIDERS && made < n; p++, made++) {
-                /* Distinct patients at one time: consecutive numbers times a multiplier prime
-                 * to the count. */
-                uint64_t x = ((uint64_t)d * per_day + (uint64_t)k * GEN_PROVIDERS + (uint64_t)p);
-                uint64_t mult = 1000003;
-                while (patients % mult == 0)
-                    mult += 2;
-                int64_t patient = first_patient + (int64_t)((x * mult) % patients);
-                sqlite3_bind_int64(st, 1, patient);
-                sqlite3_bind_int64(st, 2, providers[p]);
-                sqlite3_bind_int64(st, 3, rooms[p]);
-                sqlite3_bind_int64(st, 6, starts);
-                sqlite3_bind_int64(st, 7, starts + 20 * 60);
-                sqlite3_bind_int64(st, 9, d < past ? starts + 40 * 60 : (int64_t)now);
-                if (step(st) || row_done())
-                    return -1;
-            }
-        }
-    }
+    int64_t days = (int64_t)((n + per_day - 1) / per_day);
+    s.past = days * 4 / 5;
+    s.now = time(NULL);
+    for (int64_t d = 0; d < days && s.made < n; d++)
+        if (gen_day(st, &s, d) != 0)
+            return -1;
     sqlite3_finalize(st);
     return exec("COMMIT");
 }

@@ -97,10 +97,43 @@ static int parse_count(const char *s, unsigned long max, unsigned long *out)
     return 0;
 }
 
-static int parse_args(bench_t *b, int argc, char **argv)
+/* The options' values as given on the command line, before they are checked. */
+typedef struct {
+    const char *password_file, *workload, *connections, *seconds, *rate, *server_conf, *think_ms;
+} given_t;
+
+/* Where the value of the option `name` goes: a field of the client's configuration, of b or of
+ * g; NULL for an option this program does not have. */
+static const char **option_slot(bench_t *b, given_t *g, const char *name)
 {
-    const char *password_file = NULL, *workload = NULL, *conns = NULL, *seconds = NULL;
-    const char *rate = NULL, *conf = NULL, *think = NULL;
+    const struct {
+        const char *name;
+        const char **slot;
+    } options[] = {
+        {"--server", &b->cfg.server},
+        {"--ca", &b->cfg.ca_file},
+        {"--cert", &b->cfg.cert_file},
+        {"--key", &b->cfg.key_file},
+        {"--user", &b->user},
+        {"--password-file", &g->password_file},
+        {"--workload", &g->workload},
+        {"--connections", &g->connections},
+        {"--seconds", &g->seconds},
+        {"--rate", &g->rate},
+        {"--server-conf", &g->server_conf},
+        {"--think-ms", &g->think_ms},
+    };
+    for (size_t k = 0; k < CL_ARRAY_SIZE(options); k++)
+        if (strcmp(options[k].name, name) == 0)
+            return options[k].slot;
+    return NULL;
+}
+
+/* Stores the value of every option of argv in its slot, and the flags in b; --help prints the
+ * usage and exits. A name longer than `name` holds is cut short, so that it is reported as
+ * unknown. Returns 0 or CL_EINVAL (printed). */
+static int read_options(bench_t *b, given_t *g, int argc, char **argv)
+{
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *value = NULL;
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -127,33 +160,22 @@ static int parse_args(bench_t *b, int argc, char **argv)
             fprintf(stderr, "clinic-bench: unexpected argument \"%s\"\n", arg);
             return CL_EINVAL;
         }
-        static const char *const names[] = {"--server",   "--ca",          "--cert",
-                                            "--key",      "--user",        "--password-file",
-                                            "--workload", "--connections", "--seconds",
-                                            "--rate",     "--server-conf", "--think-ms"};
-        const char **slots[] = {&b->cfg.server,
-                                &b->cfg.ca_file,
-                                &b->cfg.cert_file,
-                                &b->cfg.key_file,
-                                &b->user,
-                                &password_file,
-                                &workload,
-                                &conns,
-                                &seconds,
-                                &rate,
-                                &conf,
-                                &think};
-        size_t k = 0;
-        while (k < CL_ARRAY_SIZE(names) && strcmp(names[k], name) != 0)
-            k++;
-        if (k == CL_ARRAY_SIZE(names)) {
+        const char **slot = option_slot(b, g, name);
+        if (slot == NULL) {
             fprintf(stderr, "clinic-bench: unknown option %s\n", name);
             return CL_EINVAL;
         }
-        *slots[k] = value;
+        *slot = value;
     }
-    if (!b->cfg.server || !b->cfg.ca_file || !b->user || !password_file || !workload || !conns ||
-        !seconds) {
+    return 0;
+}
+
+/* Whether every required option was given, with its partner, and the server is this machine's.
+ * Returns 0 or CL_EINVAL (printed). */
+static int check_required(const bench_t *b, const given_t *g)
+{
+    if (!b->cfg.server || !b->cfg.ca_file || !b->user || !g->password_file || !g->workload ||
+        !g->connections || !g->seconds) {
         fprintf(stderr, "clinic-bench: --server, --ca, --user, --password-file, --workload, "
                         "--connections and --seconds are required\n");
         return CL_EINVAL;
@@ -169,50 +191,81 @@ static int parse_args(bench_t *b, int argc, char **argv)
                 b->cfg.server);
         return CL_EINVAL;
     }
-    size_t w = 0;
-    while (w < CL_ARRAY_SIZE(workloads) && strcmp(workloads[w].name, workload) != 0)
-        w++;
-    if (w == CL_ARRAY_SIZE(workloads)) {
-        fprintf(stderr, "clinic-bench: unknown workload \"%s\"\n", workload);
-        return CL_EINVAL;
+    return 0;
+}
+
+/* Sets b's workload from its name. Returns 0 or CL_EINVAL (printed). */
+static int set_workload(bench_t *b, const char *name)
+{
+    for (size_t w = 0; w < CL_ARRAY_SIZE(workloads); w++) {
+        if (strcmp(workloads[w].name, name) == 0) {
+            b->workload = workloads[w].workload;
+            b->workload_name = workloads[w].name;
+            return 0;
+        }
     }
-    b->workload = workloads[w].workload;
-    b->workload_name = workloads[w].name;
+    fprintf(stderr, "clinic-bench: unknown workload \"%s\"\n", name);
+    return CL_EINVAL;
+}
+
+/* parse_count for the value `s` of `option`. Returns 0 or CL_EINVAL (printed). */
+static int parse_count_option(const char *option, const char *s, unsigned long max,
+                              unsigned long *out)
+{
+    if (parse_count(s, max, out) == 0)
+        return 0;
+    fprintf(stderr, "clinic-bench: %s must be 1 to %lu\n", option, max);
+    return CL_EINVAL;
+}
+
+/* Sets b's counts from their options, the optional ones to their defaults when absent. Returns 0
+ * or CL_EINVAL (printed). */
+static int set_counts(bench_t *b, const given_t *g)
+{
     unsigned long v;
-    if (parse_count(conns, MAX_CONNECTIONS, &v) != 0) {
-        fprintf(stderr, "clinic-bench: --connections must be 1 to %d\n", MAX_CONNECTIONS);
+    if (parse_count_option("--connections", g->connections, MAX_CONNECTIONS, &v) != 0)
         return CL_EINVAL;
-    }
     b->connections = v;
-    if (parse_count(seconds, MAX_SECONDS, &v) != 0) {
-        fprintf(stderr, "clinic-bench: --seconds must be 1 to %d\n", MAX_SECONDS);
+    if (parse_count_option("--seconds", g->seconds, MAX_SECONDS, &v) != 0)
         return CL_EINVAL;
-    }
     b->seconds = (unsigned)v;
     b->rate = DEFAULT_RATE;
-    if (rate) {
-        if (parse_count(rate, MAX_RATE, &v) != 0) {
-            fprintf(stderr, "clinic-bench: --rate must be 1 to %d\n", MAX_RATE);
+    if (g->rate) {
+        if (parse_count_option("--rate", g->rate, MAX_RATE, &v) != 0)
             return CL_EINVAL;
-        }
         b->rate = (unsigned)v;
     }
-    if (think) {
-        if (parse_count(think, MAX_THINK_MS, &v) != 0) {
-            fprintf(stderr, "clinic-bench: --think-ms must be 1 to %d\n", MAX_THINK_MS);
+    if (g->think_ms) {
+        if (parse_count_option("--think-ms", g->think_ms, MAX_THINK_MS, &v) != 0)
             return CL_EINVAL;
-        }
         b->think_ms = (unsigned)v;
     }
-    if (conf)
-        b->scrypt_log2_n = read_scrypt_setting(conf);
-    int rc = read_password(password_file, b->password, sizeof(b->password));
-    if (rc != 0) {
-        fprintf(stderr, "clinic-bench: %s: %s\n", password_file,
-                rc == CL_EIO ? "cannot be read" : "holds no password on its first line");
-        return rc;
-    }
     return 0;
+}
+
+/* Reads the password from the first line of `path` into b. Returns 0 or a negative status
+ * (printed). */
+static int set_password(bench_t *b, const char *path)
+{
+    int rc = read_password(path, b->password, sizeof(b->password));
+    if (rc != 0)
+        fprintf(stderr, "clinic-bench: %s: %s\n", path,
+                rc == CL_EIO ? "cannot be read" : "holds no password on its first line");
+    return rc;
+}
+
+/* Fills b from the command line, checking each option in a fixed order so that the first
+ * mistake is the one reported. Returns 0 or a negative status (printed). */
+static int parse_args(bench_t *b, int argc, char **argv)
+{
+    given_t g = {0};
+    int rc;
+    if ((rc = read_options(b, &g, argc, argv)) != 0 || (rc = check_required(b, &g)) != 0 ||
+        (rc = set_workload(b, g.workload)) != 0 || (rc = set_counts(b, &g)) != 0)
+        return rc;
+    if (g.server_conf)
+        b->scrypt_log2_n = read_scrypt_setting(g.server_conf);
+    return set_password(b, g.password_file);
 }
 
 /* Every connection is a descriptor: take as many as the hard limit allows. */
@@ -312,123 +365,168 @@ static double ms(uint64_t ns)
     return (double)ns / 1e6;
 }
 
-static void report(bench_t *b, const bench_status_t *before, const bench_status_t *after,
-                   double client_cpu)
+/* The run's figures, worked out once for both forms of the report. */
+typedef struct {
+    const bench_status_t *before, *after; /* borrowed: the server's status around the run */
+    int have;                             /* both were read: the server's figures are known */
+    bench_lat_t *lat;                     /* borrowed: the latencies reported */
+    double elapsed, rps, setup_s, client_cpu, server_cpu;
+    uint64_t requests, commits, committed, missed;
+    size_t established;
+    int64_t rss_delta;
+} figures_t;
+
+static void work_out_figures(bench_t *b, const bench_status_t *before, const bench_status_t *after,
+                             double client_cpu, figures_t *f)
 {
     uint64_t end = b->t_last > b->t_stop ? b->t_last : b->t_stop;
-    double elapsed = b->t_start && end > b->t_start ? (double)(end - b->t_start) / 1e9 : 0;
-    bench_lat_t *lat = &b->lat;
-    double rps = elapsed > 0 ? (double)b->requests / elapsed : 0;
-    double setup_s = (double)(b->setup_end - b->setup_start) / 1e9;
+    f->before = before;
+    f->after = after;
+    f->client_cpu = client_cpu;
+    f->elapsed = b->t_start && end > b->t_start ? (double)(end - b->t_start) / 1e9 : 0;
+    f->lat = &b->lat;
+    f->rps = f->elapsed > 0 ? (double)b->requests / f->elapsed : 0;
+    f->setup_s = (double)(b->setup_end - b->setup_start) / 1e9;
     if (b->workload == BENCH_IDLE) {
         /* No requests run: the figures are those of the setup (handshake, Hello, Resume). */
-        lat = &b->setup_lat;
-        rps = setup_s > 0 ? (double)b->set_up / setup_s : 0;
+        f->lat = &b->setup_lat;
+        f->rps = f->setup_s > 0 ? (double)b->set_up / f->setup_s : 0;
     }
-    int have = before->ok && after->ok;
-    double server_cpu = have ? after->cpu_s - before->cpu_s : 0;
-    uint64_t commits = have ? after->commits - before->commits : 0;
-    uint64_t committed = have ? after->committed_requests - before->committed_requests : 0;
-    size_t established = b->workload == BENCH_CONNECT ? b->connections : b->set_up;
-    uint64_t requests = b->workload == BENCH_IDLE ? b->set_up : b->requests;
-    uint64_t missed =
-        b->nsent * b->set_up > b->deliveries ? b->nsent * b->set_up - b->deliveries : 0;
-    int64_t rss_delta = have ? (int64_t)after->current_rss - (int64_t)before->current_rss : 0;
+    f->have = before->ok && after->ok;
+    f->server_cpu = f->have ? after->cpu_s - before->cpu_s : 0;
+    f->commits = f->have ? after->commits - before->commits : 0;
+    f->committed = f->have ? after->committed_requests - before->committed_requests : 0;
+    f->established = b->workload == BENCH_CONNECT ? b->connections : b->set_up;
+    f->requests = b->workload == BENCH_IDLE ? b->set_up : b->requests;
+    f->missed = b->nsent * b->set_up > b->deliveries ? b->nsent * b->set_up - b->deliveries : 0;
+    f->rss_delta = f->have ? (int64_t)after->current_rss - (int64_t)before->current_rss : 0;
+}
 
-    if (b->json) {
-        printf("{\"workload\":\"%s\",\"connections\":%zu,\"requests\":%llu,\"errors\":%llu,"
-               "\"rps\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f",
-               b->workload_name, b->connections, (unsigned long long)requests,
-               (unsigned long long)b->errors, rps, ms(bench_lat_pct(lat, 500)),
-               ms(bench_lat_pct(lat, 990)), ms(bench_lat_pct(lat, 999)));
-        printf(",\"seconds\":%u,\"elapsed_s\":%.3f,\"connections_ok\":%zu,\"setup_failed\":%zu,"
-               "\"lost_connections\":%llu,\"setup_s\":%.3f,\"client_cpu_s\":%.2f,"
-               "\"login_ms\":%.1f",
-               b->seconds, elapsed, established, b->setup_failed, (unsigned long long)b->lost,
-               setup_s, client_cpu, b->login_ms);
-        if (have)
-            printf(",\"server_cpu_s\":%.2f,\"server_peak_rss_bytes\":%llu,"
-                   "\"server_rss_bytes\":%llu,\"server_commits\":%llu,"
-                   "\"server_committed_requests\":%llu,\"mean_batch\":%.2f",
-                   server_cpu, (unsigned long long)after->peak_rss,
-                   (unsigned long long)after->current_rss, (unsigned long long)commits,
-                   (unsigned long long)committed, commits ? (double)committed / commits : 0);
-        if (b->workload == BENCH_CONNECT && b->scrypt_log2_n)
-            printf(",\"scrypt_log2_n\":%d", b->scrypt_log2_n);
-        if (b->workload == BENCH_CONNECT)
-            printf(",\"tls_resumed\":%llu", (unsigned long long)b->tls_resumed);
-        if (b->workload == BENCH_IDLE && have && b->set_up)
-            printf(",\"rss_before_bytes\":%llu,\"rss_held_bytes\":%llu,"
-                   "\"rss_per_connection_bytes\":%lld",
-                   (unsigned long long)before->current_rss, (unsigned long long)after->current_rss,
-                   (long long)(rss_delta / (int64_t)b->set_up));
-        if (b->workload == BENCH_FANOUT)
-            printf(",\"subscribers\":%zu,\"rate\":%u,\"messages\":%zu,\"deliveries\":%llu,"
-                   "\"missed\":%llu,\"duplicates\":%llu,\"skipped_ticks\":%llu,"
-                   "\"send_p50_ms\":%.3f,\"send_p99_ms\":%.3f",
-                   b->set_up, b->rate, b->nsent, (unsigned long long)b->deliveries,
-                   (unsigned long long)missed, (unsigned long long)b->duplicates,
-                   (unsigned long long)b->skipped, ms(bench_lat_pct(&b->send_lat, 500)),
-                   ms(bench_lat_pct(&b->send_lat, 990)));
-        if (b->workload == BENCH_BOOK)
-            printf(",\"booked\":%llu,\"conflicts\":%llu,\"booked_rps\":%.1f,"
-                   "\"double_bookings\":%lld,\"booked_listed\":%llu",
-                   (unsigned long long)b->booked, (unsigned long long)b->conflicts,
-                   elapsed > 0 ? (double)b->booked / elapsed : 0,
-                   b->verified ? (long long)b->double_bookings : -1LL,
-                   (unsigned long long)b->listed);
-        if (b->workload == BENCH_SEARCH)
-            printf(",\"hits_mean\":%.2f,\"registered_patients\":%llu",
-                   b->requests ? (double)b->hits / (double)b->requests : 0,
-                   (unsigned long long)b->search_patients);
-        if (b->workload == BENCH_BOARD)
-            printf(",\"board_appointments\":%zu", b->board_size);
-        bench_fd_report(b);
-        if (b->first_error[0]) {
-            printf(",\"first_error\":");
-            json_string(b->first_error);
-        }
-        printf("}\n");
-        return;
+/* The members every workload reports, opening the object. */
+static void json_run(const bench_t *b, const figures_t *f)
+{
+    printf("{\"workload\":\"%s\",\"connections\":%zu,\"requests\":%llu,\"errors\":%llu,"
+           "\"rps\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f",
+           b->workload_name, b->connections, (unsigned long long)f->requests,
+           (unsigned long long)b->errors, f->rps, ms(bench_lat_pct(f->lat, 500)),
+           ms(bench_lat_pct(f->lat, 990)), ms(bench_lat_pct(f->lat, 999)));
+    printf(",\"seconds\":%u,\"elapsed_s\":%.3f,\"connections_ok\":%zu,\"setup_failed\":%zu,"
+           "\"lost_connections\":%llu,\"setup_s\":%.3f,\"client_cpu_s\":%.2f,"
+           "\"login_ms\":%.1f",
+           b->seconds, f->elapsed, f->established, b->setup_failed, (unsigned long long)b->lost,
+           f->setup_s, f->client_cpu, b->login_ms);
+}
+
+static void json_server(const figures_t *f)
+{
+    printf(",\"server_cpu_s\":%.2f,\"server_peak_rss_bytes\":%llu,"
+           "\"server_rss_bytes\":%llu,\"server_commits\":%llu,"
+           "\"server_committed_requests\":%llu,\"mean_batch\":%.2f",
+           f->server_cpu, (unsigned long long)f->after->peak_rss,
+           (unsigned long long)f->after->current_rss, (unsigned long long)f->commits,
+           (unsigned long long)f->committed, f->commits ? (double)f->committed / f->commits : 0);
+}
+
+/* The members of one workload only. */
+static void json_workload(bench_t *b, const figures_t *f)
+{
+    if (b->workload == BENCH_CONNECT && b->scrypt_log2_n)
+        printf(",\"scrypt_log2_n\":%d", b->scrypt_log2_n);
+    if (b->workload == BENCH_CONNECT)
+        printf(",\"tls_resumed\":%llu", (unsigned long long)b->tls_resumed);
+    if (b->workload == BENCH_IDLE && f->have && b->set_up)
+        printf(",\"rss_before_bytes\":%llu,\"rss_held_bytes\":%llu,"
+               "\"rss_per_connection_bytes\":%lld",
+               (unsigned long long)f->before->current_rss,
+               (unsigned long long)f->after->current_rss,
+               (long long)(f->rss_delta / (int64_t)b->set_up));
+    if (b->workload == BENCH_FANOUT)
+        printf(",\"subscribers\":%zu,\"rate\":%u,\"messages\":%zu,\"deliveries\":%llu,"
+               "\"missed\":%llu,\"duplicates\":%llu,\"skipped_ticks\":%llu,"
+               "\"send_p50_ms\":%.3f,\"send_p99_ms\":%.3f",
+               b->set_up, b->rate, b->nsent, (unsigned long long)b->deliveries,
+               (unsigned long long)f->missed, (unsigned long long)b->duplicates,
+               (unsigned long long)b->skipped, ms(bench_lat_pct(&b->send_lat, 500)),
+               ms(bench_lat_pct(&b->send_lat, 990)));
+    if (b->workload == BENCH_BOOK)
+        printf(",\"booked\":%llu,\"conflicts\":%llu,\"booked_rps\":%.1f,"
+               "\"double_bookings\":%lld,\"booked_listed\":%llu",
+               (unsigned long long)b->booked, (unsigned long long)b->conflicts,
+               f->elapsed > 0 ? (double)b->booked / f->elapsed : 0,
+               b->verified ? (long long)b->double_bookings : -1LL, (unsigned long long)b->listed);
+    if (b->workload == BENCH_SEARCH)
+        printf(",\"hits_mean\":%.2f,\"registered_patients\":%llu",
+               b->requests ? (double)b->hits / (double)b->requests : 0,
+               (unsigned long long)b->search_patients);
+    if (b->workload == BENCH_BOARD)
+        printf(",\"board_appointments\":%zu", b->board_size);
+}
+
+/* --json: the report as one object on one line. */
+static void report_json(bench_t *b, const figures_t *f)
+{
+    json_run(b, f);
+    if (f->have)
+        json_server(f);
+    json_workload(b, f);
+    bench_fd_report(b);
+    if (b->first_error[0]) {
+        printf(",\"first_error\":");
+        json_string(b->first_error);
     }
+    printf("}\n");
+}
 
+/* The lines every workload prints, then those of fanout and connect. */
+static void text_run(bench_t *b, const figures_t *f)
+{
     printf("clinic-bench %s: %zu connections (%zu set up in %.2f s, %zu failed), %u s\n",
-           b->workload_name, b->connections, b->set_up, setup_s, b->setup_failed, b->seconds);
+           b->workload_name, b->connections, b->set_up, f->setup_s, b->setup_failed, b->seconds);
     const char *unit = b->workload == BENCH_CONNECT  ? "connections/s"
                        : b->workload == BENCH_FANOUT ? "messages/s"
                        : b->workload == BENCH_IDLE   ? "connections set up/s"
                                                      : "requests/s";
     printf("  requests %llu, errors %llu (lost connections %llu): %.1f %s\n",
-           (unsigned long long)requests, (unsigned long long)b->errors, (unsigned long long)b->lost,
-           rps, unit);
+           (unsigned long long)f->requests, (unsigned long long)b->errors,
+           (unsigned long long)b->lost, f->rps, unit);
     printf("  latency%s: p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms\n",
            b->workload == BENCH_FANOUT ? " (send to delivery, every subscriber)"
            : b->workload == BENCH_IDLE ? " (setup)"
                                        : "",
-           ms(bench_lat_pct(lat, 500)), ms(bench_lat_pct(lat, 990)), ms(bench_lat_pct(lat, 999)));
+           ms(bench_lat_pct(f->lat, 500)), ms(bench_lat_pct(f->lat, 990)),
+           ms(bench_lat_pct(f->lat, 999)));
     if (b->workload == BENCH_FANOUT)
         printf("  %zu messages to %zu subscribers: %llu deliveries, %llu missed, %llu duplicates; "
                "send p99 %.3f ms\n",
-               b->nsent, b->set_up, (unsigned long long)b->deliveries, (unsigned long long)missed,
-               (unsigned long long)b->duplicates, ms(bench_lat_pct(&b->send_lat, 990)));
+               b->nsent, b->set_up, (unsigned long long)b->deliveries,
+               (unsigned long long)f->missed, (unsigned long long)b->duplicates,
+               ms(bench_lat_pct(&b->send_lat, 990)));
     if (b->workload == BENCH_CONNECT)
         printf("  one password login: %.1f ms (scrypt_log2_n %s%d)\n", b->login_ms,
                b->scrypt_log2_n ? "" : "unknown, ", b->scrypt_log2_n);
-    if (have) {
-        printf("  server: %.2f s CPU over the run, peak RSS %.1f MiB, RSS now %.1f MiB; %llu "
-               "commits of %llu requests (mean batch %.2f)\n",
-               server_cpu, after->peak_rss / 1048576.0, after->current_rss / 1048576.0,
-               (unsigned long long)commits, (unsigned long long)committed,
-               commits ? (double)committed / commits : 0);
-        if (b->workload == BENCH_IDLE && b->set_up)
-            printf("  server RSS per held connection: %lld bytes (%.1f KiB)\n",
-                   (long long)(rss_delta / (int64_t)b->set_up),
-                   (double)rss_delta / (double)b->set_up / 1024);
-    }
+}
+
+/* The server's CPU, memory and commits over the run (idle: its memory per held connection). */
+static void text_server(const bench_t *b, const figures_t *f)
+{
+    printf("  server: %.2f s CPU over the run, peak RSS %.1f MiB, RSS now %.1f MiB; %llu "
+           "commits of %llu requests (mean batch %.2f)\n",
+           f->server_cpu, f->after->peak_rss / 1048576.0, f->after->current_rss / 1048576.0,
+           (unsigned long long)f->commits, (unsigned long long)f->committed,
+           f->commits ? (double)f->committed / f->commits : 0);
+    if (b->workload == BENCH_IDLE && b->set_up)
+        printf("  server RSS per held connection: %lld bytes (%.1f KiB)\n",
+               (long long)(f->rss_delta / (int64_t)b->set_up),
+               (double)f->rss_delta / (double)b->set_up / 1024);
+}
+
+/* The line of book, search or board. */
+static void text_front_desk(const bench_t *b, const figures_t *f)
+{
     if (b->workload == BENCH_BOOK)
         printf("  booked %llu (%.1f/s), conflicts %llu; read back: %llu active, double bookings "
                "%lld\n",
-               (unsigned long long)b->booked, elapsed > 0 ? (double)b->booked / elapsed : 0,
+               (unsigned long long)b->booked, f->elapsed > 0 ? (double)b->booked / f->elapsed : 0,
                (unsigned long long)b->conflicts, (unsigned long long)b->listed,
                b->verified ? (long long)b->double_bookings : -1LL);
     if (b->workload == BENCH_SEARCH)
@@ -436,10 +534,30 @@ static void report(bench_t *b, const bench_status_t *before, const bench_status_
                b->requests ? (double)b->hits / (double)b->requests : 0);
     if (b->workload == BENCH_BOARD)
         printf("  board of %zu appointments\n", b->board_size);
+}
+
+/* The report for people, a few lines. */
+static void report_text(bench_t *b, const figures_t *f)
+{
+    text_run(b, f);
+    if (f->have)
+        text_server(b, f);
+    text_front_desk(b, f);
     bench_fd_report(b);
-    printf("  client: %.2f s CPU\n", client_cpu);
+    printf("  client: %.2f s CPU\n", f->client_cpu);
     if (b->first_error[0])
         printf("  first error: %s\n", b->first_error);
+}
+
+static void report(bench_t *b, const bench_status_t *before, const bench_status_t *after,
+                   double client_cpu)
+{
+    figures_t f;
+    work_out_figures(b, before, after, client_cpu, &f);
+    if (b->json)
+        report_json(b, &f);
+    else
+        report_text(b, &f);
 }
 
 /* --- main ---------------------------------------------------------------------------------- */
