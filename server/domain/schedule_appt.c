@@ -1,7 +1,8 @@
 /* Appointments: booking (with the conflict checks and the permissioned override), moving,
- * cancelling, marking a no-show, reading one, listing a day's or a provider's or a patient's, and
- * recurring series. The store thread runs one handler at a time, so a check and the insert that
- * follows it are atomic: of two requests racing for one slot, the second sees the first's row. */
+ * cancelling, marking a no-show, reading one, and listing a day's or a provider's or a patient's
+ * (recurring series are in schedule_series.c). The store thread runs one handler at a time, so a
+ * check and the insert that follows it are atomic: of two requests racing for one slot, the second
+ * sees the first's row. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,15 +16,13 @@
 
 enum {
     LIST_DAYS_MAX = 92,
-    SERIES_MAX = 52,
-    SERIES_EVERY_MAX = 12,
 };
 
-/* ---- shared steps ---------------------------------------------------------------------------- */
+/* ---- shared steps (some the series' too: schedule_int.h) ----------------------------------- */
 
 /* Fails the job on `field` unless `day` is from today to CL_SCHED_BOOK_AHEAD_DAYS ahead. Today
  * counts whole: a walk-in may be entered after its start. */
-static int check_bookable(cl_tx_t *tx, const char *field, cl_date_t day)
+int cl_sched_check_bookable(cl_tx_t *tx, const char *field, cl_date_t day)
 {
     cl_date_t today = cl_sched_today(tx);
     char msg[128], date[11];
@@ -39,7 +38,7 @@ static int check_bookable(cl_tx_t *tx, const char *field, cl_date_t day)
     return 0;
 }
 
-static int check_minutes(cl_job_t *job, uint32_t minutes)
+int cl_sched_check_minutes(cl_job_t *job, uint32_t minutes)
 {
     if (minutes != 0 && (minutes < CL_SCHED_MINUTES_MIN || minutes > CL_SCHED_MINUTES_MAX))
         return cl_job_fail(job, CL_EINVAL, "minutes", "minutes must be 5-480 (0: the type's)");
@@ -56,28 +55,15 @@ static int check_override(cl_job_t *job, int override)
 }
 
 /* An appointment may not run past the end of its day. */
-static int check_same_day(cl_job_t *job, int64_t ends_at, cl_date_t day)
+int cl_sched_check_same_day(cl_job_t *job, int64_t ends_at, cl_date_t day)
 {
     if (ends_at > cl_local_instant(cl_date_add(day, 1), 0))
         return cl_job_fail(job, CL_EINVAL, "minutes", "the appointment would end after midnight");
     return 0;
 }
 
-/* Everything one new appointment row holds. */
-typedef struct {
-    const cl_sched_patient_t *patient;
-    const Clinic__Provider *provider;
-    const Clinic__AppointmentType *type;
-    const Clinic__Room *room; /* NULL: none */
-    int64_t series_id;        /* 0: none */
-    int64_t starts_at, ends_at;
-    cl_date_t date;
-    const char *reason;
-    int overbooked;
-} booking_t;
-
 /* Inserts the appointment and its "schedule" change; sets *id. */
-static int insert_appointment(cl_tx_t *tx, const booking_t *b, int64_t *id)
+int cl_sched_insert_appointment(cl_tx_t *tx, const cl_sched_booking_t *b, int64_t *id)
 {
     char date[11];
     cl_date_format(b->date, date);
@@ -108,7 +94,7 @@ static int insert_appointment(cl_tx_t *tx, const booking_t *b, int64_t *id)
 }
 
 /* The appointment `id` for the reply of a change it just went through. */
-static int reload(cl_tx_t *tx, uint64_t id, Clinic__Appointment **out)
+int cl_sched_reload(cl_tx_t *tx, uint64_t id, Clinic__Appointment **out)
 {
     int rc = cl_sched_appointment_get(tx, (int64_t)id, out);
     return rc == CL_ENOTFOUND ? CL_EINTERNAL : rc;
@@ -176,14 +162,14 @@ static int set_state(cl_tx_t *tx, const Clinic__Appointment *cur, const char *to
                         0);
 }
 
-static int audit_patient(cl_tx_t *tx, const char *action, uint64_t patient_id)
+int cl_sched_audit_patient(cl_tx_t *tx, const char *action, uint64_t patient_id)
 {
     return cl_audit_append(tx->db, tx->now, &tx->job->who, action, "patient", patient_id);
 }
 
 /* Cancels `cur` and offers its slot to the waitlist. */
-static int cancel_one(cl_tx_t *tx, const Clinic__Appointment *cur, const char *reason,
-                      cl_sched_offers_t *offers)
+int cl_sched_cancel_one(cl_tx_t *tx, const Clinic__Appointment *cur, const char *reason,
+                        cl_sched_offers_t *offers)
 {
     Clinic__Provider *provider;
     int rc = set_state(tx, cur, CL_SCHED_STATE_CANCELLED, reason);
@@ -198,16 +184,17 @@ static int cancel_one(cl_tx_t *tx, const Clinic__Appointment *cur, const char *r
 
 /* Checks the fields of a booking that need no row, failing the job on the first that is wrong;
  * sets b->starts_at and b->date, which must be bookable. */
-static int check_book_request(cl_tx_t *tx, const Clinic__AppointmentBookRequest *req, booking_t *b)
+static int check_book_request(cl_tx_t *tx, const Clinic__AppointmentBookRequest *req,
+                              cl_sched_booking_t *b)
 {
     cl_job_t *job = tx->job;
     int rc;
     if ((rc = cl_sched_check_start(job, "date", req->date, req->start_minute, req->starts_at,
                                    &b->starts_at, &b->date)) < 0 ||
-        (rc = check_minutes(job, req->minutes)) < 0 ||
+        (rc = cl_sched_check_minutes(job, req->minutes)) < 0 ||
         (rc = cl_sched_check_text(job, "reason", req->reason, 0, CL_SCHED_REASON_MAX)) < 0 ||
         (rc = check_override(job, req->override)) < 0 ||
-        (rc = check_bookable(tx, req->starts_at ? "starts_at" : "date", b->date)) < 0)
+        (rc = cl_sched_check_bookable(tx, req->starts_at ? "starts_at" : "date", b->date)) < 0)
         return rc;
     return 0;
 }
@@ -215,7 +202,7 @@ static int check_book_request(cl_tx_t *tx, const Clinic__AppointmentBookRequest 
 /* Loads the patient (into *patient, which b->patient points to), provider, type and room the
  * request names, failing the job when one is missing or inactive. */
 static int load_booking_rows(cl_tx_t *tx, const Clinic__AppointmentBookRequest *req,
-                             cl_sched_patient_t *patient, booking_t *b)
+                             cl_sched_patient_t *patient, cl_sched_booking_t *b)
 {
     Clinic__Provider *provider;
     Clinic__AppointmentType *type;
@@ -266,7 +253,7 @@ static int load_waitlist_entry(cl_tx_t *tx, const Clinic__AppointmentBookRequest
 /* Puts the booking's conflicts in the reply and fails the job on any unless the request
  * overrides them. */
 static int check_book_conflicts(cl_tx_t *tx, const Clinic__AppointmentBookRequest *req,
-                                const booking_t *b, Clinic__AppointmentBookReply *reply)
+                                const cl_sched_booking_t *b, Clinic__AppointmentBookReply *reply)
 {
     cl_sched_proposal_t p = {
         .patient_id = b->patient->id,
@@ -294,7 +281,7 @@ int cl_handle_appointment_book(cl_tx_t *tx, cl_job_t *job)
     Clinic__AppointmentBookReply *reply = CL_JOB_REPLY(job, Clinic__AppointmentBookReply);
     cl_sched_patient_t patient;
     Clinic__WaitlistEntry *entry = NULL;
-    booking_t b = {.reason = req->reason};
+    cl_sched_booking_t b = {.reason = req->reason};
     int64_t id;
     int rc;
 
@@ -304,17 +291,17 @@ int cl_handle_appointment_book(cl_tx_t *tx, cl_job_t *job)
         return rc;
     uint32_t minutes = req->minutes ? req->minutes : b.type->default_minutes;
     b.ends_at = b.starts_at + (int64_t)minutes * 60;
-    if ((rc = check_same_day(job, b.ends_at, b.date)) < 0 ||
+    if ((rc = cl_sched_check_same_day(job, b.ends_at, b.date)) < 0 ||
         (rc = check_book_conflicts(tx, req, &b, reply)) < 0)
         return rc;
     b.overbooked = reply->n_conflicts > 0;
-    if ((rc = insert_appointment(tx, &b, &id)) < 0 ||
-        (rc = audit_patient(tx, b.overbooked ? "appointment.overbook" : "appointment.book",
-                            (uint64_t)patient.id)) < 0)
+    if ((rc = cl_sched_insert_appointment(tx, &b, &id)) < 0 ||
+        (rc = cl_sched_audit_patient(tx, b.overbooked ? "appointment.overbook" : "appointment.book",
+                                     (uint64_t)patient.id)) < 0)
         return rc;
     if (entry && (rc = cl_sched_waitlist_mark_booked(tx, (int64_t)entry->id, id)) < 0)
         return rc;
-    return reload(tx, (uint64_t)id, &reply->appointment);
+    return cl_sched_reload(tx, (uint64_t)id, &reply->appointment);
 }
 
 /* ---- move ------------------------------------------------------------------------------------ */
@@ -333,7 +320,7 @@ static int check_move_request(cl_job_t *job, const Clinic__AppointmentMoveReques
 {
     int rc;
     if ((rc = cl_sched_check_version(job, req->version)) < 0 ||
-        (rc = check_minutes(job, req->minutes)) < 0 ||
+        (rc = cl_sched_check_minutes(job, req->minutes)) < 0 ||
         (rc = check_override(job, req->override)) < 0)
         return rc;
     if (req->clear_room && req->room_id)
@@ -361,7 +348,7 @@ static int move_start(cl_tx_t *tx, const Clinic__AppointmentMoveRequest *req,
         m->date = cl_date_of(m->starts_at);
     }
     if (m->starts_at != cur->starts_at &&
-        (rc = check_bookable(tx, req->starts_at ? "starts_at" : "date", m->date)) < 0)
+        (rc = cl_sched_check_bookable(tx, req->starts_at ? "starts_at" : "date", m->date)) < 0)
         return rc;
     return 0;
 }
@@ -473,16 +460,16 @@ int cl_handle_appointment_move(cl_tx_t *tx, cl_job_t *job)
         (rc = move_provider_and_room(tx, req, cur, &m)) < 0)
         return rc;
     m.ends_at = m.starts_at + (int64_t)(req->minutes ? req->minutes : cur->minutes) * 60;
-    if ((rc = check_same_day(job, m.ends_at, m.date)) < 0 ||
+    if ((rc = cl_sched_check_same_day(job, m.ends_at, m.date)) < 0 ||
         (rc = check_move_conflicts(tx, req, cur, &m, reply)) < 0)
         return rc;
     int overbooked = reply->n_conflicts > 0;
     if ((rc = update_moved(tx, cur, &m, overbooked)) < 0 ||
-        (rc = audit_patient(tx, overbooked ? "appointment.overbook" : "appointment.move",
-                            cur->patient_id)) < 0 ||
+        (rc = cl_sched_audit_patient(tx, overbooked ? "appointment.overbook" : "appointment.move",
+                                     cur->patient_id)) < 0 ||
         (rc = offer_old_time(tx, cur, &m, reply)) < 0)
         return rc;
-    return reload(tx, cur->id, &reply->appointment);
+    return cl_sched_reload(tx, cur->id, &reply->appointment);
 }
 
 /* ---- cancel, no-show, get -------------------------------------------------------------------- */
@@ -501,13 +488,13 @@ int cl_handle_appointment_cancel(cl_tx_t *tx, cl_job_t *job)
         return rc;
     cur = reply->appointment;
     cl_sched_offers_t offers = {0};
-    if ((rc = cancel_one(tx, cur, req->reason, &offers)) < 0)
+    if ((rc = cl_sched_cancel_one(tx, cur, req->reason, &offers)) < 0)
         return rc;
     reply->offers = offers.items;
     reply->n_offers = offers.n;
-    if ((rc = audit_patient(tx, "appointment.cancel", cur->patient_id)) < 0)
+    if ((rc = cl_sched_audit_patient(tx, "appointment.cancel", cur->patient_id)) < 0)
         return rc;
-    return reload(tx, cur->id, &reply->appointment);
+    return cl_sched_reload(tx, cur->id, &reply->appointment);
 }
 
 int cl_handle_appointment_no_show(cl_tx_t *tx, cl_job_t *job)
@@ -533,9 +520,9 @@ int cl_handle_appointment_no_show(cl_tx_t *tx, cl_job_t *job)
         return cl_job_fail(job, CL_EPRECOND, "id", msg);
     }
     if ((rc = set_state(tx, cur, CL_SCHED_STATE_NO_SHOW, "")) < 0 ||
-        (rc = audit_patient(tx, "appointment.no_show", cur->patient_id)) < 0)
+        (rc = cl_sched_audit_patient(tx, "appointment.no_show", cur->patient_id)) < 0)
         return rc;
-    return reload(tx, cur->id, &reply->appointment);
+    return cl_sched_reload(tx, cur->id, &reply->appointment);
 }
 
 int cl_handle_appointment_get(cl_tx_t *tx, cl_job_t *job)
@@ -548,7 +535,7 @@ int cl_handle_appointment_get(cl_tx_t *tx, cl_job_t *job)
         return cl_sched_not_found(job, "id", "appointment", req->id);
     if (rc < 0)
         return rc;
-    if ((rc = audit_patient(tx, "appointment.read", reply->appointment->patient_id)) < 0)
+    if ((rc = cl_sched_audit_patient(tx, "appointment.read", reply->appointment->patient_id)) < 0)
         return rc;
     job->resp.result_case = CLINIC__RESPONSE__RESULT_APPOINTMENT_GET;
     job->resp.appointment_get = reply;
@@ -628,329 +615,5 @@ int cl_handle_appointment_list(cl_tx_t *tx, cl_job_t *job)
         return rc;
     job->resp.result_case = CLINIC__RESPONSE__RESULT_APPOINTMENT_LIST;
     job->resp.appointment_list = reply;
-    return 0;
-}
-
-/* ---- series ---------------------------------------------------------------------------------- */
-
-/* A series rule: "weekly:N" or "monthly:N", N 1-12. */
-typedef struct {
-    int monthly;
-    int every;
-} rule_t;
-
-static int parse_rule(cl_job_t *job, const char *s, rule_t *out)
-{
-    const char *num;
-    if (strncmp(s, "weekly:", 7) == 0) {
-        out->monthly = 0;
-        num = s + 7;
-    } else if (strncmp(s, "monthly:", 8) == 0) {
-        out->monthly = 1;
-        num = s + 8;
-    } else {
-        return cl_job_fail(job, CL_EINVAL, "rule", "rule must be weekly:N or monthly:N");
-    }
-    int n = 0;
-    for (const char *p = num; *p; p++) {
-        if (*p < '0' || *p > '9' || n > SERIES_EVERY_MAX)
-            return cl_job_fail(job, CL_EINVAL, "rule", "rule must be weekly:N or monthly:N");
-        n = n * 10 + (*p - '0');
-    }
-    if (num[0] == '\0' || n < 1 || n > SERIES_EVERY_MAX)
-        return cl_job_fail(job, CL_EINVAL, "rule", "the rule's N must be 1-12");
-    out->every = n;
-    return 0;
-}
-
-/* The i-th occurrence's date: every N weeks, or the same day every N months (the month's last
- * day when it is shorter). */
-static cl_date_t occurrence_date(cl_date_t first, const rule_t *r, int i)
-{
-    if (!r->monthly)
-        return cl_date_add(first, 7 * r->every * i);
-    int months = first.month - 1 + r->every * i;
-    cl_date_t d = {first.year + months / 12, months % 12 + 1, 1};
-    cl_date_t next = {d.year + (d.month == 12), d.month % 12 + 1, 1};
-    int last = cl_date_add(next, -1).day;
-    d.day = first.day < last ? first.day : last;
-    return d;
-}
-
-/* A series being booked: the request's checked values and the rows it names. */
-typedef struct {
-    rule_t rule;
-    cl_date_t first;
-    uint32_t minutes; /* each occurrence's: the request's, else the type's default */
-    cl_sched_patient_t patient;
-    Clinic__Provider *provider;
-    Clinic__AppointmentType *type;
-    Clinic__Room *room; /* NULL: none */
-    int64_t id;         /* the series row's, once inserted */
-} series_t;
-
-/* The refusal of a series, naming each conflicting occurrence's first conflict. */
-typedef struct {
-    char text[1024];
-    size_t used; /* what the whole text needs, more than text holds when it was cut */
-} refusal_t;
-
-/* Checks the rule, count, first date, start minute, minutes and reason of a series request,
- * failing the job on the first that is wrong; the first and the last occurrence must both be
- * bookable. */
-static int check_series_request(cl_tx_t *tx, const Clinic__AppointmentSeriesBookRequest *req,
-                                series_t *s)
-{
-    cl_job_t *job = tx->job;
-    int rc;
-    if ((rc = parse_rule(job, req->rule, &s->rule)) < 0)
-        return rc;
-    if (req->count < 1 || req->count > SERIES_MAX)
-        return cl_job_fail(job, CL_EINVAL, "count", "count must be 1-52");
-    if ((rc = cl_sched_check_date(job, "first_date", req->first_date, &s->first)) < 0)
-        return rc;
-    if (req->start_minute > 1439)
-        return cl_job_fail(job, CL_EINVAL, "start_minute", "start_minute must be 0-1439");
-    if ((rc = check_minutes(job, req->minutes)) < 0 ||
-        (rc = cl_sched_check_text(job, "reason", req->reason, 0, CL_SCHED_REASON_MAX)) < 0 ||
-        (rc = check_bookable(tx, "first_date", s->first)) < 0 ||
-        (rc = check_bookable(tx, "count",
-                             occurrence_date(s->first, &s->rule, (int)req->count - 1))) < 0)
-        return rc;
-    return 0;
-}
-
-/* Loads the patient, provider, type and room the request names, failing the job when one is
- * missing or inactive; then, with the type's default length known, checks that an occurrence
- * ends on its day. */
-static int load_series_rows(cl_tx_t *tx, const Clinic__AppointmentSeriesBookRequest *req,
-                            series_t *s)
-{
-    int rc;
-    if ((rc = cl_sched_patient_for_use(tx, "patient_id", (int64_t)req->patient_id, &s->patient)) <
-            0 ||
-        (rc = cl_sched_provider_for_use(tx, "provider_id", (int64_t)req->provider_id,
-                                        &s->provider)) < 0 ||
-        (rc = cl_sched_type_for_use(tx, "type_id", (int64_t)req->type_id, &s->type)) < 0)
-        return rc;
-    if (req->room_id &&
-        (rc = cl_sched_room_for_use(tx, "room_id", (int64_t)req->room_id, &s->room)) < 0)
-        return rc;
-    s->minutes = req->minutes ? req->minutes : s->type->default_minutes;
-    int64_t first_end =
-        cl_local_instant(s->first, (int)req->start_minute) + (int64_t)s->minutes * 60;
-    return check_same_day(tx->job, first_end, s->first);
-}
-
-/* Inserts the series row first, since each occurrence carries its id, and sets s->id; a refusal
- * rolls it back. */
-static int insert_series(cl_tx_t *tx, const Clinic__AppointmentSeriesBookRequest *req, series_t *s)
-{
-    char first[11];
-    cl_date_format(s->first, first);
-    sqlite3_stmt *st = cl_sched_stmt(tx, CL_SQ_SERIES_INSERT);
-    if (st == NULL)
-        return CL_EINTERNAL;
-    sqlite3_bind_int64(st, 1, s->patient.id);
-    sqlite3_bind_int64(st, 2, (int64_t)s->provider->id);
-    sqlite3_bind_int64(st, 3, (int64_t)s->type->id);
-    cl_sched_bind_id(st, 4, s->room ? (int64_t)s->room->id : 0);
-    sqlite3_bind_text(st, 5, req->rule, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, first, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 7, (int)req->count);
-    sqlite3_bind_int(st, 8, (int)req->start_minute);
-    sqlite3_bind_int(st, 9, (int)s->minutes);
-    sqlite3_bind_int64(st, 10, tx->now);
-    sqlite3_bind_int64(st, 11, tx->job->who.user_id);
-    int rc = cl_db_step(tx->db, st);
-    s->id = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
-        return CL_EINTERNAL;
-    return 0;
-}
-
-/* Fills *out with the occurrence on `date`: its times and what it conflicts with. */
-static int check_occurrence(cl_tx_t *tx, const Clinic__AppointmentSeriesBookRequest *req,
-                            const series_t *s, cl_date_t date, Clinic__SeriesOccurrence **out)
-{
-    cl_arena_t *a = &tx->job->arena;
-    int64_t start = cl_local_instant(date, (int)req->start_minute);
-    Clinic__SeriesOccurrence *o = CL_ARENA_NEW(a, Clinic__SeriesOccurrence);
-    clinic__series_occurrence__init(o);
-    *out = o;
-    o->date = cl_sched_date_str(a, date);
-    o->starts_at = start;
-    o->ends_at = start + (int64_t)s->minutes * 60;
-    cl_sched_proposal_t p = {
-        .patient_id = s->patient.id,
-        .provider = s->provider,
-        .room_id = s->room ? (int64_t)s->room->id : 0,
-        .room_name = s->room ? s->room->name : "",
-        .starts_at = o->starts_at,
-        .ends_at = o->ends_at,
-        .date = date,
-    };
-    cl_sched_conflicts_t c = {0};
-    int rc = cl_sched_conflicts(tx, &p, &c);
-    if (rc < 0)
-        return rc;
-    o->conflicts = c.items;
-    o->n_conflicts = c.n;
-    return 0;
-}
-
-/* Appends the `nth` conflicting occurrence `o` to the refusal; the first one opens it. */
-static void note_conflict(refusal_t *r, uint32_t nth, const Clinic__SeriesOccurrence *o)
-{
-    if (nth == 1)
-        r->used = (size_t)snprintf(r->text, sizeof(r->text), "cannot book the series: ");
-    if (r->used < sizeof(r->text))
-        r->used += (size_t)snprintf(r->text + r->used, sizeof(r->text) - r->used, "%s%s: %s",
-                                    nth > 1 ? "; " : "", o->date, o->conflicts[0]->detail);
-}
-
-/* Inserts occurrence `o`, on `date`, as an appointment of the series. */
-static int book_occurrence(cl_tx_t *tx, const Clinic__AppointmentSeriesBookRequest *req,
-                           const series_t *s, cl_date_t date, Clinic__SeriesOccurrence *o)
-{
-    booking_t b = {
-        .patient = &s->patient,
-        .provider = s->provider,
-        .type = s->type,
-        .room = s->room,
-        .series_id = s->id,
-        .starts_at = o->starts_at,
-        .ends_at = o->ends_at,
-        .date = date,
-        .reason = req->reason,
-    };
-    int64_t id;
-    int rc = insert_appointment(tx, &b, &id);
-    if (rc < 0)
-        return rc;
-    o->appointment_id = (uint64_t)id;
-    return 0;
-}
-
-/* Checks each occurrence into the reply and books those without a conflict, counting them in
- * reply->booked; the others count in reply->skipped and go into the refusal. */
-static int book_occurrences(cl_tx_t *tx, const Clinic__AppointmentSeriesBookRequest *req,
-                            const series_t *s, Clinic__AppointmentSeriesBookReply *reply,
-                            refusal_t *refusal)
-{
-    int rc;
-    reply->occurrences = cl_arena_alloc(&tx->job->arena, req->count * sizeof(*reply->occurrences));
-    reply->n_occurrences = req->count;
-    for (uint32_t i = 0; i < req->count; i++) {
-        cl_date_t date = occurrence_date(s->first, &s->rule, (int)i);
-        if ((rc = check_occurrence(tx, req, s, date, &reply->occurrences[i])) < 0)
-            return rc;
-        Clinic__SeriesOccurrence *o = reply->occurrences[i];
-        if (o->n_conflicts > 0) {
-            note_conflict(refusal, ++reply->skipped, o);
-            continue;
-        }
-        /* Without skip_conflicts one conflict books nothing: stop inserting, go on checking
-         * so that the reply lists every occurrence's conflicts. */
-        if (reply->skipped > 0 && !req->skip_conflicts)
-            continue;
-        if ((rc = book_occurrence(tx, req, s, date, o)) < 0)
-            return rc;
-        reply->booked++;
-    }
-    return 0;
-}
-
-/* Fails the job with CONFLICT and the refusal, cut with "..." when it did not fit. Nothing is
- * kept: the reply must not name rows that roll back. */
-static int refuse_series(cl_job_t *job, Clinic__AppointmentSeriesBookReply *reply, refusal_t *r)
-{
-    for (size_t i = 0; i < reply->n_occurrences; i++)
-        reply->occurrences[i]->appointment_id = 0;
-    reply->booked = 0;
-    if (r->used >= sizeof(r->text))
-        memcpy(r->text + sizeof(r->text) - 4, "...", 4);
-    return cl_job_fail(job, CL_ECONFLICT, NULL, r->text);
-}
-
-int cl_handle_appointment_series_book(cl_tx_t *tx, cl_job_t *job)
-{
-    const Clinic__AppointmentSeriesBookRequest *req = job->req->appointment_series_book;
-    Clinic__AppointmentSeriesBookReply *reply =
-        CL_JOB_REPLY(job, Clinic__AppointmentSeriesBookReply);
-    series_t s = {0};
-    refusal_t refusal = {.used = 0};
-    int rc;
-
-    if ((rc = check_series_request(tx, req, &s)) < 0 || (rc = load_series_rows(tx, req, &s)) < 0 ||
-        (rc = insert_series(tx, req, &s)) < 0 ||
-        (rc = book_occurrences(tx, req, &s, reply, &refusal)) < 0)
-        return rc;
-    if (reply->skipped > 0 && (!req->skip_conflicts || reply->booked == 0))
-        return refuse_series(job, reply, &refusal);
-    reply->series_id = (uint64_t)s.id;
-    if ((rc = cl_tx_change(tx, CL_TOPIC_SCHEDULE_NAME, "series", (uint64_t)s.id,
-                           CLINIC__CHANGE_OP__CREATED, 0)) < 0)
-        return rc;
-    return audit_patient(tx, "series.book", (uint64_t)s.patient.id);
-}
-
-int cl_handle_appointment_series_cancel(cl_tx_t *tx, cl_job_t *job)
-{
-    const Clinic__AppointmentSeriesCancelRequest *req = job->req->appointment_series_cancel;
-    Clinic__AppointmentSeriesCancelReply *reply =
-        CL_ARENA_NEW(&job->arena, Clinic__AppointmentSeriesCancelReply);
-    clinic__appointment_series_cancel_reply__init(reply);
-    cl_arena_t *a = &job->arena;
-    cl_date_t from;
-    int64_t *ids = NULL;
-    size_t n = 0, cap = 0, acap = 0;
-    int rc;
-
-    if ((rc = cl_sched_check_date(job, "from_date", req->from_date, &from)) < 0 ||
-        (rc = cl_sched_check_text(job, "reason", req->reason, 1, CL_SCHED_REASON_MAX)) < 0)
-        return rc;
-    sqlite3_stmt *st = cl_sched_stmt(tx, CL_SQ_SERIES_BY_ID);
-    if (st == NULL)
-        return CL_EINTERNAL;
-    sqlite3_bind_int64(st, 1, (int64_t)req->series_id);
-    rc = cl_db_step(tx->db, st);
-    uint64_t patient_id = rc == 1 ? (uint64_t)sqlite3_column_int64(st, 1) : 0;
-    sqlite3_reset(st);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
-        return cl_sched_not_found(job, "series_id", "series", req->series_id);
-
-    /* The ids first: the rows change under the statement that would be reading them. */
-    if ((st = cl_sched_stmt(tx, CL_SQ_SERIES_SCHEDULED_FROM)) == NULL)
-        return CL_EINTERNAL;
-    sqlite3_bind_int64(st, 1, (int64_t)req->series_id);
-    sqlite3_bind_int64(st, 2, cl_local_instant(from, 0));
-    while ((rc = cl_db_step(tx->db, st)) == 1) {
-        CL_ARENA_RESERVE(a, ids, n, cap);
-        ids[n++] = sqlite3_column_int64(st, 0);
-    }
-    if (rc < 0)
-        return rc;
-    cl_sched_offers_t offers = {0};
-    for (size_t i = 0; i < n; i++) {
-        Clinic__Appointment *cur;
-        if ((rc = reload(tx, (uint64_t)ids[i], &cur)) < 0 ||
-            (rc = cancel_one(tx, cur, req->reason, &offers)) < 0 ||
-            (rc = reload(tx, (uint64_t)ids[i], &cur)) < 0)
-            return rc;
-        CL_ARENA_RESERVE(a, reply->appointments, reply->n_appointments, acap);
-        reply->appointments[reply->n_appointments++] = cur;
-    }
-    reply->offers = offers.items;
-    reply->n_offers = offers.n;
-    if ((rc = audit_patient(tx, "series.cancel", patient_id)) < 0)
-        return rc;
-    job->resp.result_case = CLINIC__RESPONSE__RESULT_APPOINTMENT_SERIES_CANCEL;
-    job->resp.appointment_series_cancel = reply;
     return 0;
 }

@@ -1,6 +1,7 @@
 /* What the schedule's files share (schedule.c: providers, rooms, types and the request checks;
  * schedule_hours.c: clinic hours, holidays, blocks; schedule_db.c: the statements, row readers
- * and conflict checks; schedule_appt.c: appointments and series; schedule_slots.c: open slots;
+ * and conflict checks; schedule_appt.c: appointments; schedule_series.c: recurring series;
+ * schedule_slots.c: open slots;
  * schedule_waitlist.c: the waitlist). Its tests include it to reach the statements' text for
  * EXPLAIN QUERY PLAN. */
 #ifndef CL_SCHEDULE_INT_H
@@ -227,5 +228,39 @@ int cl_sched_offer_freed(cl_tx_t *tx, const Clinic__Provider *provider, int64_t 
 
 /* Marks waitlist entry `id` booked with appointment `appointment_id`, with its change. */
 int cl_sched_waitlist_mark_booked(cl_tx_t *tx, int64_t id, int64_t appointment_id);
+
+/* ---- schedule_appt.c: steps a series' occurrences share with single appointments ----------- */
+
+/* Fails the job on `field` unless `day` is from today to CL_SCHED_BOOK_AHEAD_DAYS ahead. */
+int cl_sched_check_bookable(cl_tx_t *tx, const char *field, cl_date_t day);
+/* Fails the job on "minutes" unless `minutes` is 0 (the type's) or 5-480. */
+int cl_sched_check_minutes(cl_job_t *job, uint32_t minutes);
+/* Fails the job on "minutes" when an appointment ending at `ends_at` runs past `day`'s end. */
+int cl_sched_check_same_day(cl_job_t *job, int64_t ends_at, cl_date_t day);
+
+/* Everything one new appointment row holds; borrowed pointers. */
+typedef struct {
+    const cl_sched_patient_t *patient;
+    const Clinic__Provider *provider;
+    const Clinic__AppointmentType *type;
+    const Clinic__Room *room; /* NULL: none */
+    int64_t series_id;        /* 0: none */
+    int64_t starts_at, ends_at;
+    cl_date_t date;
+    const char *reason;
+    int overbooked;
+} cl_sched_booking_t;
+
+/* Inserts the appointment `b` and its "schedule" change; sets *id. Returns 0 or a status. */
+int cl_sched_insert_appointment(cl_tx_t *tx, const cl_sched_booking_t *b, int64_t *id);
+/* Reads appointment `id` again (in the job's arena) for the reply of a change it just went
+ * through; its absence is CL_EINTERNAL. */
+int cl_sched_reload(cl_tx_t *tx, uint64_t id, Clinic__Appointment **out);
+/* Appends the audit row of `action` on patient `patient_id`. */
+int cl_sched_audit_patient(cl_tx_t *tx, const char *action, uint64_t patient_id);
+/* Cancels the scheduled appointment `cur` with `reason` and offers its slot to the waitlist,
+ * adding any offer to *offers. */
+int cl_sched_cancel_one(cl_tx_t *tx, const Clinic__Appointment *cur, const char *reason,
+                        cl_sched_offers_t *offers);
 
 #endif
