@@ -122,6 +122,23 @@ CL_TEST(reopen_is_idempotent)
     tmpdb_remove(&t);
 }
 
+/* SQLite unmaps a connection's whole mapping of the file at its first read transaction after
+ * another connection committed: a reader that mapped it faulted it in again on almost every job
+ * (docs/STORAGE.md, reader threads). The writer keeps its mapping; readers read with pread. */
+CL_TEST(only_the_writer_maps_the_file)
+{
+    tmpdb_t t;
+    tmpdb_make(&t);
+    cl_db_t *writer = NULL, *reader = NULL;
+    ASSERT_OK(cl_db_open(t.path, CL_DB_CREATE, &writer));
+    ASSERT_OK(cl_db_open(t.path, CL_DB_READONLY, &reader));
+    ASSERT_GT(query_int(writer, "PRAGMA mmap_size"), 1 << 30);
+    ASSERT_EQ(query_int(reader, "PRAGMA mmap_size"), 0);
+    cl_db_close(reader);
+    cl_db_close(writer);
+    tmpdb_remove(&t);
+}
+
 CL_TEST(missing_file_is_not_created_without_the_flag)
 {
     tmpdb_t t;
@@ -430,6 +447,7 @@ CL_TEST(generation_and_caches)
 
 CL_TEST_MAIN(CL_TEST_ENTRY(migrations_applied), CL_TEST_ENTRY(generation_and_caches),
              CL_TEST_ENTRY(change_log_since_a_mark), CL_TEST_ENTRY(reopen_is_idempotent),
+             CL_TEST_ENTRY(only_the_writer_maps_the_file),
              CL_TEST_ENTRY(missing_file_is_not_created_without_the_flag),
              CL_TEST_ENTRY(too_new_schema_is_refused),
              CL_TEST_ENTRY(statement_cache_is_keyed_by_pointer),
