@@ -1,6 +1,7 @@
 /* Patients: the handlers of register (with the duplicate check), search, show, edit, merge and
  * unmerge, and the validation of every field of a record. Each request that reads or writes
- * patient data appends one audit row; the SQL is in patients_db.c. */
+ * patient data appends one audit row; the SQL is in patients_db.c (records, keys, merges) and
+ * patients_search.c (searches, duplicates). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

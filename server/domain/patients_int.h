@@ -1,6 +1,7 @@
-/* What the patients domain's two files share: patients.c validates requests and builds replies,
- * patients_db.c holds the statements and reads and writes the rows (the record, its search keys,
- * its insurance, merges and what they moved). Records passed between them are Clinic__Patient
+/* What the patients domain's three files share: patients.c validates requests and builds
+ * replies, patients_db.c holds the statements and reads and writes the rows (the record, its
+ * search keys, its insurance, merges and what they moved), and patients_search.c runs the searches
+ * and the duplicate checks on those statements. Records passed between them are Clinic__Patient
  * messages in the job's arena, already validated and normalized (phones as digits, address and
  * emergency contact never NULL). Tests may include this header. */
 #ifndef CL_PATIENTS_INT_H
@@ -48,6 +49,13 @@ typedef enum {
 
 /* The SQL text of hot statement `q` (static storage). */
 const char *cl_patients_sql(cl_patient_query_t q);
+/* The cached statement `q` (a cl_patient_query_t, or one of patients_db.c's own statements past
+ * CL_PQ__HOT), reset with its bindings cleared and owned by the job's connection; NULL only for
+ * SQL that does not compile (a bug: logged). */
+sqlite3_stmt *cl_patients_stmt(cl_tx_t *tx, int q);
+/* A Clinic__PatientSummary in arena `a` from the current row of `st`, which selects
+ * SUMMARY_COLUMNS (patients_db.c) first. Its strings are copies in `a`. */
+Clinic__PatientSummary *cl_patients_summary_from_row(cl_arena_t *a, sqlite3_stmt *st);
 
 /* Loads patient `id` with its current insurance into the job's arena. Returns 0,
  * CL_ENOTFOUND, or a database status. */
