@@ -253,7 +253,7 @@ int cmd_cred_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_cred_renew(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_cred_remove(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_dashboard(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
-/* shifts.c: shifts, desks, templates, coverage, swaps */
+/* shifts.c: shifts, desks, coverage, swaps; shift_templates.c: templates */
 int cmd_desk_add(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_desk_list(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_desk_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
@@ -277,7 +277,7 @@ int cmd_timesheet_export(cli_t *cli, const cli_command_t *cmd, int argc, char **
 int cmd_paypolicy_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_paypolicy_set(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_request_correction(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
-/* approvals.c: requests, the approvals inbox, decisions, balances */
+/* requests.c: requests; approvals.c: the approvals inbox, decisions; balances.c: balances */
 int cmd_request_timeoff(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_request_overtime(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);
 int cmd_request_expense(cli_t *cli, const cli_command_t *cmd, int argc, char **argv);

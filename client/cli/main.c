@@ -189,7 +189,7 @@ static const cli_command_t commands[] = {
      "remove a credential, kept in history (manager)"},
     {"Staff", NULL, "dashboard", cmd_dashboard, "dashboard",
      "credentials expired or expiring within 30 days, staff without a supervisor, counts"},
-    /* Shifts (client/cli/shifts.c) */
+    /* Shifts (client/cli/shifts.c, shift_templates.c) */
     {"Shifts", "desk", "add", cmd_desk_add, "desk add NAME [--min N]",
      "add a desk (front desk, phones, ...) with the staff it needs on duty (default 1)"},
     {"Shifts", "desk", "list", cmd_desk_list, "desk list [--all]", "list desks"},
@@ -252,7 +252,7 @@ static const cli_command_t commands[] = {
      "request correction --punch ID|--missing --in TIME [--out TIME] [--break] --reason TEXT",
      "ask for a timesheet correction (TIME: \"YYYY-MM-DD HH:MM\", local); --break: a forgotten "
      "unpaid break within the punch"},
-    /* Requests and approvals (client/cli/approvals.c) */
+    /* Requests and approvals (client/cli/requests.c, approvals.c, balances.c) */
     {"Requests and approvals", "request", "timeoff", cmd_request_timeoff,
      "request timeoff --type vacation|sick|personal|unpaid --from YYYY-MM-DD [--to YYYY-MM-DD] "
      "[--start HH:MM] [--end HH:MM] [--reason TEXT]",
