@@ -262,14 +262,18 @@ int cmd_desk_edit(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
             cur = desks_cached->desks[i];
     if (cur == NULL)
         return cli_error(CL_ENOTFOUND, "no desk with id %" PRIu64, id);
+    /* cur lives in an earlier reply, which the next cli_send frees before it packs m. */
+    char *cur_name = cl_strdup(cur->name);
     Clinic__DeskEditRequest m = CLINIC__DESK_EDIT_REQUEST__INIT;
     m.id = id;
     m.version = version ? version : cur->version;
-    m.name = name ? (char *)name : cur->name;
+    m.name = name ? (char *)name : cur_name;
     m.min_staff = min ? min_staff : cur->min_staff;
     m.active = active ? strcmp(active, "yes") == 0 : cur->active;
     const Clinic__Response *resp;
-    if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_DESK_EDIT, &m, &resp)) != 0)
+    rc = cli_send(cli, CLINIC__REQUEST__BODY_DESK_EDIT, &m, &resp);
+    free(cur_name);
+    if (rc != 0)
         return rc;
     print_desk(cli, "changed", resp->desk_edit->desk);
     return 0;
