@@ -217,7 +217,7 @@ int cli_parse_one(const cli_command_t *cmd, int argc, char **argv, const cli_opt
 int cli_parse_one_id(const cli_command_t *cmd, int argc, char **argv, const cli_opt_t *opts,
                      size_t nopts, const char *what, uint64_t *id)
 {
-    const char *arg;
+    const char *arg = NULL;
     int rc = cli_parse_one(cmd, argc, argv, opts, nopts, what, &arg);
     return rc != 0 ? rc : cli_parse_id(cmd, what, arg, id);
 }
