@@ -234,7 +234,7 @@ int cmd_accrual_show(cli_t *cli, const cli_command_t *cmd, int argc, char **argv
 
 int cmd_accrual_set(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
 {
-    const char *minutes = NULL, *cap = "0", *version = NULL;
+    const char *minutes = NULL, *cap = NULL, *version = NULL;
     const cli_opt_t opts[] = {
         {"--minutes", &minutes, NULL}, {"--cap", &cap, NULL}, {"--expect-version", &version, NULL}};
     int npos, rc;
@@ -248,19 +248,26 @@ int cmd_accrual_set(cli_t *cli, const cli_command_t *cmd, int argc, char **argv)
     m.type = argv[0];
     if (cli_request_parse_minutes(minutes, &m.accrual_minutes) != 0 || m.accrual_minutes < 0)
         return cli_usage_error(cmd, "--minutes: expected minutes (240) or hours (4h)");
-    if (cli_request_parse_minutes(cap, &m.cap_minutes) != 0 || m.cap_minutes < 0)
+    if (cap && (cli_request_parse_minutes(cap, &m.cap_minutes) != 0 || m.cap_minutes < 0))
         return cli_usage_error(cmd, "--cap: expected minutes (2400) or hours (40h); 0: none");
     if (version && (rc = cli_parse_version(cmd, version, &m.version)) != 0)
         return rc;
     if ((rc = cli_resume(cli)) != 0)
         return rc;
-    if (!version) {
+    /* The request sets the whole policy: what was not given is the current one's, so that a
+     * new rate does not drop the cap. */
+    if (!version || !cap) {
         const Clinic__AccrualPolicyReply *cur;
         if ((rc = policy_get(cli, &cur)) != 0)
             return rc;
-        for (size_t i = 0; i < cur->n_policies; i++)
-            if (strcmp(cur->policies[i]->type, m.type) == 0)
+        for (size_t i = 0; i < cur->n_policies; i++) {
+            if (strcmp(cur->policies[i]->type, m.type) != 0)
+                continue;
+            if (!version)
                 m.version = cur->policies[i]->version;
+            if (!cap)
+                m.cap_minutes = cur->policies[i]->cap_minutes;
+        }
     }
     const Clinic__Response *resp;
     if ((rc = cli_send(cli, CLINIC__REQUEST__BODY_ACCRUAL_POLICY_SET, &m, &resp)) != 0)

@@ -300,6 +300,30 @@ CL_TEST(approvals_from_the_command_line_with_json)
     harness_stop(&h);
 }
 
+/* accrual set sends the whole policy: a new rate without --cap used to send "no cap" and drop
+ * the cap the clinic had set. */
+CL_TEST(accrual_rate_change_without_cap_keeps_the_cap)
+{
+    cl_harness_t h;
+    harness_start(&h, HARNESS_CHICAGO);
+    harness_add_user(&h, "boss", "manager");
+    char out[8192];
+    harness_clinic_login(&h, "boss");
+    HARNESS_CLINIC_OK(&h, out, "--json", "accrual", "set", "vacation", "--minutes", "4h", "--cap",
+                      "80h");
+    ASSERT_STR_CONTAINS(out, "\"type\":\"vacation\",\"tracked\":true,\"accrual_minutes\":240,"
+                             "\"cap_minutes\":4800");
+    HARNESS_CLINIC_OK(&h, out, "--json", "accrual", "set", "vacation", "--minutes", "5h");
+    ASSERT_STR_CONTAINS(out, "\"type\":\"vacation\",\"tracked\":true,\"accrual_minutes\":300,"
+                             "\"cap_minutes\":4800");
+    HARNESS_CLINIC_OK(&h, out, "--json", "accrual", "set", "vacation", "--minutes", "5h", "--cap",
+                      "0");
+    ASSERT_STR_CONTAINS(out, "\"type\":\"vacation\",\"tracked\":true,\"accrual_minutes\":300,"
+                             "\"cap_minutes\":0");
+    harness_stop(&h);
+}
+
 CL_TEST_MAIN(CL_TEST_ENTRY(timeoff_is_live_in_the_inbox_and_the_decision_live_to_the_requester),
              CL_TEST_ENTRY(decision_and_withdrawal_racing_on_two_connections_one_wins),
-             CL_TEST_ENTRY(approvals_from_the_command_line_with_json))
+             CL_TEST_ENTRY(approvals_from_the_command_line_with_json),
+             CL_TEST_ENTRY(accrual_rate_change_without_cap_keeps_the_cap))
