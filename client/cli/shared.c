@@ -425,6 +425,14 @@ int cli_resume(cli_t *cli)
         cl_settings_remove_token(cli->config_dir);
         return cli_error(rc, "%s: run 'clinic login'", err);
     }
+    if (rc == CL_EINVAL) {
+        /* The saved token is not even the shape of one (a damaged or hand-edited file): every
+         * command would fail the same way until it is gone. */
+        cl_settings_remove_token(cli->config_dir);
+        return cli_error(CL_EUNAUTH,
+                         "the saved session in %s/%s is damaged (%s): run 'clinic login'",
+                         cli->config_dir, CL_SETTINGS_SESSION_FILE, err);
+    }
     if (rc != 0)
         return cli_error(rc, "%s", err);
     snprintf(cli->username, sizeof(cli->username), "%s", reply->username);

@@ -192,7 +192,34 @@ CL_TEST(backup_while_serving_and_audit_verify)
     harness_stop(&h);
 }
 
+/* A session file whose token is not the shape of one (damaged, edited by hand) made every command
+ * fail with INVALID_ARGUMENT until it was removed by hand. Now the first command removes it and
+ * says to log in: exit 3, as for an expired session. */
+CL_TEST(damaged_session_file_is_dropped_with_a_login_hint)
+{
+    cl_harness_t h;
+    harness_start(&h, NULL);
+    char out[8192], session[300];
+    harness_clinic_login(&h, "admin");
+    snprintf(session, sizeof(session), "%s/clientconf/session", h.dir);
+    FILE *f = fopen(session, "w");
+    ASSERT_NOT_NULL(f);
+    fprintf(f, "server = %s\ntoken = not-a-token\n", h.server);
+    ASSERT_OK(fclose(f));
+
+    ASSERT_EQ(HARNESS_CLINIC(&h, out, "whoami"), 3);
+    ASSERT_STR_CONTAINS(out, "damaged");
+    ASSERT_STR_CONTAINS(out, "clinic login");
+    ASSERT_NE(access(session, F_OK), 0);
+    ASSERT_EQ(HARNESS_CLINIC(&h, out, "whoami"), 3);
+    ASSERT_STR_CONTAINS(out, "not logged in");
+    harness_clinic_login(&h, "admin");
+    HARNESS_CLINIC_OK(&h, out, "whoami");
+    harness_stop(&h);
+}
+
 CL_TEST_MAIN(CL_TEST_ENTRY(login_whoami_and_session_file),
+             CL_TEST_ENTRY(damaged_session_file_is_dropped_with_a_login_hint),
              CL_TEST_ENTRY(exit_status_by_class_of_error),
              CL_TEST_ENTRY(messages_and_users_from_the_command_line),
              CL_TEST_ENTRY(watch_survives_a_server_restart),
