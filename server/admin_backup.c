@@ -3,8 +3,11 @@
  * and `clinicd audit verify`, with the data directory's lock that keeps restore and serve apart. */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -98,6 +101,30 @@ static int backup_copy(sqlite3 *src, const char *tmp)
     return EXIT_OK;
 }
 
+/* Removes what earlier backups to `file` left when they were killed: FILE.tmp.PID (and its
+ * SQLite side files) of a process that no longer runs. A backup still running keeps its copy. */
+static void remove_dead_copies(const char *file)
+{
+    char pattern[PATH_MAX + 16], side[PATH_MAX + 32];
+    static const char *const sides[] = {"", "-journal", "-wal", "-shm"};
+    glob_t g;
+    snprintf(pattern, sizeof(pattern), "%s.tmp.*", file);
+    if (glob(pattern, GLOB_NOSORT, NULL, &g) != 0)
+        return;
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        const char *suffix = g.gl_pathv[i] + strlen(pattern) - 1;
+        char *end;
+        long pid = strtol(suffix, &end, 10);
+        if (*end != '\0' || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        for (size_t k = 0; k < CL_ARRAY_SIZE(sides); k++) {
+            snprintf(side, sizeof(side), "%s%s", g.gl_pathv[i], sides[k]);
+            unlink(side);
+        }
+    }
+    globfree(&g);
+}
+
 int cl_admin_cmd_backup(const cl_admin_args_t *a)
 {
     char db_path[PATH_MAX], tmp[PATH_MAX], side[PATH_MAX + 16], value[32];
@@ -107,16 +134,24 @@ int cl_admin_cmd_backup(const cl_admin_args_t *a)
     int status = EXIT_FAIL, rc, fd = -1, made_tmp = 0;
 
     cl_admin_join_path(db_path, sizeof(db_path), a->data, "clinic.db");
-    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", a->to) >= sizeof(tmp))
+    /* The temporary name is this process's own: two backups to one FILE (a cron job and an
+     * administrator) must not write into each other's copy. */
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", a->to, (long)getpid()) >= sizeof(tmp))
         return cl_admin_fail("--to path is too long");
     if (stat(db_path, &live) == 0 && stat(a->to, &target) == 0 && live.st_dev == target.st_dev &&
         live.st_ino == target.st_ino)
         return cl_admin_fail("%s is the live database itself; back up to another file", a->to);
+    /* The rename at the end replaces what FILE names: a device, a pipe or a link would be
+     * replaced by a file of patient data. */
+    if (lstat(a->to, &target) == 0 && !S_ISREG(target.st_mode))
+        return cl_admin_fail("%s exists and is not a regular file; give the path of a backup file",
+                             a->to);
     if (cl_admin_open_clinic(a->data, 0, &db) != EXIT_OK)
         return EXIT_FAIL;
 
     /* The copy is made under a temporary name (0600: it holds patient data) and renamed only
      * once complete and synced, so FILE is always a whole backup or the previous one. */
+    remove_dead_copies(a->to);
     for (size_t i = 0; i < CL_ARRAY_SIZE(sides); i++) {
         snprintf(side, sizeof(side), "%s%s", tmp, sides[i]);
         unlink(side);

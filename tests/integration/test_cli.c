@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 CL_TEST(login_whoami_and_session_file)
@@ -174,6 +175,17 @@ CL_TEST(backup_while_serving_and_audit_verify)
 
     char out[4096], file[300];
     snprintf(file, sizeof(file), "%s/backup.db", h.dir);
+    /* What a killed backup left (FILE.tmp.PID of a process that is gone) the next one removes. */
+    pid_t gone = fork();
+    ASSERT(gone >= 0);
+    if (gone == 0)
+        _exit(0);
+    ASSERT_EQ(waitpid(gone, NULL, 0), gone);
+    char left[340];
+    snprintf(left, sizeof(left), "%s.tmp.%ld", file, (long)gone);
+    FILE *f = fopen(left, "w");
+    ASSERT_NOT_NULL(f);
+    ASSERT_OK(fclose(f));
     char *backup[] = {(char *)harness_clinicd(), "backup", "--data", h.data, "--to", file, NULL};
     int rc = harness_run(backup, out, sizeof(out));
     if (rc != 0)
@@ -181,6 +193,7 @@ CL_TEST(backup_while_serving_and_audit_verify)
     struct stat st;
     ASSERT_OK(stat(file, &st));
     ASSERT_GT(st.st_size, 0);
+    ASSERT_NE(access(left, F_OK), 0);
 
     /* The server knows when the last backup was. */
     Clinic__ServerStatusRequest ss = CLINIC__SERVER_STATUS_REQUEST__INIT;
@@ -218,9 +231,29 @@ CL_TEST(damaged_session_file_is_dropped_with_a_login_hint)
     harness_stop(&h);
 }
 
+/* The backup is renamed over FILE at the end: a device or a pipe named by --to used to be
+ * replaced by a regular file of patient data (`--to /dev/null`). */
+CL_TEST(backup_refuses_a_target_that_is_not_a_regular_file)
+{
+    cl_harness_t h;
+    harness_start(&h, NULL);
+    char out[4096], pipe_path[300];
+    snprintf(pipe_path, sizeof(pipe_path), "%s/pipe", h.dir);
+    ASSERT_OK(mkfifo(pipe_path, 0600));
+    char *backup[] = {
+        (char *)harness_clinicd(), "backup", "--data", h.data, "--to", pipe_path, NULL};
+    ASSERT_EQ(harness_run(backup, out, sizeof(out)), 1);
+    ASSERT_STR_CONTAINS(out, "not a regular file");
+    struct stat st;
+    ASSERT_OK(lstat(pipe_path, &st));
+    ASSERT(S_ISFIFO(st.st_mode));
+    harness_stop(&h);
+}
+
 CL_TEST_MAIN(CL_TEST_ENTRY(login_whoami_and_session_file),
              CL_TEST_ENTRY(damaged_session_file_is_dropped_with_a_login_hint),
              CL_TEST_ENTRY(exit_status_by_class_of_error),
              CL_TEST_ENTRY(messages_and_users_from_the_command_line),
              CL_TEST_ENTRY(watch_survives_a_server_restart),
-             CL_TEST_ENTRY(backup_while_serving_and_audit_verify))
+             CL_TEST_ENTRY(backup_while_serving_and_audit_verify),
+             CL_TEST_ENTRY(backup_refuses_a_target_that_is_not_a_regular_file))

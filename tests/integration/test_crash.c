@@ -926,7 +926,7 @@ static int running(pid_t pid)
 }
 
 /* One `clinicd backup --data DATA --to FILE` run, watched with inotify on FILE's directory:
- * when FILE.tmp was created (the copy starts) and when FILE was renamed into place. */
+ * when FILE.tmp.PID was created (the copy starts) and when FILE was renamed into place. */
 typedef struct {
     pid_t pid;
     int fd; /* inotify */
@@ -939,7 +939,6 @@ static void backup_spawn(backup_run_t *b, cl_harness_t *h, const char *file)
     memset(b, 0, sizeof(*b));
     const char *base = strrchr(file, '/') + 1;
     snprintf(b->name, sizeof(b->name), "%s", base);
-    snprintf(b->tmp_name, sizeof(b->tmp_name), "%s.tmp", base);
     b->fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
     ASSERT(b->fd >= 0);
     ASSERT(inotify_add_watch(b->fd, h->dir, IN_CREATE | IN_MOVED_TO) >= 0);
@@ -958,6 +957,7 @@ static void backup_spawn(backup_run_t *b, cl_harness_t *h, const char *file)
         execv(argv[0], argv);
         _exit(127);
     }
+    snprintf(b->tmp_name, sizeof(b->tmp_name), "%s.tmp.%ld", base, (long)b->pid);
 }
 
 /* Reads inotify events until `*when` is set or `timeout_ms` passed (or the backup exited). */
@@ -1023,7 +1023,7 @@ CL_TEST(sigkill_during_backup_leaves_no_half_backup)
     load_start(&load, &h, &cs, 2000);
     sleep_ms(1000); /* megabytes to copy */
 
-    /* A whole backup under load, to time its copy: from FILE.tmp's creation to the rename. */
+    /* A whole backup under load, to time its copy: from FILE.tmp.PID's creation to the rename. */
     char file[300], tmp[320];
     backup_run_t b;
     snprintf(file, sizeof(file), "%s/backup-whole.db", h.dir);
@@ -1055,10 +1055,10 @@ CL_TEST(sigkill_during_backup_leaves_no_half_backup)
             snprintf(file, sizeof(file), "%s/backup-whole.db", h.dir);
         else
             snprintf(file, sizeof(file), "%s/backup-%u.db", h.dir, k + 1);
-        snprintf(tmp, sizeof(tmp), "%s.tmp", file);
         double delay = rng_between(0, window * 1.3);
         double started = harness_ms();
         backup_spawn(&b, &h, file);
+        snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", file, (long)b.pid);
         backup_wait(&b, &b.created, 30000);
         ASSERT(b.created > 0);
         sleep_ms(delay);
