@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 #include "log.h"
@@ -53,10 +54,15 @@ static SSL_CTX *new_ctx(const SSL_METHOD *method)
 
 static int load_crl(SSL_CTX *ctx, const char *crl_file)
 {
+    /* A named CRL that is missing is an error, not "nothing revoked": every certificate the CA
+     * ever signed, revoked ones too, would be let in (clinicd init writes one, empty). */
     BIO *in = BIO_new_file(crl_file, "r");
     if (in == NULL) {
         ERR_clear_error();
-        return 0; /* no CRL yet: nothing revoked */
+        cl_error("%s: cannot read the certificate revocation list (%s); write it again with "
+                 "'clinicd workstation crl'",
+                 crl_file, strerror(errno));
+        return CL_ETLS;
     }
     X509_CRL *crl = PEM_read_bio_X509_CRL(in, NULL, NULL, NULL);
     BIO_free(in);

@@ -19,8 +19,9 @@ typedef struct {
 } cl_tls_t;
 
 /* A server context: certificate chain and key from PEM files; clients are verified against
- * `ca_file` and must present a certificate when `require_client_cert`. When `crl_file` names a
- * readable CRL, certificates on it are refused. Returns NULL and logs why on failure. */
+ * `ca_file` and must present a certificate when `require_client_cert`. When `crl_file` is given,
+ * certificates on that CRL are refused, and a CRL that cannot be read is a failure. Returns NULL
+ * and logs why on failure. */
 SSL_CTX *cl_tls_server_ctx(const char *cert_file, const char *key_file, const char *ca_file,
                            int require_client_cert, const char *crl_file);
 

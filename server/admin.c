@@ -98,6 +98,9 @@ static const command_t commands[] = {
     {"workstation", "revoke", OPT_DATA, OPT_DATA, "NAME", cl_admin_cmd_workstation_revoke,
      "clinicd workstation revoke NAME --data DIR",
      "revoke a workstation's certificate (rewrites the CRL)"},
+    {"workstation", "crl", OPT_DATA, OPT_DATA, NULL, cl_admin_cmd_workstation_crl,
+     "clinicd workstation crl --data DIR",
+     "write the certificate revocation list again from the database (a lost tls/crl.pem)"},
     {"user", "add", OPT_DATA | OPT_ROLES | OPT_FULL_NAME | OPT_PASSWORD_FILE, OPT_DATA | OPT_ROLES,
      "USERNAME", cl_admin_cmd_user_add,
      "clinicd user add USERNAME --data DIR --roles ROLE[,ROLE...] [--full-name NAME] "

@@ -46,6 +46,8 @@ int cl_admin_cmd_init(const cl_admin_args_t *a);
 int cl_admin_cmd_workstation_add(const cl_admin_args_t *a);
 int cl_admin_cmd_workstation_list(const cl_admin_args_t *a);
 int cl_admin_cmd_workstation_revoke(const cl_admin_args_t *a);
+/* Writes tls/crl.pem again from the database's revoked workstations (a lost or damaged file). */
+int cl_admin_cmd_workstation_crl(const cl_admin_args_t *a);
 int cl_admin_cmd_user_add(const cl_admin_args_t *a);
 int cl_admin_cmd_user_list(const cl_admin_args_t *a);
 int cl_admin_cmd_user_passwd(const cl_admin_args_t *a);

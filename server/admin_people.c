@@ -433,6 +433,29 @@ out:
     return status;
 }
 
+int cl_admin_cmd_workstation_crl(const cl_admin_args_t *a)
+{
+    cl_db_t *db = NULL;
+    char **serials = NULL;
+    size_t nserials = 0;
+    int rc, status = EXIT_FAIL;
+    if (cl_admin_open_clinic(a->data, CL_DB_READONLY, &db) != EXIT_OK)
+        return EXIT_FAIL;
+    if ((rc = revoked_serials(db, &serials, &nserials)) != 0)
+        status = cl_admin_fail("cannot read the revoked workstations: %s", cl_status_message(rc));
+    else if ((rc = cl_certs_write_crl(a->data, (const char *const *)serials, nserials)) != 0)
+        status = cl_admin_fail("cannot write the CRL: %s", cl_status_message(rc));
+    else
+        status = EXIT_OK;
+    if (status == EXIT_OK)
+        printf("CRL written from the database: it lists %zu certificate%s (a running server picks "
+               "it up by itself)\n",
+               nserials, nserials == 1 ? "" : "s");
+    free_serials(serials, nserials);
+    cl_db_close(db);
+    return status;
+}
+
 /* ---- users -------------------------------------------------------------------------------- */
 
 int cl_admin_cmd_user_add(const cl_admin_args_t *a)

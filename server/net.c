@@ -235,7 +235,10 @@ static void refresh_tls(cl_server_t *srv)
     cl_certs_path(srv->data_dir, "ca.crt", ca, sizeof(ca));
     SSL_CTX *ctx = cl_tls_server_ctx(cert, key, ca, srv->cfg.require_client_cert, crl);
     if (ctx == NULL) {
-        cl_error("keeping the previous TLS settings: the new CRL or certificates did not load");
+        if (srv->tls_ctx)
+            cl_error("keeping the previous TLS settings: the new CRL or certificates did not load");
+        else
+            cl_error("cannot serve: the server's certificates or the CRL did not load");
         return;
     }
     if (srv->tls_ctx) {

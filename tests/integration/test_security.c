@@ -61,13 +61,20 @@ CL_TEST(revoked_workstation_is_refused_at_next_handshake)
     char out[4096];
     char ws2dir[200];
     snprintf(ws2dir, sizeof(ws2dir), "%s/ws2", h.dir);
-    char *add[] = {(char *)harness_clinicd(), "workstation", "add", "ws2", "--data", h.data,
-                   "--out", ws2dir, NULL};
+    char *add[] = {(char *)harness_clinicd(),
+                   "workstation",
+                   "add",
+                   "ws2",
+                   "--data",
+                   h.data,
+                   "--out",
+                   ws2dir,
+                   NULL};
     ASSERT_OK(harness_run(add, out, sizeof(out)));
     cl_sync_t *before = harness_login(&h, "admin");
 
-    char *revoke[] = {(char *)harness_clinicd(), "workstation", "revoke", "ws1", "--data", h.data,
-                      NULL};
+    char *revoke[] = {
+        (char *)harness_clinicd(), "workstation", "revoke", "ws1", "--data", h.data, NULL};
     ASSERT_OK(harness_run(revoke, out, sizeof(out)));
     char *list[] = {(char *)harness_clinicd(), "workstation", "list", "--data", h.data, NULL};
     ASSERT_OK(harness_run(list, out, sizeof(out)));
@@ -88,6 +95,46 @@ CL_TEST(revoked_workstation_is_refused_at_next_handshake)
     ASSERT_OK(cl_sync_connect(&cfg, &s, err, sizeof(err)));
     cl_sync_close(s);
     cl_sync_close(before);
+    harness_stop(&h);
+}
+
+/* A missing crl.pem used to mean "nothing revoked": a revoked workstation got back in at its
+ * next handshake, and after a restart. Now a running server keeps the list it has, `serve`
+ * refuses to start without one, and `clinicd workstation crl` writes it again from the
+ * database. */
+CL_TEST(lost_crl_does_not_let_a_revoked_workstation_back_in)
+{
+    cl_harness_t h;
+    harness_start(&h, NULL);
+    char out[4096], crl[300], aside[300];
+    char *revoke[] = {
+        (char *)harness_clinicd(), "workstation", "revoke", "ws1", "--data", h.data, NULL};
+    ASSERT_OK(harness_run(revoke, out, sizeof(out)));
+    cl_client_config_t cfg = harness_config(&h, 1);
+    cl_sync_t *s = NULL;
+    char err[256];
+    ASSERT_NE(cl_sync_connect(&cfg, &s, err, sizeof(err)), 0);
+
+    snprintf(crl, sizeof(crl), "%s/tls/crl.pem", h.data);
+    snprintf(aside, sizeof(aside), "%s/crl.pem.aside", h.dir);
+    ASSERT_OK(rename(crl, aside));
+    ASSERT_NE(cl_sync_connect(&cfg, &s, err, sizeof(err)), 0);
+    ASSERT(harness_wait_log(&h, "cannot read the certificate revocation list", 2000));
+
+    harness_kill(&h);
+    char *serve[] = {
+        "/usr/bin/timeout", "20", (char *)harness_clinicd(), "serve", "--data", h.data, "--listen",
+        "127.0.0.1:0",      NULL};
+    int rc = harness_run(serve, out, sizeof(out));
+    ASSERT_NE(rc, 0);
+    ASSERT_NE(rc, 124); /* refused at once, not served until the timeout */
+    ASSERT_STR_CONTAINS(out, "revocation list");
+
+    char *rewrite[] = {(char *)harness_clinicd(), "workstation", "crl", "--data", h.data, NULL};
+    ASSERT_OK(harness_run(rewrite, out, sizeof(out)));
+    ASSERT_STR_CONTAINS(out, "lists 1 certificate");
+    harness_serve(&h);
+    ASSERT_NE(cl_sync_connect(&cfg, &s, err, sizeof(err)), 0);
     harness_stop(&h);
 }
 
@@ -122,8 +169,9 @@ CL_TEST(login_storm_locks_the_account_and_loop_stays_responsive)
     ASSERT_OK(login_status(&h, "drlee", TEST_PASSWORD, err, sizeof(err)));
     /* The admin's recovery command lifts the lock. */
     char out[4096];
-    char *passwd[] = {(char *)harness_clinicd(), "user", "passwd", "nurse", "--data", h.data,
-                      "--password-file", h.password_file, NULL};
+    char *passwd[] = {
+        (char *)harness_clinicd(), "user",          "passwd", "nurse", "--data", h.data,
+        "--password-file",         h.password_file, NULL};
     ASSERT_OK(harness_run(passwd, out, sizeof(out)));
     ASSERT_OK(login_status(&h, "nurse", TEST_PASSWORD, err, sizeof(err)));
     cl_sync_close(bystander);
@@ -277,6 +325,7 @@ CL_TEST_MAIN(CL_TEST_ENTRY(idle_session_is_logged_off),
              CL_TEST_ENTRY(handshake_without_workstation_certificate_is_refused),
              CL_TEST_ENTRY(development_mode_accepts_no_certificate),
              CL_TEST_ENTRY(revoked_workstation_is_refused_at_next_handshake),
+             CL_TEST_ENTRY(lost_crl_does_not_let_a_revoked_workstation_back_in),
              CL_TEST_ENTRY(login_storm_locks_the_account_and_loop_stays_responsive),
              CL_TEST_ENTRY(login_attempts_per_address_are_limited),
              CL_TEST_ENTRY(permissions_follow_roles),
