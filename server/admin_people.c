@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -251,6 +252,14 @@ int cl_admin_cmd_workstation_add(const cl_admin_args_t *a)
     snprintf(key_path, sizeof(key_path), "%s/%s.key", a->out, name);
     snprintf(crt_path, sizeof(crt_path), "%s/%s.crt", a->out, name);
     snprintf(ca_path, sizeof(ca_path), "%s/ca.crt", a->out);
+    /* Never write over a key or certificate: with --out DIR/tls a workstation named "ca" or
+     * "server" would replace the clinic's own, and no workstation could be revoked after. */
+    struct stat st_old;
+    if (lstat(key_path, &st_old) == 0 || lstat(crt_path, &st_old) == 0) {
+        cl_db_close(db);
+        return cl_admin_fail("%s already holds %s.key or %s.crt; give an empty --out directory",
+                             a->out, name, name);
+    }
 
     /* The certificate is issued inside the transaction: if the row cannot be written, its key
      * is deleted, so no working credential exists that the database does not know. */

@@ -138,6 +138,57 @@ CL_TEST(lost_crl_does_not_let_a_revoked_workstation_back_in)
     harness_stop(&h);
 }
 
+/* `workstation add ca --out DATA/tls` replaced the CA's key with the workstation's: after it no
+ * workstation could be added or revoked. A key or certificate is never written over. */
+CL_TEST(workstation_add_never_writes_over_a_key)
+{
+    cl_harness_t h;
+    harness_start(&h, NULL);
+    char out[4096], tls[300], ca_key[320], before[8192], after[8192];
+    snprintf(tls, sizeof(tls), "%s/tls", h.data);
+    snprintf(ca_key, sizeof(ca_key), "%s/ca.key", tls);
+    FILE *f = fopen(ca_key, "r");
+    ASSERT_NOT_NULL(f);
+    size_t n = fread(before, 1, sizeof(before) - 1, f);
+    before[n] = '\0';
+    fclose(f);
+
+    char *add[] = {(char *)harness_clinicd(),
+                   "workstation",
+                   "add",
+                   "ca",
+                   "--data",
+                   h.data,
+                   "--out",
+                   tls,
+                   NULL};
+    ASSERT_EQ(harness_run(add, out, sizeof(out)), 1);
+    ASSERT_STR_CONTAINS(out, "already holds");
+    f = fopen(ca_key, "r");
+    ASSERT_NOT_NULL(f);
+    n = fread(after, 1, sizeof(after) - 1, f);
+    after[n] = '\0';
+    fclose(f);
+    ASSERT_STR_EQ(after, before);
+    /* The CA still works: another workstation can be added and revoked. */
+    char wsdir[300];
+    snprintf(wsdir, sizeof(wsdir), "%s/ws3", h.dir);
+    char *add3[] = {(char *)harness_clinicd(),
+                    "workstation",
+                    "add",
+                    "ws3",
+                    "--data",
+                    h.data,
+                    "--out",
+                    wsdir,
+                    NULL};
+    ASSERT_OK(harness_run(add3, out, sizeof(out)));
+    char *revoke[] = {
+        (char *)harness_clinicd(), "workstation", "revoke", "ws3", "--data", h.data, NULL};
+    ASSERT_OK(harness_run(revoke, out, sizeof(out)));
+    harness_stop(&h);
+}
+
 CL_TEST(login_storm_locks_the_account_and_loop_stays_responsive)
 {
     cl_harness_t h;
@@ -326,6 +377,7 @@ CL_TEST_MAIN(CL_TEST_ENTRY(idle_session_is_logged_off),
              CL_TEST_ENTRY(development_mode_accepts_no_certificate),
              CL_TEST_ENTRY(revoked_workstation_is_refused_at_next_handshake),
              CL_TEST_ENTRY(lost_crl_does_not_let_a_revoked_workstation_back_in),
+             CL_TEST_ENTRY(workstation_add_never_writes_over_a_key),
              CL_TEST_ENTRY(login_storm_locks_the_account_and_loop_stays_responsive),
              CL_TEST_ENTRY(login_attempts_per_address_are_limited),
              CL_TEST_ENTRY(permissions_follow_roles),
