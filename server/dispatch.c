@@ -122,16 +122,16 @@ static const cl_route_t routes[] = {
     ROUTE(STAFF_LIST, "StaffListRequest", CL_PERM_LOGGED_IN, cl_handle_staff_list, 1, 0),
     ROUTE(STAFF_SHOW, "StaffShowRequest", CL_PERM_LOGGED_IN, cl_handle_staff_show, 1, 0),
     ROUTE(STAFF_LEAVE, "StaffLeaveRequest", CL_PERM_STAFF_ADMIN, cl_handle_staff_leave, 1, 0),
-    ROUTE(CREDENTIAL_ADD, "CredentialAddRequest", CL_PERM_STAFF_ADMIN, cl_handle_credential_add,
-          1, 0),
+    ROUTE(CREDENTIAL_ADD, "CredentialAddRequest", CL_PERM_STAFF_ADMIN, cl_handle_credential_add, 1,
+          0),
     ROUTE(CREDENTIAL_RENEW, "CredentialRenewRequest", CL_PERM_STAFF_ADMIN,
           cl_handle_credential_renew, 1, 0),
     ROUTE(CREDENTIAL_REMOVE, "CredentialRemoveRequest", CL_PERM_STAFF_ADMIN,
           cl_handle_credential_remove, 1, 0),
-    ROUTE(CREDENTIAL_LIST, "CredentialListRequest", CL_PERM_LOGGED_IN, cl_handle_credential_list,
-          1, 0),
-    ROUTE(STAFF_DASHBOARD, "StaffDashboardRequest", CL_PERM_LOGGED_IN, cl_handle_staff_dashboard,
-          1, 0),
+    ROUTE(CREDENTIAL_LIST, "CredentialListRequest", CL_PERM_LOGGED_IN, cl_handle_credential_list, 1,
+          0),
+    ROUTE(STAFF_DASHBOARD, "StaffDashboardRequest", CL_PERM_LOGGED_IN, cl_handle_staff_dashboard, 1,
+          0),
     /* Shifts, desks, templates and swaps (domain/shifts*.c) */
     ROUTE(DESK_ADD, "DeskAddRequest", CL_PERM_SHIFT_SETUP, cl_handle_desk_add, 1, 0),
     ROUTE(DESK_EDIT, "DeskEditRequest", CL_PERM_SHIFT_SETUP, cl_handle_desk_edit, 1, 0),
@@ -148,8 +148,8 @@ static const cl_route_t routes[] = {
           cl_handle_shift_template_apply, 1, 0),
     ROUTE(SHIFT_WEEK_PUBLISH, "ShiftWeekPublishRequest", CL_PERM_SHIFT_SETUP,
           cl_handle_shift_week_publish, 1, 0),
-    ROUTE(SHIFT_COVERAGE, "ShiftCoverageRequest", CL_PERM_LOGGED_IN,
-          cl_handle_shift_coverage, 0, 0),
+    ROUTE(SHIFT_COVERAGE, "ShiftCoverageRequest", CL_PERM_LOGGED_IN, cl_handle_shift_coverage, 0,
+          0),
     ROUTE(SWAP_PROPOSE, "SwapProposeRequest", CL_PERM_LOGGED_IN, cl_handle_swap_propose, 1, 0),
     ROUTE(SWAP_RESPOND, "SwapRespondRequest", CL_PERM_LOGGED_IN, cl_handle_swap_respond, 1, 0),
     ROUTE(SWAP_LIST, "SwapListRequest", CL_PERM_LOGGED_IN, cl_handle_swap_list, 1, 0),
@@ -222,11 +222,21 @@ int cl_dispatch_check(const cl_route_t *route, const cl_identity_t *who)
 }
 
 /* Sends a reply with only a status. */
-static void reply_status(cl_sconn_t *sc, uint64_t id, int status, const char *message)
+/* Answers request `id` with `status` and `message`, naming the request's `field` when not NULL
+ * (as a handler's cl_job_fail does). */
+static void reply_status_on(cl_sconn_t *sc, uint64_t id, int status, const char *field,
+                            const char *message)
 {
     Clinic__Status st = CLINIC__STATUS__INIT;
     st.code = cl_status_code(status);
     st.message = (char *)(message ? message : cl_status_message(status));
+    Clinic__FieldError fe = CLINIC__FIELD_ERROR__INIT, *fields[1] = {&fe};
+    if (field != NULL) {
+        fe.field = (char *)field;
+        fe.message = st.message;
+        st.fields = fields;
+        st.n_fields = 1;
+    }
     Clinic__Response resp = CLINIC__RESPONSE__INIT;
     resp.status = &st;
     Clinic__Envelope env = CLINIC__ENVELOPE__INIT;
@@ -234,6 +244,11 @@ static void reply_status(cl_sconn_t *sc, uint64_t id, int status, const char *me
     env.body_case = CLINIC__ENVELOPE__BODY_RESPONSE;
     env.response = &resp;
     cl_net_send(sc, &env);
+}
+
+static void reply_status(cl_sconn_t *sc, uint64_t id, int status, const char *message)
+{
+    reply_status_on(sc, id, status, NULL, message);
 }
 
 static void reply_ok(cl_sconn_t *sc, uint64_t id, Clinic__Response *resp)
@@ -292,7 +307,7 @@ static void answer_unsubscribe(cl_sconn_t *sc, uint64_t id, const Clinic__Unsubs
         if (t < 0) {
             char msg[128];
             snprintf(msg, sizeof(msg), "topics: no topic named \"%.64s\"", u->topics[i]);
-            reply_status(sc, id, CL_EINVAL, msg);
+            reply_status_on(sc, id, CL_EINVAL, "topics", msg);
             return;
         }
         bits |= 1u << t;

@@ -155,6 +155,14 @@ CL_TEST(unknown_topic_names_the_field)
     ASSERT_EQ(resp->status->n_fields, 1);
     ASSERT_STR_EQ(resp->status->fields[0]->field, "topics");
     ASSERT_STR_CONTAINS(resp->status->message, "gossip");
+    /* Unsubscribe is answered on the loop, not by a handler: it names the field too. */
+    Clinic__UnsubscribeRequest unsub = CLINIC__UNSUBSCRIBE_REQUEST__INIT;
+    unsub.n_topics = 1;
+    unsub.topics = topics;
+    ASSERT_EQ(harness_send(admin, CLINIC__REQUEST__BODY_UNSUBSCRIBE, &unsub, &resp), CL_EINVAL);
+    ASSERT_EQ(resp->status->n_fields, 1);
+    ASSERT_STR_EQ(resp->status->fields[0]->field, "topics");
+    ASSERT_STR_CONTAINS(resp->status->message, "gossip");
     cl_sync_close(admin);
     harness_stop(&h);
 }
