@@ -118,19 +118,34 @@ static void generate_password(char out[GENERATED_PASSWORD_LEN + 1])
 }
 
 /* The first line of `path` ("-": standard input), without its line break, into `out`. */
+/* Whether the first `n` bytes of `s` hold a NUL byte or another control character. */
+static int has_control_byte(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return 1;
+    return 0;
+}
+
 static int read_password_file(const char *path, char out[CL_PASSWORD_MAX + 1])
 {
     char line[CL_PASSWORD_MAX + 3];
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
     if (f == NULL)
         return cl_admin_fail("cannot read the password file %s: %s", path, strerror(errno));
-    int ok = fgets(line, sizeof(line), f) != NULL;
+    /* Read as bytes, not with fgets, which would end the password silently at a NUL byte. The
+     * buffer holds two more than the longest password, so a longer line shows as one. */
+    size_t got = fread(line, 1, sizeof(line) - 1, f);
+    int failed = ferror(f), err = errno;
     if (f != stdin)
         fclose(f);
-    if (!ok)
+    if (failed)
+        return cl_admin_fail("cannot read the password file %s: %s", path, strerror(err));
+    if (got == 0)
         return cl_admin_fail("the password file %s is empty", path);
-    /* The buffer holds two more than the longest password, so a longer line shows as one. */
-    size_t n = strcspn(line, "\r\n");
+    size_t n = 0;
+    while (n < got && line[n] != '\n' && line[n] != '\r')
+        n++;
     line[n] = '\0';
     int rc = EXIT_OK;
     if (n > CL_PASSWORD_MAX)
@@ -139,6 +154,9 @@ static int read_password_file(const char *path, char out[CL_PASSWORD_MAX + 1])
     else if (n < CL_PASSWORD_MIN)
         rc = cl_admin_fail("the password in %s is shorter than %d characters", path,
                            CL_PASSWORD_MIN);
+    else if (has_control_byte(line, n))
+        rc =
+            cl_admin_fail("the password in %s holds a NUL byte or another control character", path);
     else
         memcpy(out, line, n + 1);
     OPENSSL_cleanse(line, sizeof(line));

@@ -250,10 +250,34 @@ CL_TEST(backup_refuses_a_target_that_is_not_a_regular_file)
     harness_stop(&h);
 }
 
+/* A password file was read with fgets: "abcdefghij\0klmnop" set the password "abcdefghij", a
+ * weaker one than the administrator wrote, without a word. */
+CL_TEST(password_file_with_a_nul_byte_is_refused)
+{
+    cl_harness_t h;
+    harness_start(&h, NULL);
+    char out[4096], pw[300];
+    snprintf(pw, sizeof(pw), "%s/nul-password", h.dir);
+    FILE *f = fopen(pw, "w");
+    ASSERT_NOT_NULL(f);
+    ASSERT_EQ(fwrite("abcdefghij\0klmnop\n", 1, 18, f), 18);
+    ASSERT_OK(fclose(f));
+    char *add[] = {
+        (char *)harness_clinicd(), "user", "add", "nurse", "--data", h.data, "--roles", "clinician",
+        "--password-file",         pw,     NULL};
+    ASSERT_EQ(harness_run(add, out, sizeof(out)), 1);
+    ASSERT_STR_CONTAINS(out, "NUL byte");
+    char *list[] = {(char *)harness_clinicd(), "user", "list", "--data", h.data, NULL};
+    ASSERT_OK(harness_run(list, out, sizeof(out)));
+    ASSERT(strstr(out, "nurse") == NULL);
+    harness_stop(&h);
+}
+
 CL_TEST_MAIN(CL_TEST_ENTRY(login_whoami_and_session_file),
              CL_TEST_ENTRY(damaged_session_file_is_dropped_with_a_login_hint),
              CL_TEST_ENTRY(exit_status_by_class_of_error),
              CL_TEST_ENTRY(messages_and_users_from_the_command_line),
              CL_TEST_ENTRY(watch_survives_a_server_restart),
              CL_TEST_ENTRY(backup_while_serving_and_audit_verify),
-             CL_TEST_ENTRY(backup_refuses_a_target_that_is_not_a_regular_file))
+             CL_TEST_ENTRY(backup_refuses_a_target_that_is_not_a_regular_file),
+             CL_TEST_ENTRY(password_file_with_a_nul_byte_is_refused))
