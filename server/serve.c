@@ -2,11 +2,13 @@
  * SIGTERM or SIGINT (stop accepting, answer what is in flight, commit, checkpoint, exit 0). */
 #include "serve.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "admin.h"
 #include "auth.h"
@@ -85,8 +87,21 @@ static int load_config(cl_server_t *srv, const char *data, const char *listen)
     char path[600], err[256];
     cl_config_defaults(&srv->cfg);
     snprintf(path, sizeof(path), "%s/clinicd.conf", data);
+    /* clinicd init writes it: without it the daemon would serve under default settings (another
+     * name, address, time zone and limits) without a word. */
+    if (access(path, F_OK) != 0 && errno == ENOENT) {
+        fprintf(stderr,
+                "clinicd: %s is missing: it holds the clinic's settings; put back your copy of it "
+                "(docs/ADMIN.md lists every setting)\n",
+                path);
+        return 1;
+    }
     if (cl_config_load(&srv->cfg, path, err, sizeof(err)) != 0) {
-        fprintf(stderr, "clinicd: %s: %s\n", path, err);
+        /* A read error already names the file; a parse error ("line 3: ...") does not. */
+        if (strncmp(err, path, strlen(path)) == 0)
+            fprintf(stderr, "clinicd: %s\n", err);
+        else
+            fprintf(stderr, "clinicd: %s: %s\n", path, err);
         return 1;
     }
     if (listen)

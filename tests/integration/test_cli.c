@@ -273,6 +273,29 @@ CL_TEST(password_file_with_a_nul_byte_is_refused)
     harness_stop(&h);
 }
 
+/* Without clinicd.conf, `serve` used to start on the defaults: another clinic name, address,
+ * time zone and limits, without a word. */
+CL_TEST(serve_refuses_a_data_directory_without_its_settings)
+{
+    cl_harness_t h;
+    harness_start(&h, NULL);
+    harness_kill(&h);
+    char conf[300], aside[300], out[4096];
+    snprintf(conf, sizeof(conf), "%s/clinicd.conf", h.data);
+    snprintf(aside, sizeof(aside), "%s/clinicd.conf.aside", h.dir);
+    ASSERT_OK(rename(conf, aside));
+    char *serve[] = {
+        "/usr/bin/timeout", "20", (char *)harness_clinicd(), "serve", "--data", h.data, "--listen",
+        "127.0.0.1:0",      NULL};
+    int rc = harness_run(serve, out, sizeof(out));
+    ASSERT_NE(rc, 0);
+    ASSERT_NE(rc, 124); /* refused at once, not served until the timeout */
+    ASSERT_STR_CONTAINS(out, "clinicd.conf is missing");
+    ASSERT_OK(rename(aside, conf));
+    harness_serve(&h);
+    harness_stop(&h);
+}
+
 CL_TEST_MAIN(CL_TEST_ENTRY(login_whoami_and_session_file),
              CL_TEST_ENTRY(damaged_session_file_is_dropped_with_a_login_hint),
              CL_TEST_ENTRY(exit_status_by_class_of_error),
@@ -280,4 +303,5 @@ CL_TEST_MAIN(CL_TEST_ENTRY(login_whoami_and_session_file),
              CL_TEST_ENTRY(watch_survives_a_server_restart),
              CL_TEST_ENTRY(backup_while_serving_and_audit_verify),
              CL_TEST_ENTRY(backup_refuses_a_target_that_is_not_a_regular_file),
-             CL_TEST_ENTRY(password_file_with_a_nul_byte_is_refused))
+             CL_TEST_ENTRY(password_file_with_a_nul_byte_is_refused),
+             CL_TEST_ENTRY(serve_refuses_a_data_directory_without_its_settings))
