@@ -412,6 +412,12 @@ static int check_backup(const char *from, const char *path, int *version, uint64
                       cl_status_message(rc));
         goto out;
     }
+    if (*audit_rows == 0) {
+        cl_admin_fail("%s: its audit log is empty, but clinicd init writes its first row (rows "
+                      "removed?); nothing was changed",
+                      from);
+        goto out;
+    }
     status = EXIT_OK;
 out:
     cl_db_close(db);
@@ -609,6 +615,11 @@ int cl_admin_cmd_audit_verify(const cl_admin_args_t *a)
                              why);
     if (rc != 0)
         return cl_admin_fail("cannot verify the audit log: %s", cl_status_message(rc));
+    /* The chain cannot show rows removed from its end; an empty log at least is never right:
+     * clinicd init writes the first row (the first administrator). */
+    if (rows == 0)
+        return cl_admin_fail("the audit log is empty, but clinicd init writes its first row "
+                             "(rows removed?)");
     printf("audit chain intact: %" PRIu64 " rows\n", rows);
     return EXIT_OK;
 }

@@ -296,6 +296,23 @@ CL_TEST(serve_refuses_a_data_directory_without_its_settings)
     harness_stop(&h);
 }
 
+/* The hash chain cannot show rows cut from its end, and an emptied log verified as "intact: 0
+ * rows". clinicd init writes the first row, so an empty log is always a removal. */
+CL_TEST(audit_verify_refuses_an_emptied_log)
+{
+    cl_harness_t h;
+    harness_start(&h, NULL);
+    harness_kill(&h);
+    harness_sql(&h, "DROP TRIGGER audit_no_delete; DELETE FROM audit; CREATE TRIGGER "
+                    "audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit "
+                    "log is append-only'); END;");
+    char out[4096];
+    char *verify[] = {(char *)harness_clinicd(), "audit", "verify", "--data", h.data, NULL};
+    ASSERT_EQ(harness_run(verify, out, sizeof(out)), 1);
+    ASSERT_STR_CONTAINS(out, "audit log is empty");
+    harness_stop(&h);
+}
+
 CL_TEST_MAIN(CL_TEST_ENTRY(login_whoami_and_session_file),
              CL_TEST_ENTRY(damaged_session_file_is_dropped_with_a_login_hint),
              CL_TEST_ENTRY(exit_status_by_class_of_error),
@@ -304,4 +321,5 @@ CL_TEST_MAIN(CL_TEST_ENTRY(login_whoami_and_session_file),
              CL_TEST_ENTRY(backup_while_serving_and_audit_verify),
              CL_TEST_ENTRY(backup_refuses_a_target_that_is_not_a_regular_file),
              CL_TEST_ENTRY(password_file_with_a_nul_byte_is_refused),
-             CL_TEST_ENTRY(serve_refuses_a_data_directory_without_its_settings))
+             CL_TEST_ENTRY(serve_refuses_a_data_directory_without_its_settings),
+             CL_TEST_ENTRY(audit_verify_refuses_an_emptied_log))
