@@ -75,11 +75,15 @@ static int init_config(const cl_admin_args_t *a, const char *conf_path, cl_confi
         /* The configuration parser is the one judge of a listen address. */
         char line[300];
         if (!cl_admin_valid_text(a->listen, sizeof(cfg->listen) - 1))
-            return cl_admin_fail("--listen '%s' is not ADDR:PORT", a->listen);
+            return cl_admin_fail(
+                "--listen '%s' is not IPV4:PORT or [IPV6]:PORT (an address, not a host name)",
+                a->listen);
         snprintf(line, sizeof(line), "listen = %s\n", a->listen);
         cl_config_t probe = *cfg;
         if (cl_config_parse(&probe, line, err, sizeof(err)) != 0)
-            return cl_admin_fail("--listen '%s' is not ADDR:PORT", a->listen);
+            return cl_admin_fail(
+                "--listen '%s' is not IPV4:PORT or [IPV6]:PORT (an address, not a host name)",
+                a->listen);
         snprintf(cfg->listen, sizeof(cfg->listen), "%s", probe.listen);
     }
     cl_auth_set_scrypt_cost(cfg->scrypt_log2_n);

@@ -2,6 +2,7 @@
  * defaults' documentation, the parser and the writer, so the three never disagree. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -108,18 +109,32 @@ void cl_config_defaults(cl_config_t *cfg)
     cfg->board_roomed_wait_minutes = CL_BOARD_ROOMED_WAIT;
 }
 
-/* "host:port" or "[v6]:port", port 0-65535 (0: any free port, for tests). */
+/* "IPv4:port" or "[IPv6]:port", port 0-65535 (0: any free port, for tests). The address is a
+ * literal, as the server's listener takes it (net.c): a host name would pass init and then stop
+ * serve. */
 static int check_listen(const char *value)
 {
     const char *colon = strrchr(value, ':');
     if (colon == NULL || colon == value || colon[1] == '\0')
         return 0;
+    char host[INET6_ADDRSTRLEN];
+    unsigned char addr[sizeof(struct in6_addr)];
+    int family = AF_INET;
+    const char *from = value;
+    size_t len = (size_t)(colon - value);
     if (value[0] == '[') {
         if (colon[-1] != ']' || colon - value < 3)
             return 0;
-    } else if (memchr(value, ':', (size_t)(colon - value)) != NULL) {
-        return 0; /* an IPv6 address needs its brackets */
+        family = AF_INET6;
+        from = value + 1;
+        len -= 2;
     }
+    if (len >= sizeof(host))
+        return 0;
+    memcpy(host, from, len);
+    host[len] = '\0';
+    if (inet_pton(family, host, addr) != 1)
+        return 0; /* a host name, or an IPv6 address without its brackets */
     long port = 0;
     for (const char *p = colon + 1; *p; p++) {
         if (*p < '0' || *p > '9' || port > 65535)
