@@ -456,6 +456,9 @@ int cl_handle_staff_show(cl_tx_t *tx, cl_job_t *job)
 
     if (req->id > INT64_MAX)
         return cl_staff_invalid(job, "id", "id is out of range");
+    if (req->id != 0 && req->username[0])
+        return cl_staff_invalid(job, "username",
+                                "give the staff member's id or username, not both");
     if (req->id != 0) {
         id = (int64_t)req->id;
     } else if (req->username[0]) {

@@ -478,6 +478,13 @@ CL_TEST(staff_sees_only_their_own_record)
     ASSERT_EQ(job->resp.staff_list->staff[0]->id, amy);
     fx_assert_last_audit(&s.fx, "amy", "staff.list", "staff", 0);
     cl_job_free(job);
+    /* An id and a username together: which one was meant? (The username was ignored.) */
+    Clinic__StaffShowRequest both = CLINIC__STAFF_SHOW_REQUEST__INIT;
+    both.id = (uint64_t)amy;
+    both.username = "bob";
+    job = fx_call(&s.fx, &who, CLINIC__REQUEST__BODY_STAFF_SHOW, &both);
+    FX_ASSERT_FAILED(job, CL_EINVAL, "username");
+    cl_job_free(job);
     st_close(&s);
 }
 
