@@ -14,17 +14,19 @@
 
 #include "admin_int.h"
 #include "audit.h"
+#include "certs.h"
 #include "clock.h"
 #include "db.h"
 #include "identity.h"
 #include "mem.h"
 #include "status.h"
 
-enum { SQL_META_SET, SQL__COUNT };
+enum { SQL_META_SET, SQL_META_GET, SQL__COUNT };
 
 static const char *const sql[SQL__COUNT] = {
     [SQL_META_SET] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
                      "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    [SQL_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 };
 
 static sqlite3_stmt *stmt(cl_db_t *db, int which)
@@ -324,6 +326,26 @@ int cl_admin_set_meta(cl_db_t *db, const char *key, const char *value)
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
     return cl_admin_run_stmt(db, st);
+}
+
+int cl_admin_get_meta(cl_db_t *db, const char *key, char *out, size_t outlen)
+{
+    sqlite3_stmt *st = stmt(db, SQL_META_GET);
+    if (st == NULL)
+        return CL_EINTERNAL;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int rc = cl_db_step(db, st);
+    if (rc == 1)
+        snprintf(out, outlen, "%s", cl_db_text(st, 0));
+    sqlite3_reset(st);
+    return rc < 0 ? rc : rc == 1 ? 0 : CL_ENOTFOUND;
+}
+
+int cl_admin_record_ca(cl_db_t *db, const char *data_dir)
+{
+    char fingerprint[65];
+    int rc = cl_certs_ca_fingerprint(data_dir, fingerprint);
+    return rc != 0 ? rc : cl_admin_set_meta(db, "ca_sha256", fingerprint);
 }
 
 int cl_admin_set_new_feed_id(cl_db_t *db)

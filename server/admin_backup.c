@@ -17,6 +17,7 @@
 #include "admin.h"
 #include "admin_int.h"
 #include "audit.h"
+#include "certs.h"
 #include "clock.h"
 #include "db.h"
 #include "log.h"
@@ -148,6 +149,19 @@ int cl_admin_cmd_backup(const cl_admin_args_t *a)
                              a->to);
     if (cl_admin_open_clinic(a->data, 0, &db) != EXIT_OK)
         return EXIT_FAIL;
+    /* A clinic made before its identity was recorded gets it now, so that this backup carries
+     * it and restore can tell it from another clinic's. */
+    char recorded[72];
+    if (cl_admin_get_meta(db, "ca_sha256", recorded, sizeof(recorded)) == CL_ENOTFOUND) {
+        rc = cl_admin_begin(db);
+        if (rc == 0)
+            rc = cl_admin_record_ca(db, a->data);
+        if ((rc = cl_admin_end_tx(db, rc)) != 0) {
+            status =
+                cl_admin_fail("cannot record the clinic's identity: %s", cl_status_message(rc));
+            goto out;
+        }
+    }
 
     /* The copy is made under a temporary name (0600: it holds patient data) and renamed only
      * once complete and synced, so FILE is always a whole backup or the previous one. */
@@ -370,7 +384,37 @@ static const char *first_problem(char *text)
  * database of a schema this clinicd knows, passes PRAGMA integrity_check and foreign_key_check,
  * and its audit chain verifies. `from` names the backup in messages. Prints why not and returns
  * EXIT_FAIL, or returns EXIT_OK with the schema version and the audit row count. */
-static int check_backup(const char *from, const char *path, int *version, uint64_t *audit_rows)
+/* Refuses a backup of another clinic: its recorded CA fingerprint is not DATA/tls/ca.crt's
+ * (its workstations, users and records are not this clinic's, and this clinic's enrolled
+ * workstations would vanish from its database while their certificates stay valid). A backup
+ * made before the fingerprint was recorded carries none, and a scratch directory has no CA:
+ * neither can be told apart. */
+static int check_same_clinic(cl_db_t *db, const char *from, const char *data_dir)
+{
+    char theirs[72], ours[65];
+    int rc = cl_admin_get_meta(db, "ca_sha256", theirs, sizeof(theirs));
+    if (rc == CL_ENOTFOUND)
+        return EXIT_OK;
+    if (rc != 0)
+        return cl_admin_fail("%s: cannot read its meta table: %s; nothing was changed", from,
+                             cl_status_message(rc));
+    /* A scratch directory (a restore to test a backup) has no CA to compare with. */
+    char ca[PATH_MAX];
+    cl_certs_path(data_dir, "ca.crt", ca, sizeof(ca));
+    if (!cl_admin_file_exists(ca))
+        return EXIT_OK;
+    if ((rc = cl_certs_ca_fingerprint(data_dir, ours)) != 0)
+        return cl_admin_fail("cannot read %s/tls/ca.crt: %s; nothing was changed", data_dir,
+                             cl_status_message(rc));
+    if (strcmp(theirs, ours) != 0)
+        return cl_admin_fail("%s is a backup of another clinic (made under another CA than "
+                             "%s/tls/ca.crt); nothing was changed",
+                             from, data_dir);
+    return EXIT_OK;
+}
+
+static int check_backup(const char *from, const char *path, const char *data_dir, int *version,
+                        uint64_t *audit_rows)
 {
     cl_db_t *db = NULL;
     char text[512], why[256] = "";
@@ -401,6 +445,8 @@ static int check_backup(const char *from, const char *path, int *version, uint64
                       rc < 0 ? cl_status_message(rc) : text);
         goto out;
     }
+    if (check_same_clinic(db, from, data_dir) != EXIT_OK)
+        goto out;
     rc = cl_audit_verify(db, audit_rows, &bad, why, sizeof(why));
     if (rc == CL_ECORRUPT) {
         cl_admin_fail("%s: its audit chain is broken at %s%s; nothing was changed", from,
@@ -561,7 +607,7 @@ int cl_admin_cmd_restore(const cl_admin_args_t *a)
     staged_made = 1;
     if (copy_file(in, a->from, staged) != EXIT_OK)
         goto out;
-    if (check_backup(a->from, staged, &version, &audit_rows) != EXIT_OK)
+    if (check_backup(a->from, staged, a->data, &version, &audit_rows) != EXIT_OK)
         goto out;
     remove_db_sides(staged);
     if (cl_admin_file_exists(live) && set_live_aside(live, kept, sizeof(kept)) != EXIT_OK)

@@ -121,8 +121,8 @@ static int init_files(const cl_admin_args_t *a, const cl_config_t *cfg, const ch
 /* Creates the database `db_path` with the clinic's meta rows and the first admin user, whose
  * password hash is `hash`, noting in `undo` that it made it. Prints why not and returns
  * EXIT_FAIL, or returns EXIT_OK. */
-static int init_database(const char *db_path, const cl_config_t *cfg, const char *hash,
-                         init_undo_t *undo)
+static int init_database(const char *data, const char *db_path, const cl_config_t *cfg,
+                         const char *hash, init_undo_t *undo)
 {
     char created[32];
     cl_db_t *db = NULL;
@@ -139,6 +139,8 @@ static int init_database(const char *db_path, const cl_config_t *cfg, const char
         rc = cl_admin_set_meta(db, "clinic_name", cfg->clinic_name);
     if (rc == 0)
         rc = cl_admin_set_meta(db, "created_at", created);
+    if (rc == 0)
+        rc = cl_admin_record_ca(db, data);
     if (rc == 0)
         rc = cl_admin_set_new_feed_id(db);
     if (rc == 0)
@@ -174,7 +176,7 @@ int cl_admin_cmd_init(const cl_admin_args_t *a)
         goto out;
     }
     if (init_files(a, &cfg, conf_path, &undo) != EXIT_OK ||
-        init_database(db_path, &cfg, hash, &undo) != EXIT_OK)
+        init_database(a->data, db_path, &cfg, hash, &undo) != EXIT_OK)
         goto out;
 
     printf("clinic \"%s\" created in %s\n", cfg.clinic_name, a->data);

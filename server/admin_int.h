@@ -91,6 +91,11 @@ int cl_admin_audit_append(cl_db_t *db, int64_t now, const char *action, const ch
 
 /* Sets meta `key` to `value` (copied), inserting or replacing. Returns 0 or a status. */
 int cl_admin_set_meta(cl_db_t *db, const char *key, const char *value);
+/* Copies meta `key` into `out`. Returns 0, CL_ENOTFOUND or a status. */
+int cl_admin_get_meta(cl_db_t *db, const char *key, char *out, size_t outlen);
+/* Records the clinic's identity, the fingerprint of DATA/tls/ca.crt, as meta ca_sha256 (at init,
+ * and at a backup of a clinic made before it was recorded): restore compares it. */
+int cl_admin_record_ca(cl_db_t *db, const char *data_dir);
 
 /* Names the change feed afresh (meta feed_id, random): at init, and after a restore. Returns 0
  * or a status. */

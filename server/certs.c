@@ -581,6 +581,26 @@ static int add_revoked(X509_CRL *crl, const char *hex, ASN1_TIME *when)
     return 0;
 }
 
+int cl_certs_ca_fingerprint(const char *data_dir, char out[65])
+{
+    char path[PATH_MAX];
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    cl_certs_path(data_dir, "ca.crt", path, sizeof(path));
+    X509 *ca = read_cert(path);
+    if (ca == NULL)
+        return CL_EIO;
+    int ok = X509_digest(ca, EVP_sha256(), md, &len) == 1 && len == 32;
+    X509_free(ca);
+    if (!ok) {
+        log_openssl("X509_digest");
+        return CL_ETLS;
+    }
+    for (unsigned int i = 0; i < len; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    return 0;
+}
+
 int cl_certs_write_crl(const char *data_dir, const char *const *serials_hex, size_t n)
 {
     char path[PATH_MAX];

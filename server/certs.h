@@ -23,6 +23,10 @@ int cl_certs_issue_workstation(const char *data_dir, const char *name, const cha
  * negative status. The server reloads the CRL when the file changes. */
 int cl_certs_write_crl(const char *data_dir, const char *const *serials_hex, size_t n);
 
+/* The SHA-256 of DIR/tls/ca.crt (DER), as 64 hex digits: the clinic's identity, which a backup
+ * carries in its meta table (ca_sha256). Returns 0, CL_EIO or CL_ETLS. */
+int cl_certs_ca_fingerprint(const char *data_dir, char out[65]);
+
 /* Paths under DIR/tls/ into `out`. */
 void cl_certs_path(const char *data_dir, const char *file, char *out, size_t outlen);
 

@@ -313,6 +313,32 @@ CL_TEST(audit_verify_refuses_an_emptied_log)
     harness_stop(&h);
 }
 
+/* A backup of another clinic restored without a word: its users and workstations replaced this
+ * clinic's, whose enrolled workstations then vanished from the database while their certificates
+ * stayed valid. A backup carries its clinic's CA fingerprint, and restore compares it. */
+CL_TEST(restore_refuses_another_clinics_backup)
+{
+    cl_harness_t ours, theirs;
+    harness_start(&ours, NULL);
+    harness_start(&theirs, NULL);
+    char out[4096], file[300];
+    snprintf(file, sizeof(file), "%s/theirs.db", ours.dir);
+    char *backup[] = {
+        (char *)harness_clinicd(), "backup", "--data", theirs.data, "--to", file, NULL};
+    ASSERT_OK(harness_run(backup, out, sizeof(out)));
+    harness_stop(&theirs);
+
+    harness_kill(&ours);
+    char *restore[] = {
+        (char *)harness_clinicd(), "restore", "--data", ours.data, "--from", file, NULL};
+    ASSERT_EQ(harness_run(restore, out, sizeof(out)), 1);
+    ASSERT_STR_CONTAINS(out, "another clinic");
+    ASSERT_STR_CONTAINS(out, "nothing was changed");
+    harness_serve(&ours);
+    harness_assert_audit_verifies(&ours);
+    harness_stop(&ours);
+}
+
 CL_TEST_MAIN(CL_TEST_ENTRY(login_whoami_and_session_file),
              CL_TEST_ENTRY(damaged_session_file_is_dropped_with_a_login_hint),
              CL_TEST_ENTRY(exit_status_by_class_of_error),
@@ -322,4 +348,5 @@ CL_TEST_MAIN(CL_TEST_ENTRY(login_whoami_and_session_file),
              CL_TEST_ENTRY(backup_refuses_a_target_that_is_not_a_regular_file),
              CL_TEST_ENTRY(password_file_with_a_nul_byte_is_refused),
              CL_TEST_ENTRY(serve_refuses_a_data_directory_without_its_settings),
-             CL_TEST_ENTRY(audit_verify_refuses_an_emptied_log))
+             CL_TEST_ENTRY(audit_verify_refuses_an_emptied_log),
+             CL_TEST_ENTRY(restore_refuses_another_clinics_backup))
