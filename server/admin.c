@@ -5,12 +5,14 @@
  * with its audit row. */
 #include "admin.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "admin_int.h"
 #include "audit.h"
@@ -273,8 +275,15 @@ int cl_admin_open_clinic(const char *dir, int flags, cl_db_t **db)
     char path[PATH_MAX];
     cl_admin_join_path(path, sizeof(path), dir, "clinic.db");
     *db = NULL;
-    if (!cl_admin_file_exists(path))
+    struct stat st;
+    if (stat(path, &st) != 0 && errno == ENOENT)
         return cl_admin_fail("%s holds no clinic (no clinic.db): run clinicd init first", dir);
+    /* Permission denied and the like: say so, not "no clinic" (the account may be the wrong one).
+     */
+    if (access(path, R_OK) != 0)
+        return cl_admin_fail("cannot open %s: %s (run this as the account that owns the data "
+                             "directory)",
+                             path, strerror(errno));
     int rc = cl_db_open(path, flags, db);
     if (rc != 0)
         return cl_admin_fail("cannot open %s: %s", path, cl_status_message(rc));

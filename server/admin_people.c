@@ -678,6 +678,13 @@ int cl_admin_cmd_user_disable(const cl_admin_args_t *a)
     rc = cl_admin_begin(db);
     if (rc == 0)
         rc = find_user(db, username, &u);
+    if (rc == 0 && u.disabled) {
+        /* Nothing to do, and nothing to record: one audit row per disabling. */
+        cl_admin_end_tx(db, 0);
+        cl_db_close(db);
+        printf("user %s was already disabled\n", username);
+        return EXIT_OK;
+    }
     /* As the online UserDisable does: the clinic always keeps an active admin. */
     if (rc == 0 && !u.disabled && (u.roles & CL_ROLE_admin))
         rc = other_active_admins(db, u.id, &admins);

@@ -339,6 +339,24 @@ CL_TEST(restore_refuses_another_clinics_backup)
     harness_stop(&ours);
 }
 
+/* Disabling a user who is already disabled changes nothing, so it writes no second audit row
+ * (it used to say "disabled" again and record another user.disable). */
+CL_TEST(disabling_a_disabled_user_records_nothing)
+{
+    cl_harness_t h;
+    harness_start(&h, NULL);
+    harness_add_user(&h, "nurse", "clinician");
+    char out[4096];
+    char *disable[] = {
+        (char *)harness_clinicd(), "user", "disable", "nurse", "--data", h.data, NULL};
+    ASSERT_OK(harness_run(disable, out, sizeof(out)));
+    ASSERT_STR_CONTAINS(out, "user nurse disabled");
+    ASSERT_OK(harness_run(disable, out, sizeof(out)));
+    ASSERT_STR_CONTAINS(out, "already disabled");
+    ASSERT_EQ(harness_sql(&h, "SELECT count(*) FROM audit WHERE action = 'user.disable'"), 1);
+    harness_stop(&h);
+}
+
 CL_TEST_MAIN(CL_TEST_ENTRY(login_whoami_and_session_file),
              CL_TEST_ENTRY(damaged_session_file_is_dropped_with_a_login_hint),
              CL_TEST_ENTRY(exit_status_by_class_of_error),
@@ -349,4 +367,5 @@ CL_TEST_MAIN(CL_TEST_ENTRY(login_whoami_and_session_file),
              CL_TEST_ENTRY(password_file_with_a_nul_byte_is_refused),
              CL_TEST_ENTRY(serve_refuses_a_data_directory_without_its_settings),
              CL_TEST_ENTRY(audit_verify_refuses_an_emptied_log),
-             CL_TEST_ENTRY(restore_refuses_another_clinics_backup))
+             CL_TEST_ENTRY(restore_refuses_another_clinics_backup),
+             CL_TEST_ENTRY(disabling_a_disabled_user_records_nothing))
