@@ -37,6 +37,19 @@ static sqlite3_stmt *stmt(cl_db_t *db, int which)
     return cl_db_stmt(db, sql[which]);
 }
 
+/* The files SQLite may keep beside a database, by suffix. */
+static const char *const db_sides[] = {"-wal", "-shm", "-journal"};
+
+/* Removes `path`'s -wal, -shm and -journal files (not the database itself). */
+static void remove_db_sides(const char *path)
+{
+    char side[PATH_MAX + 16];
+    for (size_t i = 0; i < CL_ARRAY_SIZE(db_sides); i++) {
+        snprintf(side, sizeof(side), "%s%s", path, db_sides[i]);
+        unlink(side);
+    }
+}
+
 /* ---- backup ------------------------------------------------------------------------------- */
 
 /* Syncs the directory holding `path`, so that a rename in it survives a power cut. */
@@ -106,8 +119,7 @@ static int backup_copy(sqlite3 *src, const char *tmp)
  * SQLite side files) of a process that no longer runs. A backup still running keeps its copy. */
 static void remove_dead_copies(const char *file)
 {
-    char pattern[PATH_MAX + 16], side[PATH_MAX + 32];
-    static const char *const sides[] = {"", "-journal", "-wal", "-shm"};
+    char pattern[PATH_MAX + 16];
     glob_t g;
     snprintf(pattern, sizeof(pattern), "%s.tmp.*", file);
     if (glob(pattern, GLOB_NOSORT, NULL, &g) != 0)
@@ -118,18 +130,15 @@ static void remove_dead_copies(const char *file)
         long pid = strtol(suffix, &end, 10);
         if (*end != '\0' || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
             continue;
-        for (size_t k = 0; k < CL_ARRAY_SIZE(sides); k++) {
-            snprintf(side, sizeof(side), "%s%s", g.gl_pathv[i], sides[k]);
-            unlink(side);
-        }
+        unlink(g.gl_pathv[i]);
+        remove_db_sides(g.gl_pathv[i]);
     }
     globfree(&g);
 }
 
 int cl_admin_cmd_backup(const cl_admin_args_t *a)
 {
-    char db_path[PATH_MAX], tmp[PATH_MAX], side[PATH_MAX + 16], value[32];
-    static const char *const sides[] = {"-journal", "-wal", "-shm"};
+    char db_path[PATH_MAX], tmp[PATH_MAX], value[32];
     cl_db_t *db = NULL;
     struct stat live, target;
     int status = EXIT_FAIL, rc, fd = -1, made_tmp = 0;
@@ -166,10 +175,7 @@ int cl_admin_cmd_backup(const cl_admin_args_t *a)
     /* The copy is made under a temporary name (0600: it holds patient data) and renamed only
      * once complete and synced, so FILE is always a whole backup or the previous one. */
     remove_dead_copies(a->to);
-    for (size_t i = 0; i < CL_ARRAY_SIZE(sides); i++) {
-        snprintf(side, sizeof(side), "%s%s", tmp, sides[i]);
-        unlink(side);
-    }
+    remove_db_sides(tmp);
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0 || fchmod(fd, 0600) != 0) {
         status = cl_admin_fail("cannot create %s: %s", tmp, strerror(errno));
@@ -213,10 +219,7 @@ out:
         close(fd);
     if (made_tmp) {
         unlink(tmp);
-        for (size_t i = 0; i < CL_ARRAY_SIZE(sides); i++) {
-            snprintf(side, sizeof(side), "%s%s", tmp, sides[i]);
-            unlink(side);
-        }
+        remove_db_sides(tmp);
     }
     cl_db_close(db);
     return status;
@@ -228,9 +231,6 @@ out:
 #define LOCK_FILE "clinicd.lock"
 
 enum { RESTORE_BUSY_MS = 2000, COPY_CHUNK = 64 * 1024 };
-
-/* The files SQLite may keep beside a database, by suffix. */
-static const char *const db_sides[] = {"-wal", "-shm", "-journal"};
 
 int cl_admin_lock_data_dir(const char *dir, int *fd)
 {
@@ -297,16 +297,6 @@ static int check_header(const char *from, int fd, off_t size)
             "file has %lld bytes",
             from, pages, page, (long long)pages * page, (long long)size);
     return EXIT_OK;
-}
-
-/* Removes `path`'s -wal, -shm and -journal files (not the database itself). */
-static void remove_db_sides(const char *path)
-{
-    char side[PATH_MAX + 16];
-    for (size_t i = 0; i < CL_ARRAY_SIZE(db_sides); i++) {
-        snprintf(side, sizeof(side), "%s%s", path, db_sides[i]);
-        unlink(side);
-    }
 }
 
 /* Copies the open file `in` into a new file `path` (0600) and syncs it. */
