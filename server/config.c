@@ -109,39 +109,55 @@ void cl_config_defaults(cl_config_t *cfg)
     cfg->board_roomed_wait_minutes = CL_BOARD_ROOMED_WAIT;
 }
 
-/* "IPv4:port" or "[IPv6]:port", port 0-65535 (0: any free port, for tests). The address is a
- * literal, as the server's listener takes it (net.c): a host name would pass init and then stop
- * serve. */
-static int check_listen(const char *value)
+int cl_config_listen_addr(const char *value, struct sockaddr_storage *out)
 {
     const char *colon = strrchr(value, ':');
     if (colon == NULL || colon == value || colon[1] == '\0')
-        return 0;
+        return CL_EINVAL;
     char host[INET6_ADDRSTRLEN];
-    unsigned char addr[sizeof(struct in6_addr)];
     int family = AF_INET;
     const char *from = value;
     size_t len = (size_t)(colon - value);
     if (value[0] == '[') {
         if (colon[-1] != ']' || colon - value < 3)
-            return 0;
+            return CL_EINVAL;
         family = AF_INET6;
         from = value + 1;
         len -= 2;
     }
     if (len >= sizeof(host))
-        return 0;
+        return CL_EINVAL;
     memcpy(host, from, len);
     host[len] = '\0';
-    if (inet_pton(family, host, addr) != 1)
-        return 0; /* a host name, or an IPv6 address without its brackets */
     long port = 0;
     for (const char *p = colon + 1; *p; p++) {
         if (*p < '0' || *p > '9' || port > 65535)
-            return 0;
+            return CL_EINVAL;
         port = port * 10 + (*p - '0');
     }
-    return port <= 65535;
+    if (port > 65535)
+        return CL_EINVAL;
+    memset(out, 0, sizeof(*out));
+    if (family == AF_INET) {
+        struct sockaddr_in *in = (struct sockaddr_in *)out;
+        in->sin_family = AF_INET;
+        in->sin_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET, host, &in->sin_addr) != 1)
+            return CL_EINVAL; /* a host name, or an IPv6 address without its brackets */
+    } else {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)out;
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET6, host, &in6->sin6_addr) != 1)
+            return CL_EINVAL;
+    }
+    return 0;
+}
+
+static int check_listen(const char *value)
+{
+    struct sockaddr_storage ss;
+    return cl_config_listen_addr(value, &ss) == 0;
 }
 
 /* An IANA name ("America/Chicago", "UTC", "Etc/GMT+5"): no leading '/', no "..". */

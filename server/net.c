@@ -235,10 +235,15 @@ static void refresh_tls(cl_server_t *srv)
     cl_certs_path(srv->data_dir, "ca.crt", ca, sizeof(ca));
     SSL_CTX *ctx = cl_tls_server_ctx(cert, key, ca, srv->cfg.require_client_cert, crl);
     if (ctx == NULL) {
-        if (srv->tls_ctx)
-            cl_error("keeping the previous TLS settings: the new CRL or certificates did not load");
-        else
+        if (srv->tls_ctx == NULL) {
             cl_error("cannot serve: the server's certificates or the CRL did not load");
+            return;
+        }
+        /* Remembered as seen, so that the next connections do not load and log it again: the
+         * previous settings stay until crl.pem changes once more. */
+        cl_error("keeping the previous TLS settings: the new CRL or certificates did not load");
+        srv->crl_mtime = st.st_mtim;
+        srv->crl_size = st.st_size;
         return;
     }
     if (srv->tls_ctx) {
@@ -362,30 +367,6 @@ int cl_net_login_allowed(cl_sconn_t *sc)
     return ++slot->count <= srv->cfg.login_attempts_per_minute;
 }
 
-static int parse_listen(const char *listen, struct sockaddr_storage *ss)
-{
-    char host[128];
-    snprintf(host, sizeof(host), "%s", listen);
-    char *colon = strrchr(host, ':');
-    if (colon == NULL)
-        return CL_EINVAL;
-    *colon = '\0';
-    char *end;
-    long port = strtol(colon + 1, &end, 10);
-    if (*end || port < 0 || port > 65535)
-        return CL_EINVAL;
-    char *h = host;
-    if (h[0] == '[') { /* [::1]:7470 */
-        h++;
-        h[strlen(h) - 1] = '\0';
-    }
-    if (uv_ip4_addr(h, (int)port, (struct sockaddr_in *)ss) == 0)
-        return 0;
-    if (uv_ip6_addr(h, (int)port, (struct sockaddr_in6 *)ss) == 0)
-        return 0;
-    return CL_EINVAL;
-}
-
 static void on_flush_prepare(uv_prepare_t *p)
 {
     cl_net_flush(cl_container_of(p, cl_server_t, flush_prepare));
@@ -394,7 +375,7 @@ static void on_flush_prepare(uv_prepare_t *p)
 int cl_net_listen(cl_server_t *srv)
 {
     struct sockaddr_storage ss;
-    if (parse_listen(srv->cfg.listen, &ss) != 0) {
+    if (cl_config_listen_addr(srv->cfg.listen, &ss) != 0) {
         cl_error("listen address \"%s\" is not IP:PORT", srv->cfg.listen);
         return CL_EINVAL;
     }
